@@ -1,0 +1,146 @@
+"""The Rust core of pyengine, compiled by maturin from `engine_rs/python` (PyO3).
+
+The boundary is bytes: requests arrive as the serialized protobuf messages of `protos/pyengine/v1`
+(exactly what the gRPC transport received), answers leave as serialized protobuf messages, and every
+state change leaves as an event record (msgpack) that the caller must make durable before it
+answers. Python never decodes protobuf on the hot path.
+
+The engine is a deterministic state machine: time is an argument (`now_ms`), nothing inside reads a
+clock, and applying the same records in the same order rebuilds the same state (`state_hash`).
+
+Method calls are not thread-safe; the service calls them from its one event-loop thread.
+"""
+
+from typing import final
+
+class EngineError(Exception):
+    """Base of every error the core raises. `args == (field, reason)`."""
+
+    @property
+    def field(self) -> str:
+        """Path of the offending request or config field, e.g. "order.lines[2].sku"; "" if none."""
+
+    @property
+    def reason(self) -> str:
+        """Human-readable reason, e.g. "unknown SKU 'taro_latte'"."""
+
+class InvalidArgument(EngineError):
+    """The request is malformed: unknown store/SKU/modifier/station, bad quantity, empty order,
+    missing channel order id, too many lines, undecodable bytes. Nothing was changed."""
+
+class NotFound(EngineError):
+    """The order or ticket does not exist."""
+
+class FailedPrecondition(EngineError):
+    """Valid request the current state refuses: a sold-out item (field names the line), a ticket in
+    the wrong state for the action, cancelling a READY or CANCELLED order, a closed station."""
+
+class AlreadyExists(EngineError):
+    """The idempotency key (channel, channel_order_id) was used before for a different order."""
+
+class ConfigError(EngineError):
+    """The shop configuration is invalid; `field` names it, e.g. "stations[2].slots"."""
+
+class ReplayError(EngineError):
+    """A logged record cannot be applied: undecodable, out of sequence, or it names a store or
+    station the current shop configuration no longer has."""
+
+@final
+class Outcome:
+    """What one state-changing call did. The caller persists `events` (in order, in one transaction
+    with the projections), waits until log position `lsn` is durable, publishes the updates to the
+    streams, and only then answers with `response`."""
+
+    @property
+    def response(self) -> bytes:
+        """Serialized answer message (e.g. SubmitOrderResponse, Order, Ticket, Menu, Station)."""
+
+    @property
+    def lsn(self) -> int:
+        """Log position that must be durable before answering. For an idempotent replay, the lsn of
+        the original submission's event; 0 when the call changed nothing."""
+
+    @property
+    def replayed(self) -> bool:
+        """True when SubmitOrder was an idempotent replay: `events` is empty, `response` is the
+        first answer byte for byte."""
+
+    @property
+    def events(self) -> list[tuple[int, str, int, bytes]]:
+        """New log records, in lsn order: (lsn, kind, at_ms, msgpack record). `kind` is a short
+        name for operators ("order_submitted", "ticket_bumped", ...)."""
+
+    @property
+    def ticket_events(self) -> list[tuple[str, str, int, bytes]]:
+        """(store_id, station, seq, serialized TicketEvent), seq per (store, station) from 1 with no
+        gaps, in the order they happened."""
+
+    @property
+    def order_updates(self) -> list[tuple[str, int, bytes]]:
+        """(order_id, version, serialized Order) for every order this call changed, including ETA
+        changes of other orders caused by re-planning; at most one entry per order (the latest)."""
+
+    @property
+    def load_updates(self) -> list[tuple[str, bytes]]:
+        """(store_id, serialized LoadUpdate) for every store whose load level changed."""
+
+@final
+class Engine:
+    def __init__(self, shop_json: str) -> None:
+        """Compiles a shop configuration (the JSON form of a shop TOML file, see
+        pyengine/data/sample_shop.toml) into an engine with empty state. Raises ConfigError."""
+
+    @property
+    def last_lsn(self) -> int:
+        """Position of the last applied record (0 for a new engine)."""
+
+    def store_ids(self) -> list[str]: ...
+    def stations(self, store_id: str) -> list[str]:
+        """Station names of the store in kitchen order. Raises NotFound for an unknown store."""
+
+    def quote_order(self, request: bytes, now_ms: int) -> bytes:
+        """QuoteOrderRequest -> QuoteOrderResponse. Changes nothing."""
+
+    def submit_order(self, request: bytes, now_ms: int) -> Outcome:
+        """SubmitOrderRequest -> Outcome(response=SubmitOrderResponse)."""
+
+    def get_order(self, request: bytes) -> bytes:
+        """GetOrderRequest -> Order."""
+
+    def cancel_order(self, request: bytes, now_ms: int) -> Outcome:
+        """CancelOrderRequest -> Outcome(response=Order)."""
+
+    def start_ticket(self, request: bytes, now_ms: int) -> Outcome:
+        """TicketActionRequest -> Outcome(response=Ticket)."""
+
+    def bump_ticket(self, request: bytes, now_ms: int) -> Outcome:
+        """TicketActionRequest -> Outcome(response=Ticket)."""
+
+    def recall_ticket(self, request: bytes, now_ms: int) -> Outcome:
+        """TicketActionRequest -> Outcome(response=Ticket)."""
+
+    def get_station_board(self, request: bytes, now_ms: int) -> bytes:
+        """GetStationBoardRequest -> StationBoard."""
+
+    def get_menu(self, request: bytes) -> bytes:
+        """GetMenuRequest -> Menu."""
+
+    def set_availability(self, request: bytes, now_ms: int) -> Outcome:
+        """SetAvailabilityRequest -> Outcome(response=Menu)."""
+
+    def set_staffing(self, request: bytes, now_ms: int) -> Outcome:
+        """SetStaffingRequest -> Outcome(response=Station)."""
+
+    def load(self, store_id: str, now_ms: int) -> bytes:
+        """The store's current LoadUpdate. Raises NotFound for an unknown store."""
+
+    def tick(self, now_ms: int) -> Outcome:
+        """The clock moved: re-plan every store. Records an event only when state changes (e.g. a
+        load level change); ETA changes come back as order_updates."""
+
+    def apply(self, record: bytes) -> Outcome:
+        """Replays one logged record (its lsn must be last_lsn + 1) and returns the same effects
+        the original call produced. Raises ReplayError."""
+
+    def state_hash(self) -> str:
+        """Hex digest of the whole state; equal after a live run and after replaying its log."""
