@@ -77,12 +77,9 @@ class Outcome:
 
     @property
     def order_updates(self) -> list[tuple[str, int, bytes]]:
-        """(order_id, version, serialized Order) for every order this call changed, including ETA
-        changes of other orders caused by re-planning; at most one entry per order (the latest)."""
-
-    @property
-    def load_updates(self) -> list[tuple[str, bytes]]:
-        """(store_id, serialized LoadUpdate) for every store whose load level changed."""
+        """(order_id, version, serialized Order) for every order whose state this call changed (status,
+        tickets); at most one entry per order, the latest. `version` grows by one per change. ETA
+        drift of other orders is not a state change: the service reads it from `get_order`."""
 
 @final
 class Engine:
@@ -96,7 +93,7 @@ class Engine:
 
     def store_ids(self) -> list[str]: ...
     def stations(self, store_id: str) -> list[str]:
-        """Station names of the store in kitchen order. Raises NotFound for an unknown store."""
+        """Station names of the store in kitchen order. Raises InvalidArgument for an unknown store."""
 
     def quote_order(self, request: bytes, now_ms: int) -> bytes:
         """QuoteOrderRequest -> QuoteOrderResponse. Changes nothing."""
@@ -104,8 +101,8 @@ class Engine:
     def submit_order(self, request: bytes, now_ms: int) -> Outcome:
         """SubmitOrderRequest -> Outcome(response=SubmitOrderResponse)."""
 
-    def get_order(self, request: bytes) -> bytes:
-        """GetOrderRequest -> Order."""
+    def get_order(self, request: bytes, now_ms: int) -> bytes:
+        """GetOrderRequest -> Order, with `eta_ms` projected from the plan as of now_ms."""
 
     def cancel_order(self, request: bytes, now_ms: int) -> Outcome:
         """CancelOrderRequest -> Outcome(response=Order)."""
@@ -132,11 +129,8 @@ class Engine:
         """SetStaffingRequest -> Outcome(response=Station)."""
 
     def load(self, store_id: str, now_ms: int) -> bytes:
-        """The store's current LoadUpdate. Raises NotFound for an unknown store."""
-
-    def tick(self, now_ms: int) -> Outcome:
-        """The clock moved: re-plan every store. Records an event only when state changes (e.g. a
-        load level change); ETA changes come back as order_updates."""
+        """The store's LoadUpdate as of now_ms, derived from the plan (level, reason, open orders,
+        backlog). Raises InvalidArgument (field "store_id") for an unknown store."""
 
     def apply(self, record: bytes) -> Outcome:
         """Replays one logged record (its lsn must be last_lsn + 1) and returns the same effects
