@@ -1,0 +1,269 @@
+"""The append-only event log in SQLite: the source of truth the core's state is replayed from.
+
+One writer thread owns the write connection. Callers on the event loop enqueue the records of a
+call (already applied to the in-memory core) and await `durable(lsn)`; the writer drains whatever
+has queued, writes it in one transaction with the projections (the per-station ticket feed), commits
+(WAL, synchronous=FULL by default: the commit survives a power cut), and then, back on the event
+loop, publishes the batch and wakes the waiters in log order. Many concurrent requests therefore
+share one fsync (group commit), and nothing is published or acknowledged before it is durable.
+
+If a commit fails the log stops accepting work and every waiter gets the error: the in-memory core
+is then ahead of the log, so the process must stop and recover by replay (fail-stop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+Durability = Literal["full", "normal"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    lsn INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ticket_feed (
+    store_id TEXT NOT NULL,
+    station TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    lsn INTEGER NOT NULL,
+    event BLOB NOT NULL,
+    PRIMARY KEY (store_id, station, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
+# Last lsn whose ticket events are in ticket_feed; lets start-up rebuild a lagging projection.
+FEED_LSN_KEY = "ticket_feed_lsn"
+
+Event = tuple[int, str, int, bytes]  # (lsn, kind, at_ms, msgpack record)
+TicketEvent = tuple[str, str, int, bytes]  # (store_id, station, seq, serialized TicketEvent)
+
+
+class LogFailedError(RuntimeError):
+    """The log could not commit; the process must restart and recover from the log."""
+
+
+@dataclass(slots=True)
+class Batch:
+    """The records of one engine call, with what to publish once they are durable."""
+
+    events: Sequence[Event]
+    ticket_events: Sequence[TicketEvent]
+    on_durable: Callable[[], None] | None = None
+    last_lsn: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last_lsn = self.events[-1][0]
+
+
+def connect(path: Path, durability: Durability = "full") -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if durability == 'full' else 'NORMAL'}")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+class EventLog:
+    def __init__(
+        self,
+        path: Path,
+        durability: Durability = "full",
+        max_batch: int = 1024,
+    ) -> None:
+        self.path = path
+        self.durability = durability
+        self.max_batch = max_batch
+        self._conn = connect(path, durability)
+        self._reader = sqlite3.connect(path, check_same_thread=False)
+        self._reader.execute("PRAGMA query_only=ON")
+        self._queue: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._durable_lsn = self.last_lsn()
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tiebreak = itertools.count()
+        self._failure: BaseException | None = None
+
+    # Start-up, on the caller's thread, before `start`.
+
+    def last_lsn(self) -> int:
+        row = self._conn.execute("SELECT COALESCE(MAX(lsn), 0) FROM events").fetchone()
+        return int(row[0])
+
+    def records(self, after_lsn: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Every record after `after_lsn`, in lsn order."""
+        cursor = self._conn.execute(
+            "SELECT lsn, record FROM events WHERE lsn > ? ORDER BY lsn", (after_lsn,)
+        )
+        for lsn, record in cursor:
+            yield int(lsn), bytes(record)
+
+    def feed_lsn(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (FEED_LSN_KEY,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def catch_up_feed(self, lsn: int, ticket_events: Sequence[TicketEvent]) -> None:
+        """Writes the ticket events of a replayed record the projection had not seen yet."""
+        with self._transaction() as conn:
+            self._write_feed(conn, lsn, ticket_events)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FEED_LSN_KEY, lsn)
+            )
+
+    # Running, on the event loop thread.
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.Thread(target=self._write_loop, name="eventlog-writer")
+        self._thread.start()
+
+    @property
+    def durable_lsn(self) -> int:
+        return self._durable_lsn
+
+    def append(self, batch: Batch) -> None:
+        """Queues one call's records; they must follow the previous batch's lsn without a gap."""
+        if self._failure is not None:
+            raise LogFailedError("the event log has failed; restart to recover") from self._failure
+        self._queue.put(batch)
+
+    async def durable(self, lsn: int) -> None:
+        """Returns once every record up to `lsn` is committed."""
+        if self._failure is not None:
+            raise LogFailedError("the event log has failed; restart to recover") from self._failure
+        if lsn <= self._durable_lsn:
+            return
+        assert self._loop is not None, "EventLog.start was not called"
+        future: asyncio.Future[None] = self._loop.create_future()
+        heapq.heappush(self._waiters, (lsn, next(self._tiebreak), future))
+        await future
+
+    def ticket_feed(
+        self, store_id: str, station: str, after_seq: int, limit: int = 1000
+    ) -> list[tuple[int, bytes]]:
+        """Committed ticket events of a station with seq > after_seq, oldest first."""
+        rows = self._reader.execute(
+            "SELECT seq, event FROM ticket_feed WHERE store_id = ? AND station = ? AND seq > ?"
+            " ORDER BY seq LIMIT ?",
+            (store_id, station, after_seq, limit),
+        ).fetchall()
+        return [(int(seq), bytes(event)) for seq, event in rows]
+
+    def ticket_feed_last_seq(self, store_id: str, station: str) -> int:
+        row = self._reader.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM ticket_feed WHERE store_id = ? AND station = ?",
+            (store_id, station),
+        ).fetchone()
+        return int(row[0])
+
+    async def close(self) -> None:
+        """Commits what is queued, stops the writer and closes the connections."""
+        if self._thread is not None:
+            self._queue.put(None)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+        self._reader.close()
+        self._conn.close()
+
+    # The writer thread.
+
+    def _write_loop(self) -> None:
+        assert self._loop is not None
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batches = [first]
+            while len(batches) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batches.append(more)
+            try:
+                self._commit(batches)
+            except BaseException as exc:
+                log.critical("event log commit failed; stopping the log", exc_info=True)
+                self._loop.call_soon_threadsafe(self._fail, exc)
+                return
+            self._loop.call_soon_threadsafe(self._committed, batches)
+
+    def _commit(self, batches: list[Batch]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT INTO events(lsn, kind, at_ms, record) VALUES (?, ?, ?, ?)",
+                [event for batch in batches for event in batch.events],
+            )
+            for batch in batches:
+                self._write_feed(conn, batch.last_lsn, batch.ticket_events)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (FEED_LSN_KEY, batches[-1].last_lsn),
+            )
+
+    @staticmethod
+    def _write_feed(
+        conn: sqlite3.Connection, lsn: int, ticket_events: Sequence[TicketEvent]
+    ) -> None:
+        if ticket_events:
+            conn.executemany(
+                "INSERT INTO ticket_feed(store_id, station, seq, lsn, event) VALUES (?, ?, ?, ?, ?)",
+                [(store, station, seq, lsn, event) for store, station, seq, event in ticket_events],
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # Back on the event loop.
+
+    def _committed(self, batches: list[Batch]) -> None:
+        for batch in batches:
+            if batch.on_durable is not None:
+                try:
+                    batch.on_durable()
+                except Exception:
+                    log.exception("publishing a durable batch failed")
+        self._durable_lsn = batches[-1].last_lsn
+        while self._waiters and self._waiters[0][0] <= self._durable_lsn:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._failure = exc
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_exception(LogFailedError("the event log failed to commit"))

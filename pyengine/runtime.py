@@ -1,0 +1,328 @@
+"""The engine at run time: the Rust core, its event log, and the live streams. No gRPC in here.
+
+Every state-changing call follows one path: the core decides and applies it in memory (on the event
+loop thread, so calls are serialised), the records go to the log's writer, and the caller is
+answered only once they are durable; the stream updates are published at that moment, in log
+order. On start-up the log is replayed into a fresh core, so a restart loses nothing that was
+acknowledged and keeps every sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pyengine import _native, shop
+from pyengine.eventlog import Batch, Durability, EventLog
+from pyengine.exceptions import InvalidArgument
+from pyengine.hub import Hub, HubClosedError, Subscription
+from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2, store_pb2
+
+log = logging.getLogger(__name__)
+
+LOG_FILE = "events.sqlite3"
+LOCK_FILE = "pyengine.lock"
+# An ETA that moves by this much is worth telling a watching customer about.
+ETA_DRIFT_MS = 15_000
+# How often watched ETAs and load levels are re-projected when nothing else happens.
+REFRESH_INTERVAL_S = 1.0
+FEED_PAGE = 1000
+TERMINAL = (common_pb2.ORDER_STATUS_READY, common_pb2.ORDER_STATUS_CANCELLED)
+
+StateCall = Callable[[bytes, int], _native.Outcome]
+
+
+class ServerStoppingError(Exception):
+    """A stream ended because the server is shutting down; clients should reconnect."""
+
+
+class DataDirInUseError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    version: int
+    eta_ms: int
+    terminal: bool
+    order: bytes
+
+
+class Clock:
+    """Wall-clock milliseconds that never go backwards (the core requires time to be monotone)."""
+
+    def __init__(self, now_ms: Callable[[], int] | None = None) -> None:
+        self._now = now_ms or (lambda: time.time_ns() // 1_000_000)
+        self._last = 0
+
+    def __call__(self) -> int:
+        self._last = max(self._last, self._now())
+        return self._last
+
+
+class Runtime:
+    def __init__(self, engine: _native.Engine, event_log: EventLog, lock: IO[str]) -> None:
+        self.engine = engine
+        self.log = event_log
+        self.clock = Clock()
+        self.tickets: Hub[tuple[str, str], tuple[int, bytes]] = Hub()
+        self.orders: Hub[str, OrderView] = Hub()
+        self.loads: Hub[str, tuple[int, bytes]] = Hub()
+        self._lock = lock
+        self._order_store: dict[str, str] = {}
+        self._published_level: dict[str, int] = {}
+        self._dirty = asyncio.Event()
+        self._refresher: asyncio.Task[None] | None = None
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        shop_path: Path | None = None,
+        durability: Durability = "full",
+    ) -> Runtime:
+        """Loads the shop, takes the data folder, and replays its log into a new core."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock_data_dir(data_dir)
+        try:
+            engine = _native.Engine(shop.load_json(shop_path))
+            event_log = EventLog(data_dir / LOG_FILE, durability)
+            _replay(engine, event_log)
+        except BaseException:
+            lock.close()
+            raise
+        return cls(engine, event_log, lock)
+
+    def start(self) -> None:
+        self.log.start(asyncio.get_running_loop())
+        self._refresher = asyncio.create_task(self._refresh_loop(), name="watch-refresher")
+
+    async def end_streams(self) -> None:
+        """Ends every open stream (they finish with UNAVAILABLE) and stops re-projecting."""
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+            self._refresher = None
+        for hub in (self.tickets, self.orders, self.loads):
+            hub.close()
+
+    async def close(self) -> None:
+        """Ends the streams, commits what is queued, and releases the data folder."""
+        await self.end_streams()
+        await self.log.close()
+        self._lock.close()
+
+    # State-changing calls.
+
+    async def call(self, method: StateCall, request: bytes) -> _native.Outcome:
+        """Runs one state-changing core method; returns once its effects are durable."""
+        outcome = method(request, self.clock())
+        if outcome.events:
+            self.log.append(
+                Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
+            )
+        if outcome.lsn:
+            await self.log.durable(outcome.lsn)
+        return outcome
+
+    def _publish(self, outcome: _native.Outcome) -> None:
+        for store_id, station, seq, event in outcome.ticket_events:
+            self.tickets.publish((store_id, station), (seq, event))
+        for order_id, version, order in outcome.order_updates:
+            if self.orders.has(order_id):  # parse only what somebody watches
+                self.orders.publish(order_id, _order_view(order, version))
+        self._dirty.set()
+
+    # Streams.
+
+    async def stream_tickets(self, request: bytes) -> AsyncIterator[bytes]:
+        """The station's ticket events after `after_seq`, then live ones, each exactly once."""
+        req = kitchen_pb2.StreamTicketsRequest.FromString(request)
+        if req.station not in self.engine.stations(req.store_id):
+            raise InvalidArgument("station", f"unknown station {req.station!r}")
+        key = (req.store_id, req.station)
+        subscription = self.tickets.subscribe(key)
+        try:
+            last = req.after_seq
+            newest = self.log.ticket_feed_last_seq(*key)
+            if last > newest:
+                raise InvalidArgument(
+                    "after_seq",
+                    f"{last} is ahead of the station's last seq {newest}; resume from 0",
+                )
+            async for seq, event in self._feed_after(key, last, subscription):
+                yield event
+                last = seq
+        except HubClosedError:
+            raise ServerStoppingError from None
+        finally:
+            self.tickets.unsubscribe(key, subscription)
+
+    async def _feed_after(
+        self,
+        key: tuple[str, str],
+        last: int,
+        subscription: Subscription[tuple[int, bytes]],
+    ) -> AsyncIterator[tuple[int, bytes]]:
+        # Subscribed before the history is read: whatever commits meanwhile is in one or the
+        # other, and the seq check drops what is in both.
+        while True:
+            while True:
+                page = self.log.ticket_feed(*key, last, FEED_PAGE)
+                for seq, event in page:
+                    yield seq, event
+                    last = seq
+                if len(page) < FEED_PAGE:
+                    break
+            subscription.lagged = False
+            while not subscription.lagged:
+                batch = await subscription.next_batch()
+                if subscription.lagged:
+                    break
+                gap = False
+                for seq, event in batch:
+                    if seq <= last:
+                        continue
+                    if seq != last + 1:
+                        gap = True
+                        break
+                    yield seq, event
+                    last = seq
+                if gap:
+                    break
+
+    async def watch_order(self, request: bytes) -> AsyncIterator[bytes]:
+        """The order now, then each change of status or tickets and each ETA move of at least
+        ETA_DRIFT_MS; ends once the order is READY or CANCELLED."""
+        req = orders_pb2.WatchOrderRequest.FromString(request)
+        subscription = self.orders.subscribe(req.order_id)
+        try:
+            current = self._order_now(req.order_id)
+            self._order_store[req.order_id] = orders_pb2.Order.FromString(current.order).store_id
+            yield current.order
+            last = current
+            while not last.terminal:
+                batch = await subscription.next_batch()
+                if subscription.lagged:
+                    subscription.lagged = False
+                    batch = [self._order_now(req.order_id)]
+                for view in batch:
+                    newer = view.version > last.version
+                    moved = abs(view.eta_ms - last.eta_ms) >= ETA_DRIFT_MS
+                    if newer or (view.version == last.version and moved):
+                        yield view.order
+                        last = view
+                        if last.terminal:
+                            break
+        except HubClosedError:
+            raise ServerStoppingError from None
+        finally:
+            self.orders.unsubscribe(req.order_id, subscription)
+            if not self.orders.has(req.order_id):
+                self._order_store.pop(req.order_id, None)
+
+    async def watch_load(self, request: bytes) -> AsyncIterator[bytes]:
+        """The store's load now, then every change of level."""
+        req = store_pb2.WatchLoadRequest.FromString(request)
+        subscription = self.loads.subscribe(req.store_id)
+        try:
+            update = self.engine.load(req.store_id, self.clock())
+            level = store_pb2.LoadUpdate.FromString(update).level
+            self._published_level.setdefault(req.store_id, level)
+            yield update
+            while True:
+                batch = await subscription.next_batch()
+                if subscription.lagged:
+                    subscription.lagged = False
+                    now = self.engine.load(req.store_id, self.clock())
+                    batch = [(store_pb2.LoadUpdate.FromString(now).level, now)]
+                for new_level, message in batch:
+                    if new_level != level:
+                        yield message
+                        level = new_level
+        except HubClosedError:
+            raise ServerStoppingError from None
+        finally:
+            self.loads.unsubscribe(req.store_id, subscription)
+
+    def _order_now(self, order_id: str) -> OrderView:
+        request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
+        order = self.engine.get_order(request, self.clock())
+        return _order_view(order, None)
+
+    # Re-projection for watchers: ETAs drift and load levels change as time passes.
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), REFRESH_INTERVAL_S)
+            self._dirty.clear()
+            try:
+                self._refresh()
+            except Exception:
+                log.exception("refreshing watched orders and load levels failed")
+            # Coalesce bursts: at most a few refreshes a second however busy the store is.
+            await asyncio.sleep(0.05)
+
+    def _refresh(self) -> None:
+        now = self.clock()
+        for order_id in self.orders.keys():
+            request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
+            try:
+                order = self.engine.get_order(request, now)
+            except _native.EngineError:
+                continue
+            self.orders.publish(order_id, _order_view(order, None))
+        for store_id in self.loads.keys():
+            update = self.engine.load(store_id, now)
+            level = store_pb2.LoadUpdate.FromString(update).level
+            if self._published_level.get(store_id) != level:
+                self._published_level[store_id] = level
+                self.loads.publish(store_id, (level, update))
+
+
+def _order_view(order: bytes, version: int | None) -> OrderView:
+    message = orders_pb2.Order.FromString(order)
+    return OrderView(
+        version=message.version if version is None else version,
+        eta_ms=message.eta_ms,
+        terminal=message.status in TERMINAL,
+        order=order,
+    )
+
+
+def _replay(engine: _native.Engine, event_log: EventLog) -> None:
+    started = time.perf_counter()
+    feed_lsn = event_log.feed_lsn()
+    count = 0
+    for lsn, record in event_log.records():
+        outcome = engine.apply(record)
+        if lsn > feed_lsn and outcome.ticket_events:
+            event_log.catch_up_feed(lsn, outcome.ticket_events)
+        count += 1
+    if count:
+        log.info(
+            "replayed %d records in %.3f s (state %s)",
+            count,
+            time.perf_counter() - started,
+            engine.state_hash()[:16],
+        )
+
+
+def _lock_data_dir(data_dir: Path) -> IO[str]:
+    """One engine process per data folder: two writers would fork the log."""
+    lock = (data_dir / LOCK_FILE).open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise DataDirInUseError(f"{data_dir} is in use by another pyengine process") from None
+    return lock

@@ -1,0 +1,74 @@
+"""Plumbing shared by the servicers: bytes-in/bytes-out handlers and the error boundary.
+
+The handlers are registered without (de)serializers: the request bytes go straight to the Rust core
+and its answer bytes straight back to the transport, so Python never decodes protobuf on the hot
+path. Each handler is wrapped once here so that every failure becomes a proper status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError
+from google.rpc import code_pb2
+
+from pyengine.eventlog import LogFailedError
+from pyengine.exceptions import EngineError
+from pyengine.runtime import ServerStoppingError
+from pyengine.service.errors import engine_error_status, simple_status
+
+log = logging.getLogger(__name__)
+
+Unary = Callable[[bytes, grpc.aio.ServicerContext[Any, Any]], Awaitable[bytes]]
+Stream = Callable[[bytes, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[bytes]]
+
+
+def _status_for(exc: Exception) -> grpc.Status:
+    if isinstance(exc, EngineError):
+        return engine_error_status(exc)
+    if isinstance(exc, DecodeError):
+        return simple_status(code_pb2.INVALID_ARGUMENT, f"malformed request: {exc}")
+    if isinstance(exc, ServerStoppingError):
+        return simple_status(
+            code_pb2.UNAVAILABLE, "server is shutting down; reconnect (streams: resume from seq)"
+        )
+    if isinstance(exc, LogFailedError):
+        return simple_status(code_pb2.UNAVAILABLE, "event log unavailable; the server restarts")
+    log.exception("unexpected error in a handler")
+    return simple_status(code_pb2.INTERNAL, "internal error")
+
+
+def unary(fn: Unary) -> grpc.RpcMethodHandler:
+    async def handle(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
+        try:
+            return await fn(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await context.abort_with_status(_status_for(exc))
+            raise AssertionError("abort_with_status returned") from exc
+
+    return grpc.unary_unary_rpc_method_handler(handle)
+
+
+def server_stream(fn: Stream) -> grpc.RpcMethodHandler:
+    async def handle(
+        request: bytes, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[bytes]:
+        try:
+            async for message in fn(request, context):
+                yield message
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await context.abort_with_status(_status_for(exc))
+
+    return grpc.unary_stream_rpc_method_handler(handle)
+
+
+def service(name: str, methods: dict[str, grpc.RpcMethodHandler]) -> grpc.GenericRpcHandler:
+    handler: grpc.GenericRpcHandler = grpc.method_handlers_generic_handler(name, methods)
+    return handler
