@@ -232,7 +232,8 @@ class EventLog:
     ) -> None:
         if ticket_events:
             conn.executemany(
-                "INSERT INTO ticket_feed(store_id, station, seq, lsn, event) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO ticket_feed(store_id, station, seq, lsn, event)"
+                " VALUES (?, ?, ?, ?, ?)",
                 [(store, station, seq, lsn, event) for store, station, seq, event in ticket_events],
             )
 

@@ -82,7 +82,7 @@ class Hub(Generic[K, T]):
     def has(self, key: K) -> bool:
         return key in self._subscribers
 
-    def keys(self) -> list[K]:
+    def topics(self) -> list[K]:
         return list(self._subscribers)
 
     def count(self) -> int:

@@ -235,7 +235,7 @@ class Runtime:
         subscription = self.loads.subscribe(req.store_id)
         try:
             update = self.engine.load(req.store_id, self.clock())
-            level = store_pb2.LoadUpdate.FromString(update).level
+            level: int = store_pb2.LoadUpdate.FromString(update).level
             self._published_level.setdefault(req.store_id, level)
             yield update
             while True:
@@ -274,14 +274,14 @@ class Runtime:
 
     def _refresh(self) -> None:
         now = self.clock()
-        for order_id in self.orders.keys():
+        for order_id in self.orders.topics():
             request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
             try:
                 order = self.engine.get_order(request, now)
             except _native.EngineError:
                 continue
             self.orders.publish(order_id, _order_view(order, None))
-        for store_id in self.loads.keys():
+        for store_id in self.loads.topics():
             update = self.engine.load(store_id, now)
             level = store_pb2.LoadUpdate.FromString(update).level
             if self._published_level.get(store_id) != level:

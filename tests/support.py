@@ -21,7 +21,6 @@ from pyengine.v1 import (
     kitchen_pb2_grpc,
     orders_pb2,
     orders_pb2_grpc,
-    store_pb2,
     store_pb2_grpc,
 )
 

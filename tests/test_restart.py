@@ -31,10 +31,9 @@ def snapshot(client: Client, order_ids: list[str]) -> tuple[list[bytes], list[by
 @pytest.mark.parametrize("how", ["sigterm", "sigkill"])
 def test_state_survives_a_restart(server: ServerProcess, how: str) -> None:
     client = Client.connect(server.target)
-    ids = [
-        client.submit(draft(line("classic_milk_tea", 2), line("mango_smoothie", 1))).order_id
-        for _ in range(5)
-    ]
+    drafts = [draft(line("classic_milk_tea", 2), line("mango_smoothie", 1)) for _ in range(5)]
+    answers = [client.submit(d) for d in drafts]
+    ids = [a.order_id for a in answers]
     client.act("Start", f"{ids[0]}/tea_bar")
     client.act("Bump", f"{ids[1]}/tea_bar")
     client.act("Bump", f"{ids[1]}/fruit_prep")
@@ -60,9 +59,12 @@ def test_state_survives_a_restart(server: ServerProcess, how: str) -> None:
     assert after.order_id not in ids
     assert resumed.next().seq == tea_history[-1].seq + 1
     resumed.cancel()
-    # A retry of an order acknowledged before the crash is still a replay.
+    # A retry of an order acknowledged before the restart is still a replay of the first answer,
+    # and the same key with another order is still refused.
+    assert client.submit(drafts[0]) == answers[0]
+    changed = draft(line("classic_milk_tea"), channel_order_id=drafts[0].channel_order_id)
     with pytest.raises(grpc.RpcError) as failure:
-        client.submit(draft(line("classic_milk_tea"), channel_order_id=client.get(ids[0]).channel_order_id))
+        client.submit(changed)
     assert failure.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert client.get(ids[2]).status == common_pb2.ORDER_STATUS_CANCELLED
     client.close()

@@ -41,7 +41,7 @@ def _status_for(exc: Exception) -> grpc.Status:
     return simple_status(code_pb2.INTERNAL, "internal error")
 
 
-def unary(fn: Unary) -> grpc.RpcMethodHandler:
+def unary(fn: Unary) -> grpc.RpcMethodHandler[bytes, bytes]:
     async def handle(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
         try:
             return await fn(request, context)
@@ -54,7 +54,7 @@ def unary(fn: Unary) -> grpc.RpcMethodHandler:
     return grpc.unary_unary_rpc_method_handler(handle)
 
 
-def server_stream(fn: Stream) -> grpc.RpcMethodHandler:
+def server_stream(fn: Stream) -> grpc.RpcMethodHandler[bytes, bytes]:
     async def handle(
         request: bytes, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[bytes]:
@@ -69,6 +69,6 @@ def server_stream(fn: Stream) -> grpc.RpcMethodHandler:
     return grpc.unary_stream_rpc_method_handler(handle)
 
 
-def service(name: str, methods: dict[str, grpc.RpcMethodHandler]) -> grpc.GenericRpcHandler:
+def service(name: str, methods: dict[str, grpc.RpcMethodHandler[bytes, bytes]]) -> grpc.GenericRpcHandler:
     handler: grpc.GenericRpcHandler = grpc.method_handlers_generic_handler(name, methods)
     return handler
