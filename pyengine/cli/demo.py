@@ -1,0 +1,264 @@
+"""`pyengine demo`: a compressed peak rush through a real server, with results.
+
+Starts `pyengine serve` on a free loopback port with a throw-away data folder, then, over the
+public gRPC API only:
+- channel clients (counter, kiosk, table QR, mini-program, Meituan, Ele.me) submit a seeded rush
+  of orders built from the store's menu (GetMenu), a few in flight at once;
+- a simulated kitchen follows every station's ticket stream and starts and bumps tickets after
+  their standard work time, `--speed` times faster than real, with each station's slots;
+- every order is watched (WatchOrder) until READY.
+Prints waiting times, ETA error, late orders and throughput, in simulated time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from pyengine import rush
+from pyengine.cli._demo_report import OrderRecord, compute, render
+from pyengine.cli._kitchen import Kitchen
+from pyengine.serverproc import ServerProcess
+from pyengine.v1 import common_pb2, orders_pb2, orders_pb2_grpc, store_pb2, store_pb2_grpc
+
+RPC_TIMEOUT_S = 10.0
+# Refusals worth retrying: the engine sheds or paces load, pauses a channel or hides slow items
+# in fast mode. A channel adapter retries these a while; after RETRY_FOR_SIM_S the order is lost.
+RETRY_CODES = frozenset(
+    {
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.UNAVAILABLE,
+    }
+)
+RETRY_EVERY_SIM_S = 30.0
+RETRY_FOR_SIM_S = 600.0
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run a compressed rush through a real server and print the results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--orders", type=int, default=200, help="orders in the rush (200)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the order generator (1)")
+    parser.add_argument("--shop", type=Path, help="shop TOML (default: the sample shop)")
+    parser.add_argument("--store", default="sh-001", help="store to rush (sh-001)")
+    parser.add_argument(
+        "--speed", type=float, default=100.0, help="time compression: simulated/wall (100)"
+    )
+    parser.add_argument("--peak", type=float, default=10.0, help="peak orders a minute (10)")
+    parser.add_argument("--in-flight", type=int, default=6, help="concurrent submissions (6)")
+    parser.add_argument(
+        "--stall-s",
+        type=float,
+        default=30.0,
+        help="give up after this many wall seconds without an order getting ready (30)",
+    )
+    parser.set_defaults(run=run)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Rush:
+    """One run: the plan, what happened to each order, and the clocks."""
+
+    args: argparse.Namespace
+    plan: list[rush.PlannedOrder]
+    records: list[OrderRecord]
+    progress: Progress
+    task_id: TaskID
+    start: float = 0.0  # loop time of simulated second 0
+    last_news: float = 0.0  # loop time of the last acceptance or READY
+    channels: dict[int, grpc.aio.Channel] = field(default_factory=dict)
+
+    @property
+    def speed(self) -> float:
+        return float(self.args.speed)
+
+    def sim_now(self) -> float:
+        return (asyncio.get_running_loop().time() - self.start) * self.speed
+
+    def orders_stub(self, channel: int) -> orders_pb2_grpc.OrderServiceStub:
+        """Each sales channel talks to the engine over its own connection, as adapters do."""
+        if channel not in self.channels:
+            self.channels[channel] = grpc.aio.insecure_channel(self.args.target)
+        return orders_pb2_grpc.OrderServiceStub(self.channels[channel])  # type: ignore[no-untyped-call]
+
+    def request(self, order: rush.PlannedOrder) -> orders_pb2.SubmitOrderRequest:
+        target_ms = 0
+        if order.fulfillment == common_pb2.FULFILLMENT_DELIVERY:
+            # The rider's arrival in the server's (wall) clock: compressed like the kitchen, so a
+            # delivery order is never held back for wall-clock minutes.
+            target_ms = now_ms() + int(order.rider_s * 1000 / self.speed)
+        return orders_pb2.SubmitOrderRequest(
+            order=orders_pb2.OrderDraft(
+                store_id=self.args.store,
+                channel=order.channel,  # type: ignore[arg-type]
+                channel_order_id=f"demo{self.args.seed}-{order.channel_order_id}",
+                lines=order.lines,
+                fulfillment=order.fulfillment,  # type: ignore[arg-type]
+                target_time_ms=target_ms,
+            )
+        )
+
+    async def place(
+        self, order: rush.PlannedOrder, record: OrderRecord, slots: asyncio.Semaphore
+    ) -> None:
+        await asyncio.sleep(
+            max(0.0, self.start + order.at_s / self.speed - asyncio.get_running_loop().time())
+        )
+        stub = self.orders_stub(order.channel)
+        async with slots:
+            response = await self.submit(stub, order, record)
+        if response is None:
+            self.progress.advance(self.task_id)
+            return
+        record.accepted_at_ms = response.accepted_at_ms
+        record.quoted_eta_ms = response.quote.eta_ms
+        self.last_news = asyncio.get_running_loop().time()
+        await self.watch(stub, response.order_id, record)
+        self.last_news = asyncio.get_running_loop().time()
+        self.progress.advance(self.task_id)
+
+    async def submit(
+        self, stub: orders_pb2_grpc.OrderServiceStub, order: rush.PlannedOrder, record: OrderRecord
+    ) -> orders_pb2.SubmitOrderResponse | None:
+        deadline = self.sim_now() + RETRY_FOR_SIM_S
+        while True:
+            try:
+                response: orders_pb2.SubmitOrderResponse = await stub.SubmitOrder(
+                    self.request(order), timeout=RPC_TIMEOUT_S
+                )
+                return response
+            except grpc.aio.AioRpcError as err:
+                if err.code() not in RETRY_CODES or self.sim_now() > deadline:
+                    record.refused = f"{err.code().name}: {err.details()}"
+                    return None
+                record.retries += 1
+            await asyncio.sleep(RETRY_EVERY_SIM_S / self.speed)
+
+    async def watch(
+        self, stub: orders_pb2_grpc.OrderServiceStub, order_id: str, record: OrderRecord
+    ) -> None:
+        request = orders_pb2.WatchOrderRequest(order_id=order_id)
+        while True:
+            with contextlib.suppress(grpc.aio.AioRpcError):
+                async for update in stub.WatchOrder(request):
+                    if update.status == common_pb2.ORDER_STATUS_READY:
+                        record.ready_at_ms = update.ready_at_ms
+                        return
+                    if update.status == common_pb2.ORDER_STATUS_CANCELLED:
+                        record.refused = f"cancelled: {update.cancel_reason}"
+                        return
+            await asyncio.sleep(0.05)  # the stream broke or ended early: watch again
+
+    async def supervise(
+        self, places: asyncio.Future[list[None]], kitchen: asyncio.Task[None]
+    ) -> str:
+        """Waits for every order; returns "" or why the run was abandoned."""
+        loop = asyncio.get_running_loop()
+        while True:
+            waiting: set[asyncio.Future[Any]] = {places, kitchen}
+            done, _ = await asyncio.wait(waiting, timeout=0.2)
+            sim = self.sim_now()
+            self.progress.update(self.task_id, sim=f"{int(sim) // 60:3d}:{int(sim) % 60:02d}")
+            if places in done:
+                places.result()
+                return ""
+            if kitchen in done:
+                kitchen.result()  # raises what stopped the kitchen
+                return "the simulated kitchen stopped"
+            quiet = loop.time() - max(self.last_news, self.start)
+            if (
+                quiet > self.args.stall_s
+                and self.start + self.plan[-1].at_s / self.speed < loop.time()
+            ):
+                return f"no order got ready for {quiet:.0f} s (wall)"
+
+
+async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderRecord], str]:
+    async with grpc.aio.insecure_channel(args.target) as kitchen_channel:
+        store = store_pb2_grpc.StoreServiceStub(kitchen_channel)  # type: ignore[no-untyped-call]
+        menu = await store.GetMenu(
+            store_pb2.GetMenuRequest(store_id=args.store), timeout=RPC_TIMEOUT_S
+        )
+        plan = rush.generate(menu, args.orders, args.seed, args.peak)
+        records = [OrderRecord(o.channel, o.fulfillment, o.rider_s) for o in plan]
+        if not plan:
+            return records, ""
+        columns = (
+            TextColumn("[bold]rush[/] sim {task.fields[sim]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("orders done"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task_id = progress.add_task("rush", total=len(plan), sim="  0:00")
+            run = Rush(args, plan, records, progress, task_id)
+            kitchen = asyncio.create_task(
+                Kitchen(kitchen_channel, menu, run.speed, args.seed).run()
+            )
+            run.start = asyncio.get_running_loop().time()
+            slots = asyncio.Semaphore(max(args.in_flight, 1))
+            places = asyncio.gather(
+                *(run.place(o, r, slots) for o, r in zip(plan, records, strict=True))
+            )
+            try:
+                failure = await run.supervise(places, kitchen)
+            finally:
+                for task in (places, kitchen):
+                    task.cancel()
+                await asyncio.gather(places, kitchen, return_exceptions=True)
+                for channel in run.channels.values():
+                    await channel.close()
+        return records, failure
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    with (
+        tempfile.TemporaryDirectory(prefix="pyengine-demo-") as data,
+        ServerProcess(Path(data), shop=args.shop) as server,
+    ):
+        args.target = server.target
+        console.print(
+            f"pyengine demo: {args.orders} orders (seed {args.seed}) into {args.store} at "
+            f"{server.target}, kitchen at {args.speed:g}x speed"
+        )
+        records, failure = asyncio.run(drive(args, console))
+    stats = compute(records, args.speed)
+    console.print(render(stats, args.speed))
+    problems = [failure] if failure else []
+    if stats.refused:
+        first = next(r.refused for r in records if r.refused)
+        problems.append(f"{stats.refused} order(s) refused or cancelled, e.g. {first}")
+    missing = stats.orders - stats.ready - stats.refused
+    if missing:
+        problems.append(f"{missing} order(s) never reached READY")
+    for problem in problems:
+        console.print(f"[red]demo failed:[/] {problem}")
+    return 1 if problems else 0
