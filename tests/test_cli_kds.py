@@ -1,0 +1,214 @@
+"""The kitchen display: its board model (pure), its stream follower across a server restart, and
+the curses screen itself driven through tmux."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from pyengine.cli._follow import TicketFollower
+from pyengine.cli._kds_board import KdsBoard, describe_item
+from pyengine.serverproc import ServerProcess
+from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
+from tests.support import Client, draft, line
+
+Kind = kitchen_pb2.TicketEventKind
+S = common_pb2.TicketState
+
+
+def event(seq: int, kind: int, order: str, state: int) -> kitchen_pb2.TicketEvent:
+    ticket = kitchen_pb2.Ticket(
+        ticket_id=f"{order}/tea_bar", order_id=order, station="tea_bar", state=state
+    )
+    return kitchen_pb2.TicketEvent(seq=seq, kind=kind, at_ms=1000 * seq, ticket=ticket)  # type: ignore[arg-type]
+
+
+def open_ids(board: KdsBoard) -> list[str]:
+    return [t.order_id for t in board.tickets()]
+
+
+def test_board_applies_every_kind_of_event() -> None:
+    board = KdsBoard("sh-001", "tea_bar")
+    board.apply(event(1, Kind.TICKET_EVENT_KIND_ADDED, "a", S.TICKET_STATE_QUEUED))
+    board.apply(event(2, Kind.TICKET_EVENT_KIND_ADDED, "b", S.TICKET_STATE_QUEUED))
+    board.apply(event(3, Kind.TICKET_EVENT_KIND_ADDED, "c", S.TICKET_STATE_QUEUED))
+    assert open_ids(board) == ["a", "b", "c"]
+
+    board.apply(event(4, Kind.TICKET_EVENT_KIND_STARTED, "b", S.TICKET_STATE_STARTED))
+    assert open_ids(board) == ["a", "b", "c"]  # a started ticket keeps its place
+    assert board.open["b/tea_bar"].state == S.TICKET_STATE_STARTED
+
+    board.apply(event(5, Kind.TICKET_EVENT_KIND_BUMPED, "a", S.TICKET_STATE_DONE))
+    board.apply(event(6, Kind.TICKET_EVENT_KIND_BUMPED, "b", S.TICKET_STATE_DONE))
+    assert open_ids(board) == ["c"]
+    last = board.last_bumped()
+    assert last is not None and last.order_id == "b"
+
+    board.apply(event(7, Kind.TICKET_EVENT_KIND_RECALLED, "b", S.TICKET_STATE_QUEUED))
+    assert open_ids(board) == ["c", "b"]  # a remake goes to the end of the rail
+    last = board.last_bumped()
+    assert last is not None and last.order_id == "a"
+
+    board.apply(event(8, Kind.TICKET_EVENT_KIND_VOIDED, "c", S.TICKET_STATE_VOID))
+    board.apply(event(9, Kind.TICKET_EVENT_KIND_VOIDED, "a", S.TICKET_STATE_VOID))
+    assert open_ids(board) == ["b"]
+    assert board.last_bumped() is None  # a voided order cannot be recalled
+    assert (board.last_seq, board.duplicates, board.gaps) == (9, 0, 0)
+
+
+def test_board_drops_duplicates_and_counts_gaps() -> None:
+    board = KdsBoard("sh-001", "tea_bar")
+    assert board.apply(event(1, Kind.TICKET_EVENT_KIND_ADDED, "a", S.TICKET_STATE_QUEUED))
+    assert not board.apply(event(1, Kind.TICKET_EVENT_KIND_BUMPED, "a", S.TICKET_STATE_DONE))
+    assert open_ids(board) == ["a"]
+    assert board.apply(event(4, Kind.TICKET_EVENT_KIND_ADDED, "b", S.TICKET_STATE_QUEUED))
+    assert (board.last_seq, board.duplicates, board.gaps) == (4, 1, 2)
+
+
+def test_board_starts_from_a_station_board_snapshot() -> None:
+    snapshot = kitchen_pb2.StationBoard(store_id="sh-001", station="tea_bar", last_seq=7)
+    snapshot.queue.add(ticket_id="x/tea_bar", order_id="x", state=S.TICKET_STATE_STARTED)
+    snapshot.queue.add(ticket_id="y/tea_bar", order_id="y", state=S.TICKET_STATE_QUEUED)
+    board = KdsBoard("sh-001", "tea_bar")
+    board.load(snapshot)
+    assert open_ids(board) == ["x", "y"]
+    assert not board.apply(event(7, Kind.TICKET_EVENT_KIND_BUMPED, "x", S.TICKET_STATE_DONE))
+    board.apply(event(8, Kind.TICKET_EVENT_KIND_BUMPED, "x", S.TICKET_STATE_DONE))
+    assert open_ids(board) == ["y"]
+
+
+def test_item_description_shows_quantity_name_and_modifiers() -> None:
+    item = kitchen_pb2.TicketItem(sku="classic_milk_tea", name="经典珍珠奶茶", quantity=2)
+    item.modifiers.extend(["large", "pearls"])
+    assert describe_item(item) == "2x 经典珍珠奶茶 (large, pearls)"
+
+
+def collect(follower: TicketFollower) -> tuple[list[kitchen_pb2.TicketEvent], threading.Thread]:
+    seen: list[kitchen_pb2.TicketEvent] = []
+
+    def pump() -> None:
+        for ev in follower.events():
+            seen.append(ev)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return seen, thread
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_follower_resumes_across_a_server_restart_without_loss(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data")
+    server.start()
+    channel = grpc.insecure_channel(server.target)
+    try:
+        client = Client.connect(server.target)
+        follower = TicketFollower(kitchen_pb2_grpc.KitchenServiceStub(channel), "sh-001", "tea_bar")
+        seen, thread = collect(follower)
+        before = [client.submit(draft(line("classic_milk_tea"))).order_id for _ in range(3)]
+        wait_for(lambda: len(seen) == 3)
+        client.close()
+
+        server.kill()  # the connection drops hard; the display keeps trying
+        wait_for(lambda: follower.state.startswith("reconnecting"))
+        server.start()  # same data, same port
+        client = Client.connect(server.target)
+        client.act("Bump", f"{before[0]}/tea_bar")
+        after = [client.submit(draft(line("lemon_black_tea"))).order_id for _ in range(2)]
+        wait_for(lambda: len(seen) == 6)
+        client.close()
+
+        assert [e.seq for e in seen] == [1, 2, 3, 4, 5, 6]
+        assert [e.ticket.order_id for e in seen] == [*before, before[0], *after]
+        assert seen[3].kind == Kind.TICKET_EVENT_KIND_BUMPED
+        assert follower.reconnects >= 1
+        assert follower.state == "live"
+        follower.close()
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        channel.close()
+        server.stop()
+
+
+def tmux(socket_name: str, *args: str) -> str:
+    done = subprocess.run(
+        ["tmux", "-L", socket_name, *args], capture_output=True, text=True, check=True, timeout=10
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def tmux_socket() -> Iterator[str]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed: the terminal KDS cannot be driven")
+    name = f"pyengine-kds-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, timeout=10)
+
+
+def test_terminal_kds_renders_starts_and_bumps(
+    server: ServerProcess, client: Client, tmux_socket: str
+) -> None:
+    first = client.submit(draft(line("classic_milk_tea", 2, "large", "pearls")))
+    second = client.submit(draft(line("jasmine_milk_green"), channel=common_pb2.CHANNEL_MEITUAN))
+    command = shlex.join(
+        [sys.executable, "-m", "pyengine", "kds", "--station", "tea_bar", "--target", server.target]
+    )
+    env = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONPATH": os.pathsep.join(sys.path)}
+    tmux(tmux_socket, "new-session", "-d", "-x", "120", "-y", "30",
+         *[f"-e{k}={v}" for k, v in env.items()], command)  # fmt: skip
+
+    def screen() -> str:
+        return tmux(tmux_socket, "capture-pane", "-p")
+
+    def shows(text: str) -> Callable[[], bool]:
+        return lambda: text in screen()
+
+    wait_for(shows(first.pickup_no))
+    wait_for(shows(second.pickup_no))
+    text = screen()
+    assert "tea_bar @ sh-001" in text and "live" in text
+    assert "2x 经典珍珠奶茶 (large, pearls)" in text
+    assert "meituan" in text
+
+    tmux(tmux_socket, "send-keys", "s")  # start the first (selected) ticket
+    wait_for(shows("started"))
+    tmux(tmux_socket, "send-keys", "b")  # and bump it
+    wait_for(lambda: first.pickup_no not in screen())
+    ticket_id = f"{first.order_id}/tea_bar"
+    assert {t.ticket_id: t.state for t in client.get(first.order_id).tickets}[ticket_id] == (
+        S.TICKET_STATE_DONE
+    )
+
+    tmux(tmux_socket, "send-keys", "r")  # recall it: back on the screen, at the end
+    wait_for(shows(first.pickup_no))
+    tmux(tmux_socket, "send-keys", "2", "Enter")  # select by number, bump with Enter
+    wait_for(lambda: first.pickup_no not in screen())
+    tmux(tmux_socket, "send-keys", "1", "Enter")
+    wait_for(lambda: second.pickup_no not in screen())
+    tmux(tmux_socket, "send-keys", "q")
+    wait_for(lambda: tmux_session_gone(tmux_socket))
+
+
+def tmux_session_gone(socket_name: str) -> bool:
+    done = subprocess.run(
+        ["tmux", "-L", socket_name, "has-session"], capture_output=True, timeout=10
+    )
+    return done.returncode != 0
