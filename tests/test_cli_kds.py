@@ -184,7 +184,7 @@ def test_terminal_kds_renders_starts_and_bumps(
     wait_for(shows(first.pickup_no))
     wait_for(shows(second.pickup_no))
     text = screen()
-    assert "tea_bar @ sh-001" in text and "live" in text
+    assert "tea_bar @ sh-001" in text and "online" in text
     assert "2x 经典珍珠奶茶 (large, pearls)" in text
     assert "meituan" in text
 

@@ -51,6 +51,8 @@ class TicketFollower:
                 store_id=self.store_id, station=self.station, after_seq=self.last_seq
             )
             with self._lock:
+                if self._closed.is_set():  # close() ran before this call existed
+                    break
                 call = self.stub.StreamTickets(request)
                 self._call = call
             reason = "stream ended"

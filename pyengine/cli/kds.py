@@ -82,6 +82,7 @@ class KdsApp:
     target: str
     selected: int = 0
     message: str = ""
+    link: str = "connecting"  # the channel's connectivity, from grpc
     inbox: queue.Queue[kitchen_pb2.TicketEvent | Exception] = field(default_factory=queue.Queue)
 
     def drain(self) -> None:
@@ -157,8 +158,11 @@ class KdsApp:
             screen.refresh()
             return
         b = self.board
+        link = "online" if self.link == "ready" else f"OFFLINE ({self.link})"
+        if self.follower.state.startswith("failed"):
+            link = f"STREAM {self.follower.state.upper()}"
         title = (
-            f" {b.station} @ {b.store_id} · {self.target} · {self.follower.state}"
+            f" {b.station} @ {b.store_id} · {self.target} · {link}"
             f" · {len(b.open)} open · seq {b.last_seq}"
         )
         clock = time.strftime("%H:%M:%S ")
@@ -253,6 +257,11 @@ def run(args: argparse.Namespace) -> int:
         board.load(snapshot)
         follower = TicketFollower(stub, args.store, args.station, after_seq=board.last_seq)
         app = KdsApp(board=board, stub=stub, follower=follower, target=args.target)
+
+        def on_connectivity(state: grpc.ChannelConnectivity) -> None:
+            app.link = state.name.lower()
+
+        channel.subscribe(on_connectivity, try_to_connect=True)
         thread = threading.Thread(target=_pump, args=(follower, app.inbox), daemon=True)
         thread.start()
         try:
