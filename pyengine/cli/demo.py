@@ -62,6 +62,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--orders", type=int, default=200, help="orders in the rush (200)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the order generator (1)")
     parser.add_argument("--shop", type=Path, help="shop TOML (default: the sample shop)")
+    parser.add_argument(
+        "--target",
+        metavar="HOST:PORT",
+        help="drive this running server instead of starting one (e.g. to watch it on a KDS)",
+    )
     parser.add_argument("--store", default="sh-001", help="store to rush (sh-001)")
     parser.add_argument(
         "--speed", type=float, default=100.0, help="time compression: simulated/wall (100)"
@@ -240,14 +245,13 @@ async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderR
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    with (
-        tempfile.TemporaryDirectory(prefix="pyengine-demo-") as data,
-        ServerProcess(Path(data), shop=args.shop) as server,
-    ):
-        args.target = server.target
+    with contextlib.ExitStack() as stack:
+        if not args.target:
+            data = stack.enter_context(tempfile.TemporaryDirectory(prefix="pyengine-demo-"))
+            args.target = stack.enter_context(ServerProcess(Path(data), shop=args.shop)).target
         console.print(
-            f"pyengine demo: {args.orders} orders (seed {args.seed}) into {args.store} at "
-            f"{server.target}, kitchen at {args.speed:g}x speed"
+            f"pyengine demo: {args.orders} orders, seed {args.seed}, store {args.store} at "
+            f"{args.target}; kitchen {args.speed:g}x"
         )
         records, failure = asyncio.run(drive(args, console))
     stats = compute(records, args.speed)
