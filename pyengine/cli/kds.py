@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import grpc
@@ -36,7 +37,7 @@ from pyengine.cli._kds_board import (
     format_age,
     state_label,
 )
-from pyengine.cli._rpc import add_target_argument, describe_rpc_error, status_code
+from pyengine.cli._rpc import add_target_argument, describe_rpc_error
 from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
 
 ACTION_TIMEOUT_S = 5.0
@@ -115,40 +116,24 @@ class KdsApp:
         elif key == ord("s"):
             self._act("start", self.stub.Start, self.selected_ticket())
         elif key in (ord("b"), curses.KEY_ENTER, 10, 13):
-            self._bump(self.selected_ticket())
+            self._act("bump", self.stub.Bump, self.selected_ticket())
         elif key == ord("r"):
             self._act("recall", self.stub.Recall, self.board.last_bumped())
         return True
 
-    def _act(self, verb: str, method: object, ticket: kitchen_pb2.Ticket | None) -> bool:
+    def _act(
+        self, verb: str, method: Callable[..., object], ticket: kitchen_pb2.Ticket | None
+    ) -> None:
         if ticket is None:
             self.message = f"nothing to {verb}"
-            return False
+            return
         request = kitchen_pb2.TicketActionRequest(ticket_id=ticket.ticket_id)
         try:
-            method(request, timeout=ACTION_TIMEOUT_S)  # type: ignore[operator]
+            method(request, timeout=ACTION_TIMEOUT_S)
         except grpc.RpcError as err:
             self.message = f"{verb} {ticket.pickup_no}: {describe_rpc_error(err)[0]}"
-            return False
+            return
         self.message = f"{verb}: {ticket.pickup_no}"
-        return True
-
-    def _bump(self, ticket: kitchen_pb2.Ticket | None) -> None:
-        if ticket is not None and ticket.state == common_pb2.TICKET_STATE_QUEUED:
-            # Bumping an unstarted ticket means it is done: record the start first if the
-            # server wants one.
-            request = kitchen_pb2.TicketActionRequest(ticket_id=ticket.ticket_id)
-            try:
-                self.stub.Bump(request, timeout=ACTION_TIMEOUT_S)
-                self.message = f"bump: {ticket.pickup_no}"
-                return
-            except grpc.RpcError as err:
-                if status_code(err) != grpc.StatusCode.FAILED_PRECONDITION:
-                    self.message = f"bump {ticket.pickup_no}: {describe_rpc_error(err)[0]}"
-                    return
-            if not self._act("start", self.stub.Start, ticket):
-                return
-        self._act("bump", self.stub.Bump, ticket)
 
     def draw(self, screen: curses.window, now: int) -> None:
         screen.erase()
