@@ -97,8 +97,11 @@ def test_batch_seconds_batches_identical_cups_only() -> None:
     assert batch_seconds(milk, 4) == 45  # four identical cups brewed together
     assert batch_seconds(milk, 1) == 180
     assert batch_seconds([*milk, ticket("m5", "classic_milk_tea", 1, 45)], 4) == 90
-    mixed = [ticket("a", "classic_milk_tea", 2, 90), ticket("b", "lemon_black_tea", 1, 35)]
+    # The engine's work for a line of 2 at a batch-4 station is one round; 5 cups take two.
+    mixed = [ticket("a", "classic_milk_tea", 2, 45), ticket("b", "lemon_black_tea", 1, 35)]
     assert batch_seconds(mixed, 4) == 45 + 35
+    assert batch_seconds([ticket("c", "classic_milk_tea", 5, 90)], 4) == 90
+    assert batch_seconds([ticket("c", "classic_milk_tea", 3, 90)], 1) == 90
 
 
 def test_statistics_in_simulated_time() -> None:

@@ -92,6 +92,8 @@ def test_item_description_shows_quantity_name_and_modifiers() -> None:
     item = kitchen_pb2.TicketItem(sku="classic_milk_tea", name="经典珍珠奶茶", quantity=2)
     item.modifiers.extend(["large", "pearls"])
     assert describe_item(item) == "2x 经典珍珠奶茶 (large, pearls)"
+    bag = kitchen_pb2.TicketItem(line_no=-1, name="order", quantity=1, steps=["bag"])
+    assert describe_item(bag) == "order: bag"
 
 
 def collect(follower: TicketFollower) -> tuple[list[kitchen_pb2.TicketEvent], threading.Thread]:

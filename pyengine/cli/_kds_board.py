@@ -83,8 +83,10 @@ def format_age(seconds: int) -> str:
 
 
 def describe_item(item: kitchen_pb2.TicketItem) -> str:
-    """'2x 经典珍珠奶茶 (large, pearls)'."""
-    text = f"{item.quantity}x {item.name or item.sku}"
+    """'2x 经典珍珠奶茶 (large, pearls)'; an order-level task (no sku) as 'order: bag'."""
+    if not item.sku:
+        return f"{item.name or 'order'}: {', '.join(item.steps)}"
+    text = f"{item.quantity}x {item.name}"
     if item.modifiers:
         text += f" ({', '.join(item.modifiers)})"
     if item.note:

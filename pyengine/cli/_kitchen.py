@@ -4,14 +4,15 @@ standard duration (with seeded noise) divided by the time compression, and Bump 
 
 At a station with a batch size (four identical milk teas brewed together), a cook who takes a
 ticket also takes the queued tickets that ride along for free: the same drinks, while the batch
-has room. A ticket's duration is its items' standard work (TicketItem.work_s), split per cup so
-cups of the same drink can share a batch round.
+has room. The engine prices a line's work as ceil(quantity / batch size) rounds of one cup's
+time (TicketItem.work_s); the cook inverts that to a cup's time and batches cups across tickets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,15 +30,17 @@ RPC_TIMEOUT_S = 10.0
 
 def batch_seconds(tickets: Iterable[kitchen_pb2.Ticket], batch_size: int) -> float:
     """Standard seconds to make the tickets' cups together: cups of the same drink (sku and
-    steps) go in rounds of `batch_size`, each round as long as its slowest cup."""
+    steps) go in rounds of `batch_size`, each round as long as its slowest cup. For one ticket
+    alone this is its work_s, as the engine computes it."""
+    size = max(batch_size, 1)
     cups: dict[tuple[str, ...], list[float]] = defaultdict(list)
     for ticket in tickets:
         for item in ticket.items:
             quantity = max(item.quantity, 1)
-            cups[(item.sku, *item.steps)] += [item.work_s / quantity] * quantity
+            cup_s = item.work_s / math.ceil(quantity / size)
+            cups[(item.sku, *item.steps)] += [cup_s] * quantity
         if not ticket.items:
             cups[(ticket.ticket_id,)].append(float(ticket.work_s))
-    size = max(batch_size, 1)
     total = 0.0
     for durations in cups.values():
         durations.sort(reverse=True)
