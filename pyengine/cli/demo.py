@@ -194,14 +194,21 @@ class Rush:
                 places.result()
                 return ""
             if kitchen in done:
-                kitchen.result()  # raises what stopped the kitchen
-                return "the simulated kitchen stopped"
+                return f"the simulated kitchen stopped: {_root_cause(kitchen.exception())}"
             quiet = loop.time() - max(self.last_news, self.start)
             if (
                 quiet > self.args.stall_s
                 and self.start + self.plan[-1].at_s / self.speed < loop.time()
             ):
                 return f"no order got ready for {quiet:.0f} s (wall)"
+
+
+def _root_cause(exc: BaseException | None) -> str:
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return f"{exc.code().name}: {exc.details()}"
+    return repr(exc)
 
 
 async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderRecord], str]:
