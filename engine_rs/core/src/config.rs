@@ -1,0 +1,169 @@
+//! The shop configuration as written (the JSON form of a shop TOML file): parsed strictly
+//! (unknown keys are refused, every error names its field path) and then compiled into a
+//! [`Catalog`](crate::menu::Catalog) by [`Catalog::from_json`](crate::menu::Catalog::from_json).
+
+use serde::Deserialize;
+
+use crate::error::EngineError;
+use crate::types::Fulfillment;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopConfig {
+    pub currency: String,
+    pub stores: Vec<StoreConfig>,
+    /// In kitchen order.
+    pub stations: Vec<StationConfig>,
+    #[serde(default)]
+    pub order_steps: Vec<OrderStepConfig>,
+    pub items: Vec<ItemConfig>,
+    #[serde(default)]
+    pub modifiers: Vec<ModifierConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationConfig {
+    pub name: String,
+    pub slots: i64,
+    #[serde(default = "one")]
+    pub batch_size: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    pub station: String,
+    pub task: String,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderStepConfig {
+    pub station: String,
+    pub task: String,
+    pub seconds: f64,
+    pub fulfillment: Vec<FulfillmentName>,
+}
+
+/// The names a config may use for a fulfillment: the proto enum names without prefix.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum FulfillmentName {
+    #[serde(rename = "ASAP")]
+    Asap,
+    #[serde(rename = "PICKUP_AT")]
+    PickupAt,
+    #[serde(rename = "DELIVERY")]
+    Delivery,
+}
+
+impl From<FulfillmentName> for Fulfillment {
+    fn from(name: FulfillmentName) -> Self {
+        match name {
+            FulfillmentName::Asap => Self::Asap,
+            FulfillmentName::PickupAt => Self::PickupAt,
+            FulfillmentName::Delivery => Self::Delivery,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemConfig {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub price_minor: i64,
+    #[serde(default)]
+    pub modifiers: Vec<String>,
+    pub steps: Vec<StepConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModifierConfig {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub price_minor: i64,
+    #[serde(default = "unit_scale")]
+    pub scale: f64,
+    #[serde(default)]
+    pub steps: Vec<StepConfig>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn unit_scale() -> f64 {
+    1.0
+}
+
+impl ShopConfig {
+    /// Parses the JSON form of a shop file; a type error or an unknown key names its path.
+    pub fn parse(json: &str) -> Result<Self, EngineError> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|err| {
+            let path = err.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            EngineError::config(field, strip_position(&err.into_inner().to_string()))
+        })
+    }
+}
+
+/// serde_json appends " at line L column C"; the field path already says where.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_its_path() {
+        let json =
+            r#"{"currency":"CNY","stores":[],"stations":[{"name":"a","slots":1,"colour":1}],"items":[]}"#;
+        let err = ShopConfig::parse(json).unwrap_err();
+        assert_eq!(err.field(), "stations[0].colour");
+        assert!(err.reason().contains("unknown field `colour`"), "{}", err.reason());
+    }
+
+    #[test]
+    fn wrong_type_names_its_path() {
+        let json = r#"{"currency":"CNY","stores":[],"stations":[{"name":"a","slots":"x"}],"items":[]}"#;
+        let err = ShopConfig::parse(json).unwrap_err();
+        assert_eq!(err.field(), "stations[0].slots");
+    }
+
+    #[test]
+    fn unknown_fulfillment_is_refused() {
+        let json = r#"{"currency":"CNY","stores":[],"stations":[],"items":[],
+            "order_steps":[{"station":"a","task":"b","seconds":1,"fulfillment":["TELEPORT"]}]}"#;
+        let err = ShopConfig::parse(json).unwrap_err();
+        assert_eq!(err.field(), "order_steps[0].fulfillment[0]");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let json = r#"{"currency":"CNY","stores":[],"stations":[{"name":"a","slots":1}],"items":[],
+            "modifiers":[{"code":"m","name":"M"}]}"#;
+        let cfg = ShopConfig::parse(json).unwrap();
+        assert_eq!(cfg.stations[0].batch_size, 1);
+        assert!((cfg.modifiers[0].scale - 1.0).abs() < f64::EPSILON);
+        assert_eq!(cfg.modifiers[0].price_minor, 0);
+        assert!(cfg.order_steps.is_empty());
+    }
+}

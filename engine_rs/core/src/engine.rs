@@ -1,0 +1,380 @@
+//! The engine: a compiled catalog plus the state, and the commands that change it.
+//!
+//! Every command validates against the current state (nothing changes on error), decides the
+//! facts, encodes them as one record and applies that record through [`crate::apply`], the same
+//! code a replay runs, so live effects and replayed effects are identical by construction.
+//! Queries (quote, get, board, menu, load) never change anything.
+
+use crate::apply::{self, check_cancel, check_ticket, find_ticket, TicketVerb};
+use crate::draft::{resolve, Draft, Purpose, Resolved};
+use crate::error::EngineError;
+use crate::hash;
+use crate::load::{assess, Load};
+use crate::menu::{Catalog, MAX_SLOTS};
+use crate::order::{order_id, pickup_no, pickup_prefix};
+use crate::outcome::{Effects, EncodedRecord, Outcome, Response};
+use crate::planner::{with_target, Plan};
+use crate::pricing::{price_lines, Quote, Totals};
+use crate::record::{
+    self, AvailabilitySet, Body, OrderCancelled, OrderSubmitted, StaffingSet, TicketAction, TicketRecord,
+};
+use crate::state::State;
+use crate::ticket::{self, ms_to_s, TicketDraft};
+
+/// The deterministic order-orchestration state machine of one shop (all its stores).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    catalog: Catalog,
+    state: State,
+}
+
+impl Engine {
+    /// Compiles a shop configuration (JSON) into an engine with empty state.
+    pub fn new(shop_json: &str) -> Result<Self, EngineError> {
+        let catalog = Catalog::from_json(shop_json)?;
+        let state = State::new(&catalog);
+        Ok(Self { catalog, state })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn last_lsn(&self) -> u64 {
+        self.state.last_lsn
+    }
+
+    /// Hex SHA-256 of the whole state.
+    pub fn state_hash(&self) -> String {
+        hash::digest(&self.state)
+    }
+
+    pub fn store_index(&self, store_id: &str) -> Result<usize, EngineError> {
+        self.catalog.stores.get_index_of(store_id).ok_or_else(|| {
+            let reason = if store_id.is_empty() {
+                "store_id is required".to_owned()
+            } else {
+                format!("unknown store '{store_id}'")
+            };
+            EngineError::invalid("store_id", reason)
+        })
+    }
+
+    pub fn station_index(&self, station: &str) -> Result<usize, EngineError> {
+        self.catalog.stations.get_index_of(station).ok_or_else(|| {
+            let reason = if station.is_empty() {
+                "station is required".to_owned()
+            } else {
+                format!("unknown station '{station}'")
+            };
+            EngineError::invalid("station", reason)
+        })
+    }
+
+    /// The store's plan as of `now_ms` (derived; O(open tickets x log slots)).
+    pub fn plan(&self, store: usize, now_ms: i64) -> Plan {
+        let s = &self.state.stores[store];
+        Plan::build(&s.slots, &self.state.orders, s.open.iter().copied(), now_ms)
+    }
+
+    /// The store's load level as of `now_ms`.
+    pub fn load(&self, store_id: &str, now_ms: i64) -> Result<Load, EngineError> {
+        let store = self.store_index(store_id)?;
+        Ok(self.load_of(store, &self.plan(store, now_ms)))
+    }
+
+    /// Backlog counts kitchen work only: a pickup reserved for tonight is not a backlog.
+    fn load_of(&self, store: usize, plan: &Plan) -> Load {
+        let open = plan.planned().len() as i64;
+        let last = plan.planned().iter().map(|p| p.finish_ms).max().unwrap_or(plan.now_ms);
+        let backlog_s = i64::from(ms_to_s(last - plan.now_ms));
+        let (level, reason) = assess(open, backlog_s);
+        Load {
+            store,
+            level,
+            reason,
+            open_orders: open as i32,
+            backlog_s: backlog_s as i32,
+            at_ms: plan.now_ms,
+        }
+    }
+
+    fn resolve(&self, draft: Option<&Draft>, purpose: Purpose, now_ms: i64) -> Result<Resolved, EngineError> {
+        let draft = draft.ok_or_else(|| EngineError::invalid("order", "order is required"))?;
+        let store = self.catalog.stores.get_index_of(&draft.store_id).ok_or_else(|| {
+            let reason = if draft.store_id.is_empty() {
+                "store_id is required".to_owned()
+            } else {
+                format!("unknown store '{}'", draft.store_id)
+            };
+            EngineError::invalid("order.store_id", reason)
+        })?;
+        resolve(&self.catalog, &self.state.stores[store], store, draft, purpose, now_ms)
+    }
+
+    /// Prices and plans a resolved draft against the store's current plan.
+    fn quote_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> (Quote, Vec<TicketDraft>) {
+        let lines = price_lines(&self.catalog, &r.lines);
+        let totals = Totals::of(&lines);
+        let notes: Vec<&str> = draft.lines.iter().map(|l| l.note.as_str()).collect();
+        let tickets = ticket::build(&self.catalog, &r.lines, &notes, r.fulfillment);
+        let plan = self.plan(r.store, now_ms);
+        let eta_ms = with_target(plan.project(&tickets), r.fulfillment, r.target_time_ms);
+        let cups_ahead: u32 = plan.planned().iter().map(|p| self.state.orders[p.order].units).sum();
+        let load = self.load_of(r.store, &plan);
+        let quote = Quote {
+            currency: self.catalog.currency.clone(),
+            lines,
+            totals,
+            eta_ms,
+            prep_s: ms_to_s(eta_ms - now_ms),
+            cups_ahead: cups_ahead as i32,
+            load_level: load.level,
+        };
+        (quote, tickets)
+    }
+
+    /// QuoteOrder: price and ETA of a draft, committing nothing.
+    pub fn quote(&self, draft: Option<&Draft>, now_ms: i64) -> Result<Quote, EngineError> {
+        let r = self.resolve(draft, Purpose::Quote, now_ms)?;
+        let draft = draft.expect("resolved drafts exist");
+        Ok(self.quote_resolved(draft, &r, now_ms).0)
+    }
+
+    /// SubmitOrder: admits the order (one `order_submitted` record), or replays the first answer
+    /// for a known idempotency key with the same draft.
+    pub fn submit(&mut self, draft: Option<Draft>, now_ms: i64) -> Result<Outcome, EngineError> {
+        if let Some(d) = &draft {
+            if let Some(index) = self.state.by_key(d.channel(), &d.channel_order_id) {
+                if d.channel_order_id.is_empty() {
+                    // Never keyed; fall through to validation, which refuses it.
+                } else if self.state.orders[index].fingerprint == d.fingerprint() {
+                    return Ok(Outcome {
+                        lsn: self.state.orders[index].lsn,
+                        replayed: true,
+                        records: Vec::new(),
+                        effects: Effects::default(),
+                        response: Response::Submitted(index),
+                        plan: None,
+                    });
+                } else {
+                    return Err(EngineError::exists(
+                        "order.channel_order_id",
+                        format!(
+                            "channel order id '{}' was already used for a different order ({})",
+                            d.channel_order_id, self.state.orders[index].order_id
+                        ),
+                    ));
+                }
+            }
+        }
+        let r = self.resolve(draft.as_ref(), Purpose::Submit, now_ms)?;
+        let mut draft = draft.expect("resolved drafts exist");
+        let (quote, tickets) = self.quote_resolved(&draft, &r, now_ms);
+        let store = &self.state.stores[r.store];
+        let store_id = self.catalog.store_id(r.store).to_owned();
+        let prefix = pickup_prefix(r.channel);
+        let body = Body::OrderSubmitted(OrderSubmitted {
+            order_id: order_id(&store_id, store.orders_accepted + 1),
+            pickup_no: pickup_no(prefix, store.pickup_seq[prefix]),
+            store_id,
+            channel: r.channel,
+            fingerprint: draft.fingerprint(),
+            channel_order_id: std::mem::take(&mut draft.channel_order_id),
+            fulfillment: r.fulfillment,
+            target_time_ms: r.target_time_ms,
+            member_id: std::mem::take(&mut draft.member_id),
+            customer_note: std::mem::take(&mut draft.customer_note),
+            units: r.units,
+            quote,
+            tickets: tickets
+                .into_iter()
+                .map(|t| TicketRecord {
+                    station: self.catalog.station_name(t.station).to_owned(),
+                    items: t.items,
+                    work_ms: t.work_ms,
+                    deps: t.deps,
+                })
+                .collect(),
+        });
+        self.commit(now_ms, body, Some(r.store))
+    }
+
+    /// Index of an order by id (InvalidArgument when empty, NotFound when unknown).
+    pub fn order_index(&self, order_id: &str) -> Result<usize, EngineError> {
+        if order_id.is_empty() {
+            return Err(EngineError::invalid("order_id", "order_id is required"));
+        }
+        self.state
+            .by_id
+            .get(order_id)
+            .copied()
+            .ok_or_else(|| EngineError::not_found("order_id", format!("no order '{order_id}'")))
+    }
+
+    /// CancelOrder. Cancelling a cancelled order answers the order and changes nothing.
+    pub fn cancel(&mut self, order_id: &str, reason: String, now_ms: i64) -> Result<Outcome, EngineError> {
+        let index = self.order_index(order_id)?;
+        let order = &self.state.orders[index];
+        if !check_cancel(order)? {
+            return Ok(self.unchanged(Response::Order(index), None));
+        }
+        let store = order.store;
+        let body = Body::OrderCancelled(OrderCancelled { order_id: order.order_id.clone(), reason });
+        self.commit(now_ms, body, Some(store))
+    }
+
+    fn ticket_command(
+        &mut self,
+        ticket_id: &str,
+        now_ms: i64,
+        verb: TicketVerb,
+    ) -> Result<Outcome, EngineError> {
+        let (order, ticket) = find_ticket(&self.catalog, &self.state, ticket_id)?;
+        check_ticket(&self.state.orders[order], ticket, verb, ticket_id)?;
+        let action = TicketAction { ticket_id: ticket_id.to_owned() };
+        let body = match verb {
+            TicketVerb::Start => Body::TicketStarted(action),
+            TicketVerb::Bump => Body::TicketBumped(action),
+            TicketVerb::Recall => Body::TicketRecalled(action),
+        };
+        let store = self.state.orders[order].store;
+        self.commit(now_ms, body, Some(store))
+    }
+
+    /// Start: QUEUED -> STARTED.
+    pub fn start_ticket(&mut self, ticket_id: &str, now_ms: i64) -> Result<Outcome, EngineError> {
+        self.ticket_command(ticket_id, now_ms, TicketVerb::Start)
+    }
+
+    /// Bump: QUEUED/STARTED -> DONE; releases successors; may make the order READY.
+    pub fn bump_ticket(&mut self, ticket_id: &str, now_ms: i64) -> Result<Outcome, EngineError> {
+        self.ticket_command(ticket_id, now_ms, TicketVerb::Bump)
+    }
+
+    /// Recall: DONE -> QUEUED; a READY order goes back to IN_PROGRESS.
+    pub fn recall_ticket(&mut self, ticket_id: &str, now_ms: i64) -> Result<Outcome, EngineError> {
+        self.ticket_command(ticket_id, now_ms, TicketVerb::Recall)
+    }
+
+    /// SetAvailability: exactly one of `sku` and `modifier`. Recorded only if it changes state.
+    pub fn set_availability(
+        &mut self,
+        store_id: &str,
+        sku: &str,
+        modifier: &str,
+        available: bool,
+        now_ms: i64,
+    ) -> Result<Outcome, EngineError> {
+        let store = self.store_index(store_id)?;
+        let s = &self.state.stores[store];
+        let changed = match (sku.is_empty(), modifier.is_empty()) {
+            (false, true) => {
+                let item = self
+                    .catalog
+                    .items
+                    .get_index_of(sku)
+                    .ok_or_else(|| EngineError::invalid("sku", format!("unknown SKU '{sku}'")))?;
+                s.sold_out_items.contains(&item) == available
+            }
+            (true, false) => {
+                let m = self.catalog.modifiers.get_index_of(modifier).ok_or_else(|| {
+                    EngineError::invalid("modifier", format!("unknown modifier '{modifier}'"))
+                })?;
+                s.sold_out_modifiers.contains(&m) == available
+            }
+            (true, true) => return Err(EngineError::invalid("sku", "set exactly one of sku and modifier")),
+            (false, false) => {
+                return Err(EngineError::invalid("modifier", "set exactly one of sku and modifier"));
+            }
+        };
+        if !changed {
+            return Ok(self.unchanged(Response::Menu(store), None));
+        }
+        let body = Body::AvailabilitySet(AvailabilitySet {
+            store_id: store_id.to_owned(),
+            sku: sku.to_owned(),
+            modifier: modifier.to_owned(),
+            available,
+        });
+        self.commit(now_ms, body, None)
+    }
+
+    /// SetStaffing: 0..=32 slots (0 closes the station). Recorded only if it changes state.
+    pub fn set_staffing(
+        &mut self,
+        store_id: &str,
+        station: &str,
+        slots: i32,
+        now_ms: i64,
+    ) -> Result<Outcome, EngineError> {
+        let store = self.store_index(store_id)?;
+        let st = self.station_index(station)?;
+        if !(0..=MAX_SLOTS as i32).contains(&slots) {
+            return Err(EngineError::invalid(
+                "slots",
+                format!("must be between 0 and {MAX_SLOTS}, got {slots}"),
+            ));
+        }
+        if self.state.stores[store].slots[st] == slots as u32 {
+            return Ok(self.unchanged(Response::Station(store, st), None));
+        }
+        let body = Body::StaffingSet(StaffingSet {
+            store_id: store_id.to_owned(),
+            station: station.to_owned(),
+            slots: slots as u32,
+        });
+        self.commit(now_ms, body, None)
+    }
+
+    fn unchanged(&self, response: Response, plan: Option<Plan>) -> Outcome {
+        Outcome { lsn: 0, replayed: false, records: Vec::new(), effects: Effects::default(), response, plan }
+    }
+
+    /// Encodes the record, applies it, and plans the affected store for rendering.
+    fn commit(&mut self, at_ms: i64, body: Body, store: Option<usize>) -> Result<Outcome, EngineError> {
+        let lsn = self.state.last_lsn + 1;
+        let kind = body.kind();
+        let bytes = record::encode(lsn, at_ms, &body);
+        let (effects, response) = apply::apply(&self.catalog, &mut self.state, lsn, at_ms, body)?;
+        let plan = store.map(|s| self.plan(s, at_ms));
+        Ok(Outcome {
+            lsn,
+            replayed: false,
+            records: vec![EncodedRecord { lsn, kind, at_ms, bytes }],
+            effects,
+            response,
+            plan,
+        })
+    }
+
+    /// Replays one logged record (lsn must be `last_lsn + 1`), returning the effects the live
+    /// call produced. The record's bytes are not re-emitted (`records` is empty).
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<Outcome, EngineError> {
+        let rec = record::decode(bytes)?;
+        let store = match &rec.body {
+            Body::OrderSubmitted(b) => {
+                Some(self.catalog.stores.get_index_of(&b.store_id).ok_or_else(|| {
+                    EngineError::replay(
+                        "store_id",
+                        format!("store '{}' is not in the shop configuration", b.store_id),
+                    )
+                })?)
+            }
+            Body::OrderCancelled(b) => self.state.by_id.get(&b.order_id).map(|&o| self.state.orders[o].store),
+            Body::TicketStarted(b) | Body::TicketBumped(b) | Body::TicketRecalled(b) => b
+                .ticket_id
+                .rsplit_once('/')
+                .and_then(|(o, _)| self.state.by_id.get(o))
+                .map(|&o| self.state.orders[o].store),
+            Body::AvailabilitySet(_) | Body::StaffingSet(_) => None,
+        };
+        let (effects, response) = apply::apply(&self.catalog, &mut self.state, rec.lsn, rec.at_ms, rec.body)?;
+        let plan = store.map(|s| self.plan(s, rec.at_ms));
+        Ok(Outcome { lsn: rec.lsn, replayed: false, records: Vec::new(), effects, response, plan })
+    }
+}

@@ -1,0 +1,50 @@
+//! `pyengine-core`: the deterministic order-orchestration core of pyengine, with no Python and
+//! no protobuf in it (the `pyengine-native` crate binds it to Python).
+//!
+//! The engine is a state machine: commands carry their own time (`now_ms`), nothing reads a
+//! clock, and every state change is one event record; applying the same records in the same
+//! order rebuilds the same state, bit for bit ([`Engine::state_hash`]).
+//!
+//! Modules, from the configuration to the state machine:
+//! - [`config`]: the shop file as written (strict serde parsing, field paths in errors);
+//! - [`menu`]: the compiled, validated [`Catalog`] (stores, stations in kitchen order, items,
+//!   modifiers, order steps), indexed by position;
+//! - [`types`]: the API's closed vocabularies (channel, fulfillment, statuses, ...);
+//! - [`draft`]: an incoming order draft, its validation and idempotency fingerprint;
+//! - [`pricing`]: line prices and totals in integer minor units (promotions plug in here);
+//! - [`ticket`]: per-station kitchen tickets built from the recipe steps, with batching and the
+//!   dependencies that release them;
+//! - [`order`]: an accepted order and its lifecycle fields;
+//! - [`planner`]: ETA projection by list scheduling (derived, never stored);
+//! - [`load`]: the store's load level from the plan;
+//! - [`board`]: a station's board (queue, all-day counts);
+//! - [`record`]: event records (msgpack) holding decided facts;
+//! - [`state`]: the mutable state, and [`apply`]: the only code that mutates it;
+//! - [`engine`]: the commands (decide -> record -> apply) and queries;
+//! - [`outcome`]: what a command produced, by reference into the state;
+//! - [`hash`]: the state digest; [`error`]: the error enum.
+
+pub mod apply;
+pub mod board;
+pub mod config;
+pub mod draft;
+pub mod engine;
+pub mod error;
+pub mod hash;
+pub mod load;
+pub mod menu;
+pub mod order;
+pub mod outcome;
+pub mod planner;
+pub mod pricing;
+pub mod record;
+pub mod state;
+pub mod ticket;
+pub mod types;
+
+#[cfg(test)]
+mod testutil;
+
+pub use engine::Engine;
+pub use error::EngineError;
+pub use menu::Catalog;

@@ -1,0 +1,87 @@
+//! The engine's mutable state: per-store counters, staffing and availability, and every order.
+//! Only [`apply`](crate::apply) mutates it; its serialization is what `state_hash` digests
+//! (derived look-up indexes are skipped: they follow from the orders).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::draft::Availability;
+use crate::menu::Catalog;
+use crate::order::Order;
+use crate::types::Channel;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreState {
+    /// Orders accepted so far (the last order number used).
+    pub orders_accepted: u64,
+    /// Pickup numbers handed out so far, per prefix ("A", "D").
+    pub pickup_seq: [u32; 2],
+    /// Last ticket-event sequence number per station.
+    pub station_seq: Vec<u64>,
+    /// Live staffing per station.
+    pub slots: Vec<u32>,
+    pub sold_out_items: BTreeSet<usize>,
+    pub sold_out_modifiers: BTreeSet<usize>,
+    /// Open (ACCEPTED / IN_PROGRESS) orders, ascending = acceptance order.
+    #[serde(skip)]
+    pub open: BTreeSet<usize>,
+}
+
+impl StoreState {
+    fn new(catalog: &Catalog) -> Self {
+        Self {
+            orders_accepted: 0,
+            pickup_seq: [0, 0],
+            station_seq: vec![0; catalog.stations.len()],
+            slots: catalog.stations.values().map(|s| s.slots).collect(),
+            sold_out_items: BTreeSet::new(),
+            sold_out_modifiers: BTreeSet::new(),
+            open: BTreeSet::new(),
+        }
+    }
+}
+
+impl Availability for StoreState {
+    fn item_available(&self, item: usize) -> bool {
+        !self.sold_out_items.contains(&item)
+    }
+
+    fn modifier_available(&self, modifier: usize) -> bool {
+        !self.sold_out_modifiers.contains(&modifier)
+    }
+
+    fn slots(&self, station: usize) -> u32 {
+        self.slots[station]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct State {
+    pub last_lsn: u64,
+    pub stores: Vec<StoreState>,
+    /// Every accepted order, in acceptance order (kept in memory; see [`Order`]).
+    pub orders: Vec<Order>,
+    #[serde(skip)]
+    pub by_id: BTreeMap<String, usize>,
+    /// Idempotency keys: channel -> channel_order_id -> order.
+    #[serde(skip)]
+    pub by_key: BTreeMap<Channel, BTreeMap<String, usize>>,
+}
+
+impl State {
+    pub fn new(catalog: &Catalog) -> Self {
+        Self {
+            last_lsn: 0,
+            stores: (0..catalog.stores.len()).map(|_| StoreState::new(catalog)).collect(),
+            orders: Vec::new(),
+            by_id: BTreeMap::new(),
+            by_key: BTreeMap::new(),
+        }
+    }
+
+    /// The order submitted under an idempotency key, if any.
+    pub fn by_key(&self, channel: Channel, channel_order_id: &str) -> Option<usize> {
+        self.by_key.get(&channel).and_then(|m| m.get(channel_order_id)).copied()
+    }
+}

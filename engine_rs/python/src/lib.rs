@@ -1,0 +1,264 @@
+//! `pyengine._native`: the PyO3 binding of `pyengine-core`.
+//!
+//! This crate only converts and delegates: request bytes are decoded with prost ([`decode`]),
+//! handed to the core with the GIL released, and the core's answer is encoded back to protobuf
+//! bytes ([`render`]) still without the GIL; Python objects are created once at the end. Errors
+//! cross as the exception classes of [`errors`]. The contract is `pyengine/_native.pyi`.
+
+mod decode;
+mod errors;
+mod pb;
+mod render;
+
+use prost::Message;
+use pyengine_core::Engine as CoreEngine;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::errors::EngineResult;
+use crate::render::Encoded;
+
+/// What one state-changing call did (see the stub for the contract).
+#[pyclass(frozen, module = "pyengine._native")]
+pub struct Outcome {
+    enc: Encoded,
+}
+
+#[pymethods]
+impl Outcome {
+    #[getter]
+    fn response<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.enc.response)
+    }
+
+    #[getter]
+    fn lsn(&self) -> u64 {
+        self.enc.lsn
+    }
+
+    #[getter]
+    fn replayed(&self) -> bool {
+        self.enc.replayed
+    }
+
+    #[getter]
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self.enc.events.iter().map(|(lsn, kind, at_ms, bytes)| {
+            (*lsn, *kind, *at_ms, PyBytes::new(py, bytes)).into_pyobject(py)
+        });
+        let items: Vec<Bound<'py, PyTuple>> = items.collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+
+    #[getter]
+    fn ticket_events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self.enc.ticket_events.iter().map(|(store, station, seq, bytes)| {
+            (store.as_str(), station.as_str(), *seq, PyBytes::new(py, bytes)).into_pyobject(py)
+        });
+        let items: Vec<Bound<'py, PyTuple>> = items.collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+
+    #[getter]
+    fn order_updates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items =
+            self.enc.order_updates.iter().map(|(id, version, bytes)| {
+                (id.as_str(), *version, PyBytes::new(py, bytes)).into_pyobject(py)
+            });
+        let items: Vec<Bound<'py, PyTuple>> = items.collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Outcome(lsn={}, replayed={}, events={}, ticket_events={}, order_updates={})",
+            self.enc.lsn,
+            if self.enc.replayed { "True" } else { "False" },
+            self.enc.events.len(),
+            self.enc.ticket_events.len(),
+            self.enc.order_updates.len()
+        )
+    }
+}
+
+/// The engine of one shop: a compiled configuration plus the state.
+#[pyclass(module = "pyengine._native")]
+pub struct Engine {
+    inner: CoreEngine,
+}
+
+/// Runs `f` with the GIL released and wraps an encoded outcome.
+fn outcome(py: Python<'_>, f: impl Send + FnOnce() -> EngineResult<Encoded>) -> PyResult<Outcome> {
+    let enc = py.detach(f)?;
+    Ok(Outcome { enc })
+}
+
+/// Runs `f` with the GIL released and returns its bytes.
+fn bytes(py: Python<'_>, f: impl Send + FnOnce() -> EngineResult<Vec<u8>>) -> PyResult<Py<PyBytes>> {
+    let out = py.detach(f)?;
+    Ok(PyBytes::new(py, &out).unbind())
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new(py: Python<'_>, shop_json: &str) -> PyResult<Self> {
+        let inner = py.detach(|| CoreEngine::new(shop_json)).map_err(errors::PyEngineError)?;
+        Ok(Self { inner })
+    }
+
+    /// The engine is built by `__new__`; this exists so `Engine.__init__` belongs to the class
+    /// and carries its `(shop_json)` signature, as the stub declares it.
+    #[allow(clippy::unused_self)]
+    fn __init__(&self, shop_json: &str) {
+        let _ = shop_json;
+    }
+
+    #[getter]
+    fn last_lsn(&self) -> u64 {
+        self.inner.last_lsn()
+    }
+
+    fn store_ids(&self) -> Vec<String> {
+        self.inner.catalog().stores.keys().cloned().collect()
+    }
+
+    fn stations(&self, store_id: &str) -> PyResult<Vec<String>> {
+        self.inner.store_index(store_id).map_err(errors::PyEngineError)?;
+        Ok(self.inner.catalog().stations.keys().cloned().collect())
+    }
+
+    fn quote_order(&self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let req: pb::QuoteOrderRequest = decode::message(request)?;
+            let draft = decode::draft(req.order)?;
+            let quote = engine.quote(draft.as_ref(), now_ms)?;
+            Ok(pb::QuoteOrderResponse { quote: Some(render::quote(&quote)) }.encode_to_vec())
+        })
+    }
+
+    fn submit_order(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::SubmitOrderRequest = decode::message(request)?;
+            let out = engine.submit(decode::draft(req.order)?, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn get_order(&self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let req: pb::GetOrderRequest = decode::message(request)?;
+            let index = engine.order_index(&req.order_id)?;
+            let plan = engine.plan(engine.state().orders[index].store, now_ms);
+            Ok(render::order(engine, index, Some(&plan)).encode_to_vec())
+        })
+    }
+
+    fn cancel_order(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::CancelOrderRequest = decode::message(request)?;
+            let out = engine.cancel(&req.order_id, req.reason, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn start_ticket(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::TicketActionRequest = decode::message(request)?;
+            let out = engine.start_ticket(&req.ticket_id, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn bump_ticket(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::TicketActionRequest = decode::message(request)?;
+            let out = engine.bump_ticket(&req.ticket_id, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn recall_ticket(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::TicketActionRequest = decode::message(request)?;
+            let out = engine.recall_ticket(&req.ticket_id, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn get_station_board(&self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let req: pb::GetStationBoardRequest = decode::message(request)?;
+            let board = engine.board(&req.store_id, &req.station, now_ms)?;
+            Ok(render::board(engine, &board).encode_to_vec())
+        })
+    }
+
+    fn get_menu(&self, py: Python<'_>, request: &[u8]) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let req: pb::GetMenuRequest = decode::message(request)?;
+            let store = engine.store_index(&req.store_id)?;
+            Ok(render::menu(engine, store).encode_to_vec())
+        })
+    }
+
+    fn set_availability(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::SetAvailabilityRequest = decode::message(request)?;
+            let out =
+                engine.set_availability(&req.store_id, &req.sku, &req.modifier, req.available, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn set_staffing(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::SetStaffingRequest = decode::message(request)?;
+            let out = engine.set_staffing(&req.store_id, &req.station, req.slots, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn load(&self, py: Python<'_>, store_id: &str, now_ms: i64) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let load = engine.load(store_id, now_ms)?;
+            Ok(render::load(engine, &load).encode_to_vec())
+        })
+    }
+
+    fn apply(&mut self, py: Python<'_>, record: &[u8]) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let out = engine.apply(record)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn state_hash(&self, py: Python<'_>) -> String {
+        let engine = &self.inner;
+        py.detach(|| engine.state_hash())
+    }
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<Engine>()?;
+    m.add_class::<Outcome>()?;
+    // pyo3 maintains `__all__`; the stub (the contract) has none, and every public name of the
+    // module is exported anyway.
+    m.delattr("__all__")?;
+    Ok(())
+}
