@@ -107,7 +107,7 @@ pub fn apply(
     }
     let mut fx = Effects::default();
     let response = match body {
-        Body::OrderSubmitted(b) => submitted(catalog, state, &mut fx, lsn, at_ms, b)?,
+        Body::OrderSubmitted(b) => submitted(catalog, state, &mut fx, lsn, at_ms, *b)?,
         Body::OrderCancelled(b) => cancelled(catalog, state, &mut fx, at_ms, b)?,
         Body::TicketStarted(b) => {
             ticket_action(catalog, state, &mut fx, at_ms, &b.ticket_id, TicketVerb::Start)?

@@ -348,7 +348,8 @@ mod tests {
 
     #[test]
     fn field_paths_name_the_offender() {
-        let cases: Vec<(Box<dyn Fn(&mut Draft)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut Draft)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|d| d.channel = None), "order.channel"),
             (Box::new(|d| d.channel_order_id.clear()), "order.channel_order_id"),
             (Box::new(|d| d.channel_order_id = "x".repeat(129)), "order.channel_order_id"),

@@ -84,11 +84,11 @@ impl Engine {
     /// The store's load level as of `now_ms`.
     pub fn load(&self, store_id: &str, now_ms: i64) -> Result<Load, EngineError> {
         let store = self.store_index(store_id)?;
-        Ok(self.load_of(store, &self.plan(store, now_ms)))
+        Ok(Self::load_of(store, &self.plan(store, now_ms)))
     }
 
     /// Backlog counts kitchen work only: a pickup reserved for tonight is not a backlog.
-    fn load_of(&self, store: usize, plan: &Plan) -> Load {
+    fn load_of(store: usize, plan: &Plan) -> Load {
         let open = plan.planned().len() as i64;
         let last = plan.planned().iter().map(|p| p.finish_ms).max().unwrap_or(plan.now_ms);
         let backlog_s = i64::from(ms_to_s(last - plan.now_ms));
@@ -125,7 +125,7 @@ impl Engine {
         let plan = self.plan(r.store, now_ms);
         let eta_ms = with_target(plan.project(&tickets), r.fulfillment, r.target_time_ms);
         let cups_ahead: u32 = plan.planned().iter().map(|p| self.state.orders[p.order].units).sum();
-        let load = self.load_of(r.store, &plan);
+        let load = Self::load_of(r.store, &plan);
         let quote = Quote {
             currency: self.catalog.currency.clone(),
             lines,
@@ -178,7 +178,7 @@ impl Engine {
         let store = &self.state.stores[r.store];
         let store_id = self.catalog.store_id(r.store).to_owned();
         let prefix = pickup_prefix(r.channel);
-        let body = Body::OrderSubmitted(OrderSubmitted {
+        let body = Body::OrderSubmitted(Box::new(OrderSubmitted {
             order_id: order_id(&store_id, store.orders_accepted + 1),
             pickup_no: pickup_no(prefix, store.pickup_seq[prefix]),
             store_id,
@@ -200,7 +200,7 @@ impl Engine {
                     deps: t.deps,
                 })
                 .collect(),
-        });
+        }));
         self.commit(now_ms, body, Some(r.store))
     }
 
@@ -221,7 +221,8 @@ impl Engine {
         let index = self.order_index(order_id)?;
         let order = &self.state.orders[index];
         if !check_cancel(order)? {
-            return Ok(self.unchanged(Response::Order(index), None));
+            let plan = self.plan(order.store, now_ms);
+            return Ok(Self::unchanged(Response::Order(index), Some(plan)));
         }
         let store = order.store;
         let body = Body::OrderCancelled(OrderCancelled { order_id: order.order_id.clone(), reason });
@@ -293,7 +294,7 @@ impl Engine {
             }
         };
         if !changed {
-            return Ok(self.unchanged(Response::Menu(store), None));
+            return Ok(Self::unchanged(Response::Menu(store), None));
         }
         let body = Body::AvailabilitySet(AvailabilitySet {
             store_id: store_id.to_owned(),
@@ -321,7 +322,7 @@ impl Engine {
             ));
         }
         if self.state.stores[store].slots[st] == slots as u32 {
-            return Ok(self.unchanged(Response::Station(store, st), None));
+            return Ok(Self::unchanged(Response::Station(store, st), None));
         }
         let body = Body::StaffingSet(StaffingSet {
             store_id: store_id.to_owned(),
@@ -331,7 +332,7 @@ impl Engine {
         self.commit(now_ms, body, None)
     }
 
-    fn unchanged(&self, response: Response, plan: Option<Plan>) -> Outcome {
+    fn unchanged(response: Response, plan: Option<Plan>) -> Outcome {
         Outcome { lsn: 0, replayed: false, records: Vec::new(), effects: Effects::default(), response, plan }
     }
 
@@ -378,3 +379,6 @@ impl Engine {
         Ok(Outcome { lsn: rec.lsn, replayed: false, records: Vec::new(), effects, response, plan })
     }
 }
+
+#[cfg(test)]
+mod tests;

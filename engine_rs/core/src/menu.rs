@@ -246,7 +246,7 @@ fn compile_modifiers(
         if !m.scale.is_finite() || m.scale <= 0.0 || m.scale > 100.0 {
             return Err(EngineError::config(format!("{prefix}.scale"), "must be > 0 and <= 100"));
         }
-        let scale_ppm = ((m.scale * SCALE_ONE as f64).round() as i64).max(1);
+        let scale_ppm = ((m.scale * 1_000_000.0).round() as i64).max(1);
         let steps = compile_steps(&prefix, &m.steps, stations)?;
         let modifier = Modifier {
             code: m.code.clone(),

@@ -197,7 +197,7 @@ mod tests {
             ticket(0, TicketState::Queued, 10, vec![]),
             ticket(1, TicketState::Waiting, 5, vec![0]),
         ]);
-        let plan = Plan::build(&[1, 1], &[o.clone()], [0].into_iter(), 100);
+        let plan = Plan::build(&[1, 1], std::slice::from_ref(&o), [0].into_iter(), 100);
         assert_eq!(plan.due_ms(0, &o, 0), 110);
         assert_eq!(plan.due_ms(0, &o, 1), 115);
         assert_eq!(plan.eta_ms(0, &o), 115);

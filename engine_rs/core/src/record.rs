@@ -33,7 +33,7 @@ struct RecordRef<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Body {
-    OrderSubmitted(OrderSubmitted),
+    OrderSubmitted(Box<OrderSubmitted>),
     OrderCancelled(OrderCancelled),
     TicketStarted(TicketAction),
     TicketBumped(TicketAction),

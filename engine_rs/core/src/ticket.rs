@@ -22,7 +22,7 @@ pub struct TicketItem {
     pub name: String,
     pub quantity: i32,
     pub modifiers: Vec<String>,
-    /// Task names at this station, in order, e.g. ["brew"].
+    /// Task names at this station, in order, e.g. `["brew"]`.
     pub steps: Vec<String>,
     /// Standard milliseconds for all units here, batching applied.
     pub work_ms: i64,

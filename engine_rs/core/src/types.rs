@@ -37,6 +37,7 @@ pub enum Fulfillment {
 
 impl Fulfillment {
     /// `Unspecified` means ASAP.
+    #[must_use]
     pub fn normalized(self) -> Self {
         match self {
             Self::Unspecified => Self::Asap,
