@@ -19,7 +19,7 @@ pub enum TicketVerb {
     Recall,
 }
 
-/// Resolves a "<order_id>/<station>" ticket id to (order, ticket).
+/// Resolves a `"<order_id>/<station>"` ticket id to (order, ticket).
 pub fn find_ticket(catalog: &Catalog, state: &State, ticket_id: &str) -> Result<(usize, usize), EngineError> {
     if ticket_id.is_empty() {
         return Err(EngineError::invalid("ticket_id", "ticket_id is required"));

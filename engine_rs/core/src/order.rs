@@ -52,7 +52,7 @@ impl Order {
         self.tickets.binary_search_by_key(&station, |t| t.station).ok()
     }
 
-    /// "<order_id>/<station>".
+    /// `"<order_id>/<station>"`.
     pub fn ticket_id(&self, catalog: &Catalog, ticket: usize) -> String {
         format!("{}/{}", self.order_id, catalog.station_name(self.tickets[ticket].station))
     }
