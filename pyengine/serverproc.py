@@ -35,6 +35,7 @@ class ServerProcess:
         self.extra_args = extra_args or []
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
+        self._drainer: threading.Thread | None = None
 
     @property
     def target(self) -> str:
@@ -60,7 +61,8 @@ class ServerProcess:
         line = self._wait_for_ready(timeout_s)
         self.port = int(line.rsplit(":", 1)[1])
         # Keep draining the output so that a chatty server never blocks on a full pipe.
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self.process,), daemon=True)
+        self._drainer.start()
         return self.target
 
     def _wait_for_ready(self, timeout_s: float) -> str:
@@ -81,13 +83,23 @@ class ServerProcess:
         if not found:
             self.process.kill()
             self.process.wait()
+            reader.join(5)
+            self.output.extend(self.process.stdout)
+            self.process.stdout.close()
             raise RuntimeError("pyengine serve did not start:\n" + "".join(self.output))
         return found[0]
 
-    def _drain(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line)
+    def _drain(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        with process.stdout:
+            for line in process.stdout:
+                self.output.append(line)
+
+    def _reap(self) -> None:
+        """After the process exited: the drainer reads to EOF and closes the pipe."""
+        if self._drainer is not None:
+            self._drainer.join(10)
+            self._drainer = None
 
     def stop(self, timeout_s: float = 30.0) -> int:
         """SIGTERM, then wait: the server drains and exits by itself. Returns the exit code."""
@@ -102,6 +114,7 @@ class ServerProcess:
             raise RuntimeError("pyengine serve did not stop in time") from None
         finally:
             self.process = None
+            self._reap()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a power cut of the process."""
@@ -109,6 +122,7 @@ class ServerProcess:
             self.process.kill()
             self.process.wait()
             self.process = None
+            self._reap()
 
     def __enter__(self) -> ServerProcess:
         self.start()
