@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LISTEN ?= 127.0.0.1:50051
 DATA ?= ./var
+PY_SOURCES := pyengine tests scripts $(wildcard adapters loadtests)
 RUST_SOURCES := $(shell find engine_rs protos -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.proto' \) 2>/dev/null) Cargo.toml Cargo.lock
 
 .PHONY: help
@@ -43,15 +44,15 @@ test: setup ## Set up, then run every test: Rust (cargo) and Python (pytest, rea
 lint: setup ## rustfmt --check, clippy, ruff, mypy, and the native stub against the build
 	cargo fmt --all --check
 	cargo clippy --workspace --release --all-targets -- -D warnings
-	$(BIN)/ruff check pyengine tests adapters loadtests scripts
-	$(BIN)/ruff format --check pyengine tests adapters loadtests scripts
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/mypy
 
 .PHONY: fmt
 fmt: setup ## Format Rust and Python sources
 	cargo fmt --all
-	$(BIN)/ruff format pyengine tests adapters loadtests scripts
-	$(BIN)/ruff check --fix pyengine tests adapters loadtests scripts
+	$(BIN)/ruff format $(PY_SOURCES)
+	$(BIN)/ruff check --fix $(PY_SOURCES)
 
 .PHONY: proto
 proto: $(BIN)/maturin ## Regenerate the Python gRPC stubs in pyengine/v1 from protos/

@@ -77,9 +77,10 @@ class Outcome:
 
     @property
     def order_updates(self) -> list[tuple[str, int, bytes]]:
-        """(order_id, version, serialized Order) for every order whose state this call changed (status,
-        tickets); at most one entry per order, the latest. `version` grows by one per change. ETA
-        drift of other orders is not a state change: the service reads it from `get_order`."""
+        """(order_id, version, serialized Order) for every order whose state this call changed
+        (status, tickets); at most one entry per order, the latest. `version` grows by one per
+        change. ETA drift of other orders is not a state change: the service reads it from
+        `get_order`."""
 
 @final
 class Engine:
@@ -93,7 +94,7 @@ class Engine:
 
     def store_ids(self) -> list[str]: ...
     def stations(self, store_id: str) -> list[str]:
-        """Station names of the store in kitchen order. Raises InvalidArgument for an unknown store."""
+        """Station names of the store in kitchen order; InvalidArgument for an unknown store."""
 
     def quote_order(self, request: bytes, now_ms: int) -> bytes:
         """QuoteOrderRequest -> QuoteOrderResponse. Changes nothing."""

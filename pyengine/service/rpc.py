@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -69,6 +69,9 @@ def server_stream(fn: Stream) -> grpc.RpcMethodHandler[bytes, bytes]:
     return grpc.unary_stream_rpc_method_handler(handle)
 
 
-def service(name: str, methods: dict[str, grpc.RpcMethodHandler[bytes, bytes]]) -> grpc.GenericRpcHandler:
+Handler: TypeAlias = "grpc.RpcMethodHandler[bytes, bytes]"  # generic only in the type stubs
+
+
+def service(name: str, methods: dict[str, Handler]) -> grpc.GenericRpcHandler:
     handler: grpc.GenericRpcHandler = grpc.method_handlers_generic_handler(name, methods)
     return handler
