@@ -88,6 +88,22 @@ def test_board_starts_from_a_station_board_snapshot() -> None:
     assert open_ids(board) == ["y"]
 
 
+def test_board_lists_tickets_in_the_engines_order() -> None:
+    board = KdsBoard("sh-001", "tea_bar")
+    for seq, order in enumerate("abc", start=1):
+        board.apply(event(seq, Kind.TICKET_EVENT_KIND_ADDED, order, S.TICKET_STATE_QUEUED))
+    snapshot = kitchen_pb2.StationBoard(last_seq=3)
+    for order, due in (("c", 5_000), ("a", 9_000), ("gone", 1_000)):
+        snapshot.queue.add(ticket_id=f"{order}/tea_bar", order_id=order, due_at_ms=due)
+    board.reorder(snapshot)
+    assert open_ids(board) == ["c", "a", "b"]  # the engine's order, then the unranked
+    assert board.due_at_ms(board.open["c/tea_bar"]) == 5_000
+    board.apply(event(4, Kind.TICKET_EVENT_KIND_ADDED, "d", S.TICKET_STATE_QUEUED))
+    board.apply(event(5, Kind.TICKET_EVENT_KIND_BUMPED, "c", S.TICKET_STATE_DONE))
+    board.apply(event(6, Kind.TICKET_EVENT_KIND_RECALLED, "c", S.TICKET_STATE_QUEUED))
+    assert open_ids(board) == ["a", "b", "d", "c"]  # a snapshot never adds what it lists
+
+
 def test_item_description_shows_quantity_name_and_modifiers() -> None:
     item = kitchen_pb2.TicketItem(sku="classic_milk_tea", name="经典珍珠奶茶", quantity=2)
     item.modifiers.extend(["large", "pearls"])
@@ -108,10 +124,12 @@ def collect(follower: TicketFollower) -> tuple[list[kitchen_pb2.TicketEvent], th
     return seen, thread
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout_s: float = 20.0, show: Callable[[], str] = str
+) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out; now:\n{show()}"
         time.sleep(0.05)
 
 
@@ -169,7 +187,6 @@ def test_terminal_kds_renders_starts_and_bumps(
     server: ServerProcess, client: Client, tmux_socket: str
 ) -> None:
     first = client.submit(draft(line("classic_milk_tea", 2, "large", "pearls")))
-    second = client.submit(draft(line("jasmine_milk_green"), channel=common_pb2.CHANNEL_MEITUAN))
     command = shlex.join(
         [sys.executable, "-m", "pyengine", "kds", "--station", "tea_bar", "--target", server.target]
     )
@@ -180,31 +197,41 @@ def test_terminal_kds_renders_starts_and_bumps(
     def screen() -> str:
         return tmux(tmux_socket, "capture-pane", "-p")
 
-    def shows(text: str) -> Callable[[], bool]:
-        return lambda: text in screen()
+    def rail() -> str:
+        """The ticket rows only: not the header, nor the footer (which echoes the last action)."""
+        lines = screen().splitlines()
+        return "\n".join(ln for ln in lines[2:] if not ln.startswith("[") and ln.strip())
 
-    wait_for(shows(first.pickup_no))
-    wait_for(shows(second.pickup_no))
-    text = screen()
-    assert "tea_bar @ sh-001" in text and "online" in text
-    assert "2x 经典珍珠奶茶 (large, pearls)" in text
-    assert "meituan" in text
+    def shows(text: str, present: bool = True) -> Callable[[], bool]:
+        return lambda: (text in rail()) == present
 
-    tmux(tmux_socket, "send-keys", "s")  # start the first (selected) ticket
-    wait_for(shows("started"))
+    def row_of(pickup_no: str) -> str:
+        return next(ln.split()[0] for ln in rail().splitlines() if pickup_no in ln)
+
+    wait_for(shows(first.pickup_no), show=screen)
+    wait_for(lambda: "online" in screen().splitlines()[0], show=screen)
+    assert "tea_bar @ sh-001" in screen()
+    assert "2x 经典珍珠奶茶 (large, pearls)" in rail()
+    assert "counter" in rail()
+
+    tmux(tmux_socket, "send-keys", "s")  # start the (only, selected) ticket
+    wait_for(shows("started"), show=screen)
     tmux(tmux_socket, "send-keys", "b")  # and bump it
-    wait_for(lambda: first.pickup_no not in screen())
-    ticket_id = f"{first.order_id}/tea_bar"
-    assert {t.ticket_id: t.state for t in client.get(first.order_id).tickets}[ticket_id] == (
-        S.TICKET_STATE_DONE
-    )
+    wait_for(shows(first.pickup_no, present=False), show=screen)
+    tickets = {t.ticket_id: t.state for t in client.get(first.order_id).tickets}
+    assert tickets[f"{first.order_id}/tea_bar"] == S.TICKET_STATE_DONE
 
-    tmux(tmux_socket, "send-keys", "r")  # recall it: back on the screen, at the end
-    wait_for(shows(first.pickup_no))
-    tmux(tmux_socket, "send-keys", "2", "Enter")  # select by number, bump with Enter
-    wait_for(lambda: first.pickup_no not in screen())
+    second = client.submit(draft(line("jasmine_milk_green"), channel=common_pb2.CHANNEL_MEITUAN))
+    wait_for(shows(second.pickup_no), show=screen)
+    assert "meituan" in rail()
+    tmux(tmux_socket, "send-keys", "r")  # recall the first: back on the screen
+    wait_for(shows(first.pickup_no), show=screen)
+    # Select by number, bump with Enter: the recalled ticket, then the other one.
+    tmux(tmux_socket, "send-keys", row_of(first.pickup_no), "Enter")
+    wait_for(shows(first.pickup_no, present=False), show=screen)
+    assert second.pickup_no in rail()
     tmux(tmux_socket, "send-keys", "1", "Enter")
-    wait_for(lambda: second.pickup_no not in screen())
+    wait_for(shows(second.pickup_no, present=False), show=screen)
     tmux(tmux_socket, "send-keys", "q")
     wait_for(lambda: tmux_session_gone(tmux_socket))
 

@@ -1,9 +1,10 @@
 """The state of one station's kitchen display, built from its TicketEvents. Pure: no I/O, no
 clock (ages take `now_ms` as an argument), so it is tested without a terminal or a server.
 
-Open tickets (queued or started) are listed in the order they arrived on the station, the way a
-line cook reads a rail: a ticket keeps its place while others come and go. A recalled ticket goes
-back to the end, as a remake does.
+What is on the board comes from the stream alone (exactly once, by seq). The order in which the
+tickets are listed is the engine's: the station should work them in the order of GetStationBoard's
+queue, which the display fetches now and then (`reorder`); tickets that arrived since are listed
+after those, in arrival order, and a recalled ticket goes to the end, as a remake does.
 """
 
 from __future__ import annotations
@@ -29,11 +30,22 @@ class KdsBoard:
     duplicates: int = 0  # events at or below last_seq, ignored
     gaps: int = 0  # events missing before one that arrived (never, if the server keeps its word)
     max_bumped: int = 50
+    # The engine's work order (ticket ids) and due times, as of the last reorder().
+    rank: dict[str, int] = field(default_factory=dict)
+    due_ms: dict[str, int] = field(default_factory=dict)
 
     def load(self, board: kitchen_pb2.StationBoard) -> None:
         """Starts from a GetStationBoard snapshot; follow the stream after `board.last_seq`."""
         self.open = {t.ticket_id: t for t in board.queue if t.state in OPEN_STATES}
         self.last_seq = board.last_seq
+        self.reorder(board)
+
+    def reorder(self, board: kitchen_pb2.StationBoard) -> None:
+        """Takes the engine's current work order and due times from a snapshot. Only the order:
+        the snapshot may be older or newer than the events applied so far, so it never adds or
+        removes a ticket."""
+        self.rank = {t.ticket_id: i for i, t in enumerate(board.queue)}
+        self.due_ms = {t.ticket_id: t.due_at_ms for t in board.queue}
 
     def apply(self, event: kitchen_pb2.TicketEvent) -> bool:
         """Applies one event; False if it was a duplicate (seq already seen) and changed nothing."""
@@ -57,6 +69,7 @@ class KdsBoard:
         elif event.kind == Kind.TICKET_EVENT_KIND_RECALLED:
             self._forget_bumped(tid)
             self.open.pop(tid, None)
+            self.rank.pop(tid, None)
             self.open[tid] = ticket  # a remake goes to the end of the rail
         elif event.kind == Kind.TICKET_EVENT_KIND_VOIDED:
             self.open.pop(tid, None)
@@ -67,7 +80,17 @@ class KdsBoard:
         self.bumped = [t for t in self.bumped if t.ticket_id != ticket_id]
 
     def tickets(self) -> list[kitchen_pb2.Ticket]:
-        return list(self.open.values())
+        """Open tickets in the engine's order, then the ones it has not ranked yet, by arrival."""
+        unranked = len(self.rank)
+        arrival = {tid: i for i, tid in enumerate(self.open)}
+        return sorted(
+            self.open.values(),
+            key=lambda t: (self.rank.get(t.ticket_id, unranked), arrival[t.ticket_id]),
+        )
+
+    def due_at_ms(self, ticket: kitchen_pb2.Ticket) -> int:
+        """When the plan wants the ticket done: from the latest snapshot, else from its event."""
+        return self.due_ms.get(ticket.ticket_id, ticket.due_at_ms)
 
     def last_bumped(self) -> kitchen_pb2.Ticket | None:
         return self.bumped[-1] if self.bumped else None

@@ -1,15 +1,18 @@
 """`pyengine kds --station NAME`: a terminal kitchen display for one station.
 
-Shows the station's open tickets live and bumps them from the keyboard:
+Shows the station's open tickets live, in the order the engine wants them worked, and bumps them
+from the keyboard:
   up/down (or k/j), 1-9   select a ticket
   s                       start the selected ticket
   b, Enter                bump it (done)
   r                       recall the last bumped ticket (remake)
   q                       quit
 
-A thread follows KitchenService.StreamTickets (resuming after the last seq on a dropped
-connection); the curses loop applies its events to a KdsBoard and draws it. Only stream events
-change the board, so what the screen shows is what the server decided, also for bumps made here.
+One thread follows KitchenService.StreamTickets (resuming after the last seq on a dropped
+connection), another fetches the station board every REFRESH_S for the engine's work order and
+as a heartbeat; the curses loop applies what they bring to a KdsBoard and draws it. Only stream
+events change what is on the board, so the screen shows what the server decided, also for the
+bumps made here.
 """
 
 from __future__ import annotations
@@ -37,11 +40,16 @@ from pyengine.cli._kds_board import (
     format_age,
     state_label,
 )
-from pyengine.cli._rpc import add_target_argument, describe_rpc_error
+from pyengine.cli._rpc import add_target_argument, describe_rpc_error, status_code
 from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
 
 ACTION_TIMEOUT_S = 5.0
+REFRESH_S = 2.0
 HELP = "[↑↓/1-9] select  [s] start  [b/⏎] bump  [r] recall  [q] quit"
+
+# What the background threads hand to the screen loop: stream events, board snapshots, the link
+# status ("online" or why not), or the error that ended the stream.
+News = kitchen_pb2.TicketEvent | kitchen_pb2.StationBoard | str | Exception
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,44 +83,58 @@ def cut(text: str, width: int) -> str:
 
 @dataclass
 class KdsApp:
-    """Keyboard actions and drawing around a KdsBoard."""
+    """Keyboard actions and drawing around a KdsBoard. The selection follows a ticket, not a
+    row, so a reorder never moves the cook's cursor onto another order."""
 
     board: KdsBoard
     stub: kitchen_pb2_grpc.KitchenServiceStub
     follower: TicketFollower
     target: str
-    selected: int = 0
+    selected_id: str = ""
+    selected_row: int = 0  # where the selection was, for when its ticket leaves
     message: str = ""
-    link: str = "connecting"  # the channel's connectivity, from grpc
-    inbox: queue.Queue[kitchen_pb2.TicketEvent | Exception] = field(default_factory=queue.Queue)
+    link: str = "connecting"
+    inbox: queue.Queue[News] = field(default_factory=queue.Queue)
 
     def drain(self) -> None:
         while True:
             try:
-                item = self.inbox.get_nowait()
+                news = self.inbox.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(item, Exception):
-                self.message = f"stream failed: {item}"
+            if isinstance(news, kitchen_pb2.TicketEvent):
+                self.board.apply(news)
+            elif isinstance(news, kitchen_pb2.StationBoard):
+                self.board.reorder(news)
+            elif isinstance(news, str):
+                self.link = news
             else:
-                self.board.apply(item)
-        self.selected = max(0, min(self.selected, len(self.board.open) - 1))
+                self.message = f"stream failed: {news}"
+        self._select()
+
+    def _select(self, row: int | None = None) -> None:
+        """Selects the ticket at `row`, or keeps the selected one, or the one now at its row."""
+        tickets = self.board.tickets()
+        ids = [t.ticket_id for t in tickets]
+        if row is None and self.selected_id in ids:
+            row = ids.index(self.selected_id)
+        row = max(0, min(self.selected_row if row is None else row, len(ids) - 1))
+        self.selected_row = row
+        self.selected_id = ids[row] if ids else ""
 
     def selected_ticket(self) -> kitchen_pb2.Ticket | None:
-        tickets = self.board.tickets()
-        return tickets[self.selected] if 0 <= self.selected < len(tickets) else None
+        return self.board.open.get(self.selected_id)
 
     def handle_key(self, key: int) -> bool:
         """Applies one key press; False to quit."""
-        count = len(self.board.open)
         if key in (ord("q"), ord("Q")):
             return False
         if key in (curses.KEY_UP, ord("k")):
-            self.selected = max(0, self.selected - 1)
+            self._select(self.selected_row - 1)
         elif key in (curses.KEY_DOWN, ord("j")):
-            self.selected = min(max(count - 1, 0), self.selected + 1)
-        elif ord("1") <= key <= ord("9") and key - ord("1") < count:
-            self.selected = key - ord("1")
+            self._select(self.selected_row + 1)
+        elif ord("1") <= key <= ord("9") and key - ord("1") < len(self.board.open):
+            self._select(key - ord("1"))
         elif key == ord("s"):
             self._act("start", self.stub.Start, self.selected_ticket())
         elif key in (ord("b"), curses.KEY_ENTER, 10, 13):
@@ -143,7 +165,7 @@ class KdsApp:
             screen.refresh()
             return
         b = self.board
-        link = "online" if self.link == "ready" else f"OFFLINE ({self.link})"
+        link = "online" if self.link == "online" else f"OFFLINE ({self.link})"
         if self.follower.state.startswith("failed"):
             link = f"STREAM {self.follower.state.upper()}"
         title = (
@@ -153,27 +175,28 @@ class KdsApp:
         clock = time.strftime("%H:%M:%S ")
         self._put(screen, 0, 0, title.ljust(width), curses.A_REVERSE)
         self._put(screen, 0, max(0, width - len(clock)), clock, curses.A_REVERSE)
-        self._put(screen, 1, 0, f" {'#':>2}  {'PICKUP':<7} {'CHANNEL':<13} {'AGE':>5}  "
-                  f"{'STATE':<8} ITEMS", curses.A_BOLD)  # fmt: skip
+        header = f" {'#':>2}  {'PICKUP':<7} {'CHANNEL':<13} {'AGE':>5}  {'STATE':<8} ITEMS"
+        self._put(screen, 1, 0, header, curses.A_BOLD)
         rows = self._rows(now)
         body = height - 3
         first = self._first_row(rows, body)
-        for y, (index, text, attr) in enumerate(rows[first : first + body], start=2):
-            if index == self.selected:
+        for y, (ticket_id, text, attr) in enumerate(rows[first : first + body], start=2):
+            if ticket_id == self.selected_id:
                 attr |= curses.A_REVERSE
             self._put(screen, y, 0, text.ljust(width), attr)
         footer = HELP + (f"  | {self.message}" if self.message else "")
         self._put(screen, height - 1, 0, footer, curses.A_DIM)
         screen.refresh()
 
-    def _rows(self, now: int) -> list[tuple[int, str, int]]:
-        """(ticket index, text, attributes) per screen line; a ticket takes one line per item."""
-        rows: list[tuple[int, str, int]] = []
+    def _rows(self, now: int) -> list[tuple[str, str, int]]:
+        """(ticket id, text, attributes) per screen line; a ticket takes one line per item.
+        Late tickets (past the plan's due time) are red, started ones bold green."""
+        rows: list[tuple[str, str, int]] = []
         for index, ticket in enumerate(self.board.tickets()):
-            late = ticket.due_at_ms and now > ticket.due_at_ms
-            attr = curses.color_pair(2) if late else 0
+            due = self.board.due_at_ms(ticket)
+            attr = curses.color_pair(2) if due and now > due else 0
             if ticket.state == common_pb2.TICKET_STATE_STARTED:
-                attr |= curses.A_BOLD | curses.color_pair(1)
+                attr = curses.A_BOLD | curses.color_pair(1)
             head = (
                 f" {index + 1:>2}  {ticket.pickup_no:<7} {channel_label(ticket.channel):<13} "
                 f"{format_age(age_s(ticket, now)):>5}  {state_label(ticket.state):<8} "
@@ -181,13 +204,13 @@ class KdsApp:
             items = [describe_item(item) for item in ticket.items] or ["(no items)"]
             if ticket.customer_note:
                 items.append(f"note: {ticket.customer_note}")
-            rows.append((index, head + items[0], attr))
-            rows += [(index, " " * len(head) + item, attr) for item in items[1:]]
+            rows.append((ticket.ticket_id, head + items[0], attr))
+            rows += [(ticket.ticket_id, " " * len(head) + item, attr) for item in items[1:]]
         return rows
 
-    def _first_row(self, rows: list[tuple[int, str, int]], body: int) -> int:
+    def _first_row(self, rows: list[tuple[str, str, int]], body: int) -> int:
         """The first line to draw so that the selected ticket is on screen."""
-        lines = [i for i, (index, _, _) in enumerate(rows) if index == self.selected]
+        lines = [i for i, (tid, _, _) in enumerate(rows) if tid == self.selected_id]
         if not lines or lines[-1] < body:
             return 0
         return lines[-1] - body + 1
@@ -199,14 +222,26 @@ class KdsApp:
             screen.addstr(y, x, cut(text, width - x), attr)
 
 
-def _pump(
-    follower: TicketFollower, inbox: queue.Queue[kitchen_pb2.TicketEvent | Exception]
-) -> None:
+def _follow(follower: TicketFollower, inbox: queue.Queue[News]) -> None:
     try:
         for event in follower.events():
             inbox.put(event)
     except grpc.RpcError as err:
         inbox.put(RuntimeError(describe_rpc_error(err)[0]))
+
+
+def _refresh(
+    stub: kitchen_pb2_grpc.KitchenServiceStub,
+    request: kitchen_pb2.GetStationBoardRequest,
+    inbox: queue.Queue[News],
+    stop: threading.Event,
+) -> None:
+    while not stop.wait(REFRESH_S):
+        try:
+            inbox.put(stub.GetStationBoard(request, timeout=REFRESH_S))
+            inbox.put("online")
+        except grpc.RpcError as err:
+            inbox.put(status_code(err).name.lower())
 
 
 def _loop(screen: curses.window, app: KdsApp) -> None:
@@ -227,31 +262,31 @@ def _loop(screen: curses.window, app: KdsApp) -> None:
 
 def run(args: argparse.Namespace) -> int:
     locale.setlocale(locale.LC_ALL, "")
+    request = kitchen_pb2.GetStationBoardRequest(store_id=args.store, station=args.station)
     with grpc.insecure_channel(args.target) as channel:
         stub = kitchen_pb2_grpc.KitchenServiceStub(channel)  # type: ignore[no-untyped-call]
-        board = KdsBoard(store_id=args.store, station=args.station)
         try:
-            snapshot = stub.GetStationBoard(
-                kitchen_pb2.GetStationBoardRequest(store_id=args.store, station=args.station),
-                timeout=ACTION_TIMEOUT_S,
-            )
+            snapshot = stub.GetStationBoard(request, timeout=ACTION_TIMEOUT_S)
         except grpc.RpcError as err:
             for line in describe_rpc_error(err):
                 print(f"error: {line}", file=sys.stderr)
             return 1
+        board = KdsBoard(store_id=args.store, station=args.station)
         board.load(snapshot)
         follower = TicketFollower(stub, args.store, args.station, after_seq=board.last_seq)
-        app = KdsApp(board=board, stub=stub, follower=follower, target=args.target)
-
-        def on_connectivity(state: grpc.ChannelConnectivity) -> None:
-            app.link = state.name.lower()
-
-        channel.subscribe(on_connectivity, try_to_connect=True)
-        thread = threading.Thread(target=_pump, args=(follower, app.inbox), daemon=True)
-        thread.start()
+        app = KdsApp(board=board, stub=stub, follower=follower, target=args.target, link="online")
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=_follow, args=(follower, app.inbox), daemon=True),
+            threading.Thread(target=_refresh, args=(stub, request, app.inbox, stop), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
         try:
             curses.wrapper(_loop, app)
         finally:
+            stop.set()
             follower.close()
-            thread.join(2.0)
+            for thread in threads:
+                thread.join(REFRESH_S + 1)
     return 0

@@ -63,5 +63,12 @@ def run(args: argparse.Namespace) -> int:
             for line in lines[1:]:
                 print(line, file=sys.stderr)
             return EXIT_REFUSED
-    print(json_format.MessageToJson(response, preserving_proto_field_name=True))
+    print(
+        json_format.MessageToJson(
+            response,
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+            ensure_ascii=False,
+        )
+    )
     return 0
