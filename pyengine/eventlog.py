@@ -111,6 +111,10 @@ class EventLog:
         row = self._conn.execute("SELECT COALESCE(MAX(lsn), 0) FROM events").fetchone()
         return int(row[0])
 
+    def last_at_ms(self) -> int:
+        row = self._conn.execute("SELECT at_ms FROM events ORDER BY lsn DESC LIMIT 1").fetchone()
+        return int(row[0]) if row else 0
+
     def records(self, after_lsn: int = 0) -> Iterator[tuple[int, bytes]]:
         """Every record after `after_lsn`, in lsn order."""
         cursor = self._conn.execute(

@@ -55,23 +55,41 @@ class OrderView:
     order: bytes
 
 
-class Clock:
-    """Wall-clock milliseconds that never go backwards (the core requires time to be monotone)."""
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
 
-    def __init__(self, now_ms: Callable[[], int] | None = None) -> None:
-        self._now = now_ms or (lambda: time.time_ns() // 1_000_000)
-        self._last = 0
+
+class Clock:
+    """The time the core is given: wall-clock milliseconds that never go backwards, not even
+    across a restart (`floor` is the log's last timestamp), optionally running `scale` times
+    faster than the wall clock from the moment it was made (for demos and simulations)."""
+
+    def __init__(
+        self, floor: int = 0, scale: float = 1.0, now_ms: Callable[[], int] = wall_ms
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("time scale must be positive")
+        self._now = now_ms
+        self._origin = now_ms()
+        self._scale = scale
+        self._last = floor
 
     def __call__(self) -> int:
-        self._last = max(self._last, self._now())
+        wall = self._now()
+        now = (
+            wall if self._scale == 1.0 else self._origin + int((wall - self._origin) * self._scale)
+        )
+        self._last = max(self._last, now)
         return self._last
 
 
 class Runtime:
-    def __init__(self, engine: _native.Engine, event_log: EventLog, lock: IO[str]) -> None:
+    def __init__(
+        self, engine: _native.Engine, event_log: EventLog, lock: IO[str], clock: Clock
+    ) -> None:
         self.engine = engine
         self.log = event_log
-        self.clock = Clock()
+        self.clock = clock
         self.tickets: Hub[tuple[str, str], tuple[int, bytes]] = Hub()
         self.orders: Hub[str, OrderView] = Hub()
         self.loads: Hub[str, tuple[int, bytes]] = Hub()
@@ -87,6 +105,7 @@ class Runtime:
         data_dir: Path,
         shop_path: Path | None = None,
         durability: Durability = "full",
+        time_scale: float = 1.0,
     ) -> Runtime:
         """Loads the shop, takes the data folder, and replays its log into a new core."""
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +117,7 @@ class Runtime:
         except BaseException:
             lock.close()
             raise
-        return cls(engine, event_log, lock)
+        return cls(engine, event_log, lock, Clock(event_log.last_at_ms(), time_scale))
 
     def start(self) -> None:
         self.log.start(asyncio.get_running_loop())

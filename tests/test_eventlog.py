@@ -83,3 +83,18 @@ def test_a_failed_commit_fails_every_waiter_and_refuses_new_work(tmp_path: Path)
     asyncio.run(scenario())
     conn = sqlite3.connect(tmp_path / "events.sqlite3")
     assert [r[0] for r in conn.execute("SELECT lsn FROM events")] == [1]
+
+
+def test_clock_never_runs_backwards_and_scales() -> None:
+    from pyengine.runtime import Clock
+
+    wall = [10_000]
+    clock = Clock(floor=50_000, now_ms=lambda: wall[0])
+    assert clock() == 50_000, "a restart must not go back before the log's last record"
+    wall[0] = 60_000
+    assert clock() == 60_000
+    wall[0] = 55_000  # the wall clock stepped back (NTP)
+    assert clock() == 60_000
+    fast = Clock(scale=100.0, now_ms=lambda: wall[0])
+    wall[0] += 1_000
+    assert fast() == 55_000 + 100_000

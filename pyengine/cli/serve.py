@@ -27,6 +27,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="full: every answer survives a power cut (default); normal: may lose the last "
         "moments of acknowledged orders on a power cut (not on a process crash)",
     )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="demos and simulations only: the engine's clock runs F times faster than the wall "
+        "clock (quotes, ETAs and timestamps are in that time)",
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ...")
     parser.set_defaults(run=run)
 
@@ -38,8 +46,15 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     config = ServeConfig(
-        listen=args.listen, data_dir=args.data, shop=args.shop, durability=args.durability
+        listen=args.listen,
+        data_dir=args.data,
+        shop=args.shop,
+        durability=args.durability,
+        time_scale=args.time_scale,
     )
+    if args.time_scale <= 0:
+        print("pyengine serve: --time-scale must be positive", file=sys.stderr)
+        return 2
     try:
         asyncio.run(_main(config))
     except EngineError as exc:

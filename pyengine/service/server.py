@@ -40,6 +40,7 @@ class ServeConfig:
     shop: Path | None = None
     durability: Durability = "full"
     grace_s: float = 5.0
+    time_scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ async def serve(
     on_ready: Callable[[Started], None] | None = None,
 ) -> None:
     """Runs the server until `stop` is set."""
-    runtime = Runtime.open(config.data_dir, config.shop, config.durability)
+    runtime = Runtime.open(config.data_dir, config.shop, config.durability, config.time_scale)
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
