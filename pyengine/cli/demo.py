@@ -69,7 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--store", default="sh-001", help="store to rush (sh-001)")
     parser.add_argument(
-        "--speed", type=float, default=100.0, help="time compression: simulated/wall (100)"
+        "--speed", type=float, default=300.0, help="time compression: simulated/wall (300)"
     )
     parser.add_argument("--peak", type=float, default=10.0, help="peak orders a minute (10)")
     parser.add_argument("--in-flight", type=int, default=6, help="concurrent submissions (6)")
