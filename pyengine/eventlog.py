@@ -104,6 +104,8 @@ class EventLog:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tiebreak = itertools.count()
         self._failure: BaseException | None = None
+        # Told once when a commit fails, so the owner can stop the process (fail-stop).
+        self.on_failure: Callable[[BaseException], None] | None = None
 
     # Start-up, on the caller's thread, before `start`.
 
@@ -268,6 +270,8 @@ class EventLog:
 
     def _fail(self, exc: BaseException) -> None:
         self._failure = exc
+        if self.on_failure is not None:
+            self.on_failure(exc)
         while self._waiters:
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():

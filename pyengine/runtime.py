@@ -47,6 +47,15 @@ class DataDirInUseError(Exception):
     pass
 
 
+class EngineFailedError(Exception):
+    """The core failed in the middle of a state change; the process stops and recovers by replay."""
+
+
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic surfaces as pyo3's PanicException, a BaseException."""
+    return type(exc).__name__ == "PanicException"
+
+
 @dataclass(frozen=True, slots=True)
 class OrderView:
     version: int
@@ -98,6 +107,10 @@ class Runtime:
         self._published_level: dict[str, int] = {}
         self._dirty = asyncio.Event()
         self._refresher: asyncio.Task[None] | None = None
+        # Set when the in-memory state can no longer be trusted to match the log.
+        self.fatal = asyncio.Event()
+        self.fatal_reason = ""
+        event_log.on_failure = lambda exc: self.fail(f"event log commit failed: {exc!r}")
 
     @classmethod
     def open(
@@ -143,7 +156,14 @@ class Runtime:
 
     async def call(self, method: StateCall, request: bytes) -> _native.Outcome:
         """Runs one state-changing core method; returns once its effects are durable."""
-        outcome = method(request, self.clock())
+        try:
+            outcome = method(request, self.clock())
+        except BaseException as exc:
+            if not is_panic(exc):
+                raise
+            # The state may be half-changed: stop, and let the restart replay the durable log.
+            self.fail(f"the core panicked during a state change: {exc}")
+            raise EngineFailedError("internal error; the engine restarts") from None
         if outcome.events:
             self.log.append(
                 Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
@@ -151,6 +171,12 @@ class Runtime:
         if outcome.lsn:
             await self.log.durable(outcome.lsn)
         return outcome
+
+    def fail(self, reason: str) -> None:
+        if not self.fatal.is_set():
+            log.critical("stopping: %s", reason)
+            self.fatal_reason = reason
+            self.fatal.set()
 
     def _publish(self, outcome: _native.Outcome) -> None:
         for store_id, station, seq, event in outcome.ticket_events:

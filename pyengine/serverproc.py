@@ -116,6 +116,15 @@ class ServerProcess:
             self.process = None
             self._reap()
 
+    def wait(self, timeout_s: float = 30.0) -> int:
+        """Waits for the server to exit by itself (e.g. after a fatal error); its exit code."""
+        if self.process is None:
+            return 0
+        code = self.process.wait(timeout_s)
+        self.process = None
+        self._reap()
+        return code
+
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a power cut of the process."""
         if self.process is not None:

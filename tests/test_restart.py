@@ -90,3 +90,33 @@ def test_second_server_on_the_same_data_is_refused(server: ServerProcess) -> Non
     intruder = ServerProcess(server.data_dir)
     with pytest.raises(RuntimeError, match="in use"):
         intruder.start(timeout_s=30)
+
+
+def test_a_failed_commit_stops_the_server_and_loses_nothing_acknowledged(
+    server: ServerProcess,
+) -> None:
+    import sqlite3
+
+    client = Client.connect(server.target)
+    kept = client.submit(draft(line("classic_milk_tea")))
+    # Another process takes SQLite's write lock and keeps it past the server's busy timeout.
+    blocker = sqlite3.connect(server.data_dir / "events.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(grpc.RpcError) as failure:
+            client.submit(draft(line("lemon_black_tea")))
+        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert server.wait(30) == 1, "the server must stop: its memory is ahead of its log"
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    client.close()
+    assert any("restart to recover" in line for line in server.output)
+    server.start()
+    client = Client.connect(server.target)
+    assert client.get(kept.order_id).status == common_pb2.ORDER_STATUS_ACCEPTED
+    board = client.kitchen.GetStationBoard(
+        kitchen_pb2.GetStationBoardRequest(store_id=STORE, station="tea_bar")
+    )
+    assert [t.order_id for t in board.queue] == [kept.order_id]
+    client.close()

@@ -56,23 +56,31 @@ def run(args: argparse.Namespace) -> int:
         print("pyengine serve: --time-scale must be positive", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_main(config))
+        failure = asyncio.run(_main(config))
     except EngineError as exc:
         print(f"pyengine serve: {exc.field}: {exc.reason}", file=sys.stderr)
         return 2
     except (DataDirInUseError, OSError) as exc:
         print(f"pyengine serve: {exc}", file=sys.stderr)
         return 2
+    if failure:
+        print(
+            f"pyengine serve: stopped after a failure ({failure}); restart to recover",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
-async def _main(config: ServeConfig) -> None:
+async def _main(config: ServeConfig) -> str:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(config, stop, lambda started: _announce(config, started))
-    print("pyengine stopped cleanly", flush=True)
+    failure = await serve(config, stop, lambda started: _announce(config, started))
+    if not failure:
+        print("pyengine stopped cleanly", flush=True)
+    return failure
 
 
 def _announce(config: ServeConfig, started: Started) -> None:

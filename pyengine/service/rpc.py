@@ -17,7 +17,7 @@ from google.rpc import code_pb2
 
 from pyengine.eventlog import LogFailedError
 from pyengine.exceptions import EngineError
-from pyengine.runtime import ServerStoppingError
+from pyengine.runtime import EngineFailedError, ServerStoppingError, is_panic
 from pyengine.service.errors import engine_error_status, simple_status
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ Unary = Callable[[bytes, grpc.aio.ServicerContext[Any, Any]], Awaitable[bytes]]
 Stream = Callable[[bytes, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[bytes]]
 
 
-def _status_for(exc: Exception) -> grpc.Status:
+def _status_for(exc: BaseException) -> grpc.Status:
     if isinstance(exc, EngineError):
         return engine_error_status(exc)
     if isinstance(exc, DecodeError):
@@ -35,7 +35,7 @@ def _status_for(exc: Exception) -> grpc.Status:
         return simple_status(
             code_pb2.UNAVAILABLE, "server is shutting down; reconnect (streams: resume from seq)"
         )
-    if isinstance(exc, LogFailedError):
+    if isinstance(exc, LogFailedError | EngineFailedError):
         return simple_status(code_pb2.UNAVAILABLE, "event log unavailable; the server restarts")
     log.exception("unexpected error in a handler")
     return simple_status(code_pb2.INTERNAL, "internal error")
@@ -47,7 +47,9 @@ def unary(fn: Unary) -> grpc.RpcMethodHandler[bytes, bytes]:
             return await fn(request, context)
         except grpc.aio.AbortError:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not (isinstance(exc, Exception) or is_panic(exc)):
+                raise  # cancellation, interpreter exit
             await context.abort_with_status(_status_for(exc))
             raise AssertionError("abort_with_status returned") from exc
 
@@ -63,7 +65,9 @@ def server_stream(fn: Stream) -> grpc.RpcMethodHandler[bytes, bytes]:
                 yield message
         except grpc.aio.AbortError:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not (isinstance(exc, Exception) or is_panic(exc)):
+                raise
             await context.abort_with_status(_status_for(exc))
 
     return grpc.unary_stream_rpc_method_handler(handle)

@@ -54,8 +54,10 @@ async def serve(
     config: ServeConfig,
     stop: asyncio.Event,
     on_ready: Callable[[Started], None] | None = None,
-) -> None:
-    """Runs the server until `stop` is set."""
+) -> str:
+    """Runs the server until `stop` is set, or until the engine fails; returns the reason of
+    such a failure ("" after a requested stop). After a failure the process must exit and be
+    restarted: the log is the truth, the memory is not."""
     runtime = Runtime.open(config.data_dir, config.shop, config.durability, config.time_scale)
     server = grpc.aio.server(
         options=[
@@ -86,7 +88,12 @@ async def serve(
     if on_ready is not None:
         on_ready(Started(f"{host}:{port}", runtime.engine.last_lsn, runtime.engine.store_ids()))
     try:
-        await stop.wait()
+        stopped = asyncio.create_task(stop.wait())
+        failed = asyncio.create_task(runtime.fatal.wait())
+        await asyncio.wait((stopped, failed), return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        failed.cancel()
+        return runtime.fatal_reason
     finally:
         log.info("shutting down")
         await health_servicer.enter_graceful_shutdown()
