@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,9 @@ from pyengine import rush
 from pyengine.cli import main
 from pyengine.cli._demo_report import OrderRecord, compute, percentile
 from pyengine.cli._kitchen import batch_seconds
+from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, store_pb2
+from tests.support import Client
 
 
 def sample_menu() -> store_pb2.Menu:
@@ -143,3 +146,18 @@ def test_percentile_is_nearest_rank() -> None:
     )
     assert percentile([3.0], 90) == 3.0
     assert math.isnan(percentile([], 50))
+
+
+def test_demo_fails_with_a_reason_when_orders_are_refused(
+    server: ServerProcess, client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fruit station is closed: the engine refuses fruit teas and smoothies; the channels
+    # retry for ten simulated minutes, then give up.
+    client.store.SetStaffing(
+        store_pb2.SetStaffingRequest(store_id="sh-001", station="fruit_prep", slots=0), timeout=30
+    )
+    code = main(["demo", "--target", server.target, "--orders", "12", "--seed", "1"])
+    out = " ".join(capsys.readouterr().out.split())  # unwrapped
+    assert code == 1
+    assert re.search(r"demo failed: \d+ order\(s\) refused", out)
+    assert "FAILED_PRECONDITION" in out and "fruit_prep" in out

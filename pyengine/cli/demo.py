@@ -189,7 +189,9 @@ class Rush:
             waiting: set[asyncio.Future[Any]] = {places, kitchen}
             done, _ = await asyncio.wait(waiting, timeout=0.2)
             sim = self.sim_now()
-            self.progress.update(self.task_id, sim=f"{int(sim) // 60:3d}:{int(sim) % 60:02d}")
+            in_kitchen = sum(1 for r in self.records if r.accepted_at_ms and not r.ready_at_ms)
+            clock = f"{int(sim) // 60:3d}:{int(sim) % 60:02d}"
+            self.progress.update(self.task_id, sim=clock, waiting=in_kitchen)
             if places in done:
                 places.result()
                 return ""
@@ -225,11 +227,11 @@ async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderR
             TextColumn("[bold]rush[/] sim {task.fields[sim]}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("orders done"),
+            TextColumn("ready, {task.fields[waiting]:3d} in the kitchen"),
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            task_id = progress.add_task("rush", total=len(plan), sim="  0:00")
+            task_id = progress.add_task("rush", total=len(plan), sim="  0:00", waiting=0)
             run = Rush(args, plan, records, progress, task_id)
             kitchen = asyncio.create_task(
                 Kitchen(kitchen_channel, menu, run.speed, args.seed).run()
