@@ -108,33 +108,26 @@ def test_batch_seconds_batches_identical_cups_only() -> None:
 
 
 def test_statistics_in_simulated_time() -> None:
-    speed = 10.0
     delivery, asap = common_pb2.FULFILLMENT_DELIVERY, common_pb2.FULFILLMENT_ASAP
     meituan, counter = common_pb2.CHANNEL_MEITUAN, common_pb2.CHANNEL_COUNTER
-    t = 1_700_000_000_000  # accepted_at_ms of the first order
+    t = 1_700_000_000_000  # accepted_at_ms of the first order, on the server's clock
     records = [
-        # 6 wall seconds = 60 simulated; quoted 90: early by 30.
-        OrderRecord(
-            counter, asap, 0, accepted_at_ms=t, quoted_eta_ms=t + 90_000, ready_at_ms=t + 6_000
-        ),
-        # 12 wall seconds = 120 simulated; quoted 100: late by 20; rider came at 100.
-        OrderRecord(meituan, delivery, 100, t + 1_000, t + 101_000, t + 13_000),
+        # Ready after 60 s, quoted 90: early by 30.
+        OrderRecord(counter, asap, 0, t, quoted_eta_ms=t + 90_000, ready_at_ms=t + 60_000),
+        # Ready after 120 s, quoted 100: late by 20; the rider came at 100.
+        OrderRecord(meituan, delivery, 100, t + 10_000, t + 110_000, t + 130_000),
         OrderRecord(counter, asap, 0, refused="RESOURCE_EXHAUSTED: shedding", retries=3),
     ]
-    stats = compute(records, speed)
-    assert (stats.orders, stats.accepted, stats.ready, stats.refused, stats.retries) == (
-        3,
-        2,
-        2,
-        1,
-        3,
-    )
+    stats = compute(records, wall_span_s=1.3)
+    counts = (stats.orders, stats.accepted, stats.ready, stats.refused, stats.retries)
+    assert counts == (3, 2, 2, 1, 3)
     assert stats.wait_s == (60.0, 120.0)
     assert stats.eta_error_s == (30.0, 20.0)
     assert (stats.late, stats.rider_waits, stats.delivery_ready) == (1, 1, 1)
-    assert stats.wall_span_s == 13.0 and stats.sim_span_s == 130.0
+    assert stats.sim_span_s == 130.0
+    assert math.isclose(stats.per_sim_minute, 2 / (130 / 60))
+    assert math.isclose(stats.per_wall_second, 2 / 1.3)
     assert stats.per_channel == {counter: 2, meituan: 1}
-    assert math.isclose(stats.per_wall_second, 2 / 13)
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -5,7 +5,8 @@ public gRPC API only:
 - channel clients (counter, kiosk, table QR, mini-program, Meituan, Ele.me) submit a seeded rush
   of orders built from the store's menu (GetMenu), a few in flight at once;
 - a simulated kitchen follows every station's ticket stream and starts and bumps tickets after
-  their standard work time, `--speed` times faster than real, with each station's slots;
+  their standard work time, `--speed` times faster than real, with each station's slots (the
+  server runs with `--time-scale` = `--speed`, so its clock keeps pace with the kitchen);
 - every order is watched (WatchOrder) until READY.
 Prints waiting times, ETA error, late orders and throughput, in simulated time.
 """
@@ -15,8 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from rich.progress import (
 from pyengine import rush
 from pyengine.cli._demo_report import OrderRecord, compute, render
 from pyengine.cli._kitchen import Kitchen
+from pyengine.cli._server_clock import ServerClock
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, orders_pb2, orders_pb2_grpc, store_pb2, store_pb2_grpc
 
@@ -49,6 +51,9 @@ RETRY_CODES = frozenset(
     }
 )
 RETRY_EVERY_SIM_S = 30.0
+# How far the server's measured clock rate may be from --speed (the measurement's own error is
+# about a round trip in 0.3 s).
+SCALE_TOLERANCE = 0.1
 RETRY_FOR_SIM_S = 600.0
 
 
@@ -69,7 +74,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--store", default="sh-001", help="store to rush (sh-001)")
     parser.add_argument(
-        "--speed", type=float, default=300.0, help="time compression: simulated/wall (300)"
+        "--speed",
+        type=float,
+        default=300.0,
+        help="time compression, simulated/wall (300); with --target, the server's --time-scale",
     )
     parser.add_argument("--peak", type=float, default=10.0, help="peak orders a minute (10)")
     parser.add_argument("--in-flight", type=int, default=6, help="concurrent submissions (6)")
@@ -82,10 +90,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 @dataclass
 class Rush:
     """One run: the plan, what happened to each order, and the clocks."""
@@ -95,7 +99,10 @@ class Rush:
     records: list[OrderRecord]
     progress: Progress
     task_id: TaskID
+    clock: ServerClock
     start: float = 0.0  # loop time of simulated second 0
+    first_accepted: float = math.inf  # loop times, for the wall-clock throughput
+    last_ready: float = 0.0
     last_news: float = 0.0  # loop time of the last acceptance or READY
     channels: dict[int, grpc.aio.Channel] = field(default_factory=dict)
 
@@ -115,9 +122,7 @@ class Rush:
     def request(self, order: rush.PlannedOrder) -> orders_pb2.SubmitOrderRequest:
         target_ms = 0
         if order.fulfillment == common_pb2.FULFILLMENT_DELIVERY:
-            # The rider's arrival in the server's (wall) clock: compressed like the kitchen, so a
-            # delivery order is never held back for wall-clock minutes.
-            target_ms = now_ms() + int(order.rider_s * 1000 / self.speed)
+            target_ms = self.clock.now_ms() + order.rider_s * 1000  # the rider's arrival
         return orders_pb2.SubmitOrderRequest(
             order=orders_pb2.OrderDraft(
                 store_id=self.args.store,
@@ -143,9 +148,11 @@ class Rush:
             return
         record.accepted_at_ms = response.accepted_at_ms
         record.quoted_eta_ms = response.quote.eta_ms
-        self.last_news = asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        self.last_news = loop.time()
+        self.first_accepted = min(self.first_accepted, self.last_news)
         await self.watch(stub, response.order_id, record)
-        self.last_news = asyncio.get_running_loop().time()
+        self.last_news = self.last_ready = loop.time()
         self.progress.advance(self.task_id)
 
     async def submit(
@@ -213,16 +220,30 @@ def _root_cause(exc: BaseException | None) -> str:
     return repr(exc)
 
 
-async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderRecord], str]:
+@dataclass
+class Outcome:
+    records: list[OrderRecord]
+    failure: str = ""  # why the run was abandoned, if it was
+    wall_span_s: float = 0.0  # first acceptance to last ready, on the wall clock
+
+
+async def drive(args: argparse.Namespace, console: Console) -> Outcome:
     async with grpc.aio.insecure_channel(args.target) as kitchen_channel:
         store = store_pb2_grpc.StoreServiceStub(kitchen_channel)  # type: ignore[no-untyped-call]
         menu = await store.GetMenu(
             store_pb2.GetMenuRequest(store_id=args.store), timeout=RPC_TIMEOUT_S
         )
         plan = rush.generate(menu, args.orders, args.seed, args.peak)
-        records = [OrderRecord(o.channel, o.fulfillment, o.rider_s) for o in plan]
+        outcome = Outcome([OrderRecord(o.channel, o.fulfillment, o.rider_s) for o in plan])
+        clock = await ServerClock.read(store, args.store)
+        if abs(clock.scale / args.speed - 1) > SCALE_TOLERANCE:
+            outcome.failure = (
+                f"the server's clock runs {clock.scale:.3g}x the wall clock, the kitchen would run "
+                f"{args.speed:g}x: start the server with --time-scale {args.speed:g}"
+            )
+            return outcome
         if not plan:
-            return records, ""
+            return outcome
         columns = (
             TextColumn("[bold]rush[/] sim {task.fields[sim]}"),
             BarColumn(),
@@ -232,24 +253,25 @@ async def drive(args: argparse.Namespace, console: Console) -> tuple[list[OrderR
         )
         with Progress(*columns, console=console) as progress:
             task_id = progress.add_task("rush", total=len(plan), sim="  0:00", waiting=0)
-            run = Rush(args, plan, records, progress, task_id)
+            run = Rush(args, plan, outcome.records, progress, task_id, clock)
             kitchen = asyncio.create_task(
                 Kitchen(kitchen_channel, menu, run.speed, args.seed).run()
             )
             run.start = asyncio.get_running_loop().time()
             slots = asyncio.Semaphore(max(args.in_flight, 1))
             places = asyncio.gather(
-                *(run.place(o, r, slots) for o, r in zip(plan, records, strict=True))
+                *(run.place(o, r, slots) for o, r in zip(plan, outcome.records, strict=True))
             )
             try:
-                failure = await run.supervise(places, kitchen)
+                outcome.failure = await run.supervise(places, kitchen)
             finally:
                 for task in (places, kitchen):
                     task.cancel()
                 await asyncio.gather(places, kitchen, return_exceptions=True)
                 for channel in run.channels.values():
                     await channel.close()
-        return records, failure
+        outcome.wall_span_s = max(0.0, run.last_ready - run.first_accepted)
+        return outcome
 
 
 def run(args: argparse.Namespace) -> int:
@@ -257,20 +279,24 @@ def run(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         if not args.target:
             data = stack.enter_context(tempfile.TemporaryDirectory(prefix="pyengine-demo-"))
-            args.target = stack.enter_context(ServerProcess(Path(data), shop=args.shop)).target
+            scale = ["--time-scale", str(args.speed)]
+            server = ServerProcess(Path(data), shop=args.shop, extra_args=scale)
+            args.target = stack.enter_context(server).target
         console.print(
             f"pyengine demo: {args.orders} orders, seed {args.seed}, store {args.store} at "
-            f"{args.target}; kitchen {args.speed:g}x"
+            f"{args.target}; {args.speed:g}x time"
         )
-        records, failure = asyncio.run(drive(args, console))
-    stats = compute(records, args.speed)
-    console.print(render(stats, args.speed))
-    problems = [failure] if failure else []
+        outcome = asyncio.run(drive(args, console))
+    records = outcome.records
+    stats = compute(records, outcome.wall_span_s)
+    if stats.accepted:
+        console.print(render(stats, args.speed))
+    problems = [outcome.failure] if outcome.failure else []
     if stats.refused:
         first = next(r.refused for r in records if r.refused)
         problems.append(f"{stats.refused} order(s) refused or cancelled, e.g. {first}")
     missing = stats.orders - stats.ready - stats.refused
-    if missing:
+    if missing and not outcome.failure.startswith("the server's clock"):
         problems.append(f"{missing} order(s) never reached READY")
     for problem in problems:
         console.print(f"[red]demo failed:[/] {problem}")
