@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from pyengine.v1 import common_pb2 as pyengine_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18pyengine/v1/orders.proto\x12\x0bpyengine.v1\x1a\x18pyengine/v1/common.proto\"K\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12\x11\n\tmodifiers\x18\x03 \x03(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xf7\x01\n\nOrderDraft\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\x18\n\x10\x63hannel_order_id\x18\x03 \x01(\t\x12%\n\x05lines\x18\x04 \x03(\x0b\x32\x16.pyengine.v1.OrderLine\x12-\n\x0b\x66ulfillment\x18\x05 \x01(\x0e\x32\x18.pyengine.v1.Fulfillment\x12\x16\n\x0etarget_time_ms\x18\x06 \x01(\x03\x12\x11\n\tmember_id\x18\x07 \x01(\t\x12\x15\n\rcustomer_note\x18\x08 \x01(\t\";\n\x11QuoteOrderRequest\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.pyengine.v1.OrderDraft\"<\n\x12SubmitOrderRequest\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.pyengine.v1.OrderDraft\"\xb7\x01\n\nPricedLine\x12\x0f\n\x07line_no\x18\x01 \x01(\x05\x12\x0b\n\x03sku\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x11\n\tmodifiers\x18\x05 \x03(\t\x12\x18\n\x10unit_price_minor\x18\x06 \x01(\x03\x12\x13\n\x0bgross_minor\x18\x07 \x01(\x03\x12\x16\n\x0e\x64iscount_minor\x18\x08 \x01(\x03\x12\x11\n\tnet_minor\x18\t \x01(\x03\"\xe6\x01\n\x05Quote\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12&\n\x05lines\x18\x02 \x03(\x0b\x32\x17.pyengine.v1.PricedLine\x12\x16\n\x0esubtotal_minor\x18\x03 \x01(\x03\x12\x16\n\x0e\x64iscount_minor\x18\x04 \x01(\x03\x12\x13\n\x0btotal_minor\x18\x05 \x01(\x03\x12\x0e\n\x06\x65ta_ms\x18\x06 \x01(\x03\x12\x0e\n\x06prep_s\x18\x07 \x01(\x05\x12\x12\n\ncups_ahead\x18\x08 \x01(\x05\x12*\n\nload_level\x18\t \x01(\x0e\x32\x16.pyengine.v1.LoadLevel\"7\n\x12QuoteOrderResponse\x12!\n\x05quote\x18\x01 \x01(\x0b\x32\x12.pyengine.v1.Quote\"\x9f\x01\n\x13SubmitOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x11\n\tpickup_no\x18\x02 \x01(\t\x12!\n\x05quote\x18\x03 \x01(\x0b\x32\x12.pyengine.v1.Quote\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.pyengine.v1.OrderStatus\x12\x16\n\x0e\x61\x63\x63\x65pted_at_ms\x18\x05 \x01(\x03\"X\n\tTicketRef\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\'\n\x05state\x18\x03 \x01(\x0e\x32\x18.pyengine.v1.TicketState\"\xe4\x03\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\x18\n\x10\x63hannel_order_id\x18\x04 \x01(\t\x12\x11\n\tpickup_no\x18\x05 \x01(\t\x12(\n\x06status\x18\x06 \x01(\x0e\x32\x18.pyengine.v1.OrderStatus\x12-\n\x0b\x66ulfillment\x18\x07 \x01(\x0e\x32\x18.pyengine.v1.Fulfillment\x12\x16\n\x0etarget_time_ms\x18\x08 \x01(\x03\x12!\n\x05quote\x18\t \x01(\x0b\x32\x12.pyengine.v1.Quote\x12\x16\n\x0e\x61\x63\x63\x65pted_at_ms\x18\n \x01(\x03\x12\x0e\n\x06\x65ta_ms\x18\x0b \x01(\x03\x12\x13\n\x0bready_at_ms\x18\x0c \x01(\x03\x12\x17\n\x0f\x63\x61ncelled_at_ms\x18\r \x01(\x03\x12\x15\n\rcancel_reason\x18\x0e \x01(\t\x12\'\n\x07tickets\x18\x0f \x03(\x0b\x32\x16.pyengine.v1.TicketRef\x12\x0f\n\x07version\x18\x10 \x01(\x04\x12\x11\n\tmember_id\x18\x11 \x01(\t\x12\x15\n\rcustomer_note\x18\x12 \x01(\t\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"6\n\x12\x43\x61ncelOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"%\n\x11WatchOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t2\xf5\x02\n\x0cOrderService\x12M\n\nQuoteOrder\x12\x1e.pyengine.v1.QuoteOrderRequest\x1a\x1f.pyengine.v1.QuoteOrderResponse\x12P\n\x0bSubmitOrder\x12\x1f.pyengine.v1.SubmitOrderRequest\x1a .pyengine.v1.SubmitOrderResponse\x12<\n\x08GetOrder\x12\x1c.pyengine.v1.GetOrderRequest\x1a\x12.pyengine.v1.Order\x12\x42\n\x0b\x43\x61ncelOrder\x12\x1f.pyengine.v1.CancelOrderRequest\x1a\x12.pyengine.v1.Order\x12\x42\n\nWatchOrder\x12\x1e.pyengine.v1.WatchOrderRequest\x1a\x12.pyengine.v1.Order0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18pyengine/v1/orders.proto\x12\x0bpyengine.v1\x1a\x18pyengine/v1/common.proto\"K\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12\x11\n\tmodifiers\x18\x03 \x03(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xbd\x02\n\nOrderDraft\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12%\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\x18\n\x10\x63hannel_order_id\x18\x03 \x01(\t\x12%\n\x05lines\x18\x04 \x03(\x0b\x32\x16.pyengine.v1.OrderLine\x12-\n\x0b\x66ulfillment\x18\x05 \x01(\x0e\x32\x18.pyengine.v1.Fulfillment\x12\x16\n\x0etarget_time_ms\x18\x06 \x01(\x03\x12\x11\n\tmember_id\x18\x07 \x01(\t\x12\x15\n\rcustomer_note\x18\x08 \x01(\t\x12*\n\x06member\x18\t \x01(\x0b\x32\x1a.pyengine.v1.MemberContext\x12\x18\n\x10points_to_redeem\x18\n \x01(\x03\"c\n\x0cWalletCoupon\x12\x11\n\tcoupon_id\x18\x01 \x01(\t\x12\x14\n\x0cpromotion_id\x18\x02 \x01(\t\x12\x15\n\rvalid_from_ms\x18\x03 \x01(\x03\x12\x13\n\x0bvalid_to_ms\x18\x04 \x01(\x03\"u\n\rMemberContext\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x13\n\x0b\x66irst_order\x18\x02 \x01(\x08\x12)\n\x06wallet\x18\x03 \x03(\x0b\x32\x19.pyengine.v1.WalletCoupon\x12\x16\n\x0epoints_balance\x18\x04 \x01(\x03\";\n\x11QuoteOrderRequest\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.pyengine.v1.OrderDraft\"<\n\x12SubmitOrderRequest\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.pyengine.v1.OrderDraft\"\xb7\x01\n\nPricedLine\x12\x0f\n\x07line_no\x18\x01 \x01(\x05\x12\x0b\n\x03sku\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x11\n\tmodifiers\x18\x05 \x03(\t\x12\x18\n\x10unit_price_minor\x18\x06 \x01(\x03\x12\x13\n\x0bgross_minor\x18\x07 \x01(\x03\x12\x16\n\x0e\x64iscount_minor\x18\x08 \x01(\x03\x12\x11\n\tnet_minor\x18\t \x01(\x03\"\xf6\x02\n\x05Quote\x12\x10\n\x08\x63urrency\x18\x01 \x01(\t\x12&\n\x05lines\x18\x02 \x03(\x0b\x32\x17.pyengine.v1.PricedLine\x12\x16\n\x0esubtotal_minor\x18\x03 \x01(\x03\x12\x16\n\x0e\x64iscount_minor\x18\x04 \x01(\x03\x12\x13\n\x0btotal_minor\x18\x05 \x01(\x03\x12\x0e\n\x06\x65ta_ms\x18\x06 \x01(\x03\x12\x0e\n\x06prep_s\x18\x07 \x01(\x05\x12\x12\n\ncups_ahead\x18\x08 \x01(\x05\x12*\n\nload_level\x18\t \x01(\x0e\x32\x16.pyengine.v1.LoadLevel\x12\x31\n\npromotions\x18\n \x03(\x0b\x32\x1d.pyengine.v1.AppliedPromotion\x12*\n\x0bnear_misses\x18\x0b \x03(\x0b\x32\x15.pyengine.v1.NearMiss\x12\x13\n\x0bpoints_used\x18\x0c \x01(\x03\x12\x1a\n\x12points_value_minor\x18\r \x01(\x03\"3\n\nLineAmount\x12\x0f\n\x07line_no\x18\x01 \x01(\x05\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"\x7f\n\x10\x41ppliedPromotion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x03 \x01(\x03\x12&\n\x05lines\x18\x04 \x03(\x0b\x32\x17.pyengine.v1.LineAmount\x12\x13\n\x0b\x65xplanation\x18\x05 \x01(\t\"G\n\x08NearMiss\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tadd_minor\x18\x02 \x01(\x03\x12\x1c\n\x14\x65xtra_discount_minor\x18\x03 \x01(\x03\"7\n\x12QuoteOrderResponse\x12!\n\x05quote\x18\x01 \x01(\x0b\x32\x12.pyengine.v1.Quote\"\x9f\x01\n\x13SubmitOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x11\n\tpickup_no\x18\x02 \x01(\t\x12!\n\x05quote\x18\x03 \x01(\x0b\x32\x12.pyengine.v1.Quote\x12(\n\x06status\x18\x04 \x01(\x0e\x32\x18.pyengine.v1.OrderStatus\x12\x16\n\x0e\x61\x63\x63\x65pted_at_ms\x18\x05 \x01(\x03\"X\n\tTicketRef\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\'\n\x05state\x18\x03 \x01(\x0e\x32\x18.pyengine.v1.TicketState\"\xe4\x03\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x10\n\x08store_id\x18\x02 \x01(\t\x12%\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\x18\n\x10\x63hannel_order_id\x18\x04 \x01(\t\x12\x11\n\tpickup_no\x18\x05 \x01(\t\x12(\n\x06status\x18\x06 \x01(\x0e\x32\x18.pyengine.v1.OrderStatus\x12-\n\x0b\x66ulfillment\x18\x07 \x01(\x0e\x32\x18.pyengine.v1.Fulfillment\x12\x16\n\x0etarget_time_ms\x18\x08 \x01(\x03\x12!\n\x05quote\x18\t \x01(\x0b\x32\x12.pyengine.v1.Quote\x12\x16\n\x0e\x61\x63\x63\x65pted_at_ms\x18\n \x01(\x03\x12\x0e\n\x06\x65ta_ms\x18\x0b \x01(\x03\x12\x13\n\x0bready_at_ms\x18\x0c \x01(\x03\x12\x17\n\x0f\x63\x61ncelled_at_ms\x18\r \x01(\x03\x12\x15\n\rcancel_reason\x18\x0e \x01(\t\x12\'\n\x07tickets\x18\x0f \x03(\x0b\x32\x16.pyengine.v1.TicketRef\x12\x0f\n\x07version\x18\x10 \x01(\x04\x12\x11\n\tmember_id\x18\x11 \x01(\t\x12\x15\n\rcustomer_note\x18\x12 \x01(\t\"#\n\x0fGetOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"6\n\x12\x43\x61ncelOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"%\n\x11WatchOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t2\xf5\x02\n\x0cOrderService\x12M\n\nQuoteOrder\x12\x1e.pyengine.v1.QuoteOrderRequest\x1a\x1f.pyengine.v1.QuoteOrderResponse\x12P\n\x0bSubmitOrder\x12\x1f.pyengine.v1.SubmitOrderRequest\x1a .pyengine.v1.SubmitOrderResponse\x12<\n\x08GetOrder\x12\x1c.pyengine.v1.GetOrderRequest\x1a\x12.pyengine.v1.Order\x12\x42\n\x0b\x43\x61ncelOrder\x12\x1f.pyengine.v1.CancelOrderRequest\x1a\x12.pyengine.v1.Order\x12\x42\n\nWatchOrder\x12\x1e.pyengine.v1.WatchOrderRequest\x1a\x12.pyengine.v1.Order0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,29 +35,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDERLINE']._serialized_start=67
   _globals['_ORDERLINE']._serialized_end=142
   _globals['_ORDERDRAFT']._serialized_start=145
-  _globals['_ORDERDRAFT']._serialized_end=392
-  _globals['_QUOTEORDERREQUEST']._serialized_start=394
-  _globals['_QUOTEORDERREQUEST']._serialized_end=453
-  _globals['_SUBMITORDERREQUEST']._serialized_start=455
-  _globals['_SUBMITORDERREQUEST']._serialized_end=515
-  _globals['_PRICEDLINE']._serialized_start=518
-  _globals['_PRICEDLINE']._serialized_end=701
-  _globals['_QUOTE']._serialized_start=704
-  _globals['_QUOTE']._serialized_end=934
-  _globals['_QUOTEORDERRESPONSE']._serialized_start=936
-  _globals['_QUOTEORDERRESPONSE']._serialized_end=991
-  _globals['_SUBMITORDERRESPONSE']._serialized_start=994
-  _globals['_SUBMITORDERRESPONSE']._serialized_end=1153
-  _globals['_TICKETREF']._serialized_start=1155
-  _globals['_TICKETREF']._serialized_end=1243
-  _globals['_ORDER']._serialized_start=1246
-  _globals['_ORDER']._serialized_end=1730
-  _globals['_GETORDERREQUEST']._serialized_start=1732
-  _globals['_GETORDERREQUEST']._serialized_end=1767
-  _globals['_CANCELORDERREQUEST']._serialized_start=1769
-  _globals['_CANCELORDERREQUEST']._serialized_end=1823
-  _globals['_WATCHORDERREQUEST']._serialized_start=1825
-  _globals['_WATCHORDERREQUEST']._serialized_end=1862
-  _globals['_ORDERSERVICE']._serialized_start=1865
-  _globals['_ORDERSERVICE']._serialized_end=2238
+  _globals['_ORDERDRAFT']._serialized_end=462
+  _globals['_WALLETCOUPON']._serialized_start=464
+  _globals['_WALLETCOUPON']._serialized_end=563
+  _globals['_MEMBERCONTEXT']._serialized_start=565
+  _globals['_MEMBERCONTEXT']._serialized_end=682
+  _globals['_QUOTEORDERREQUEST']._serialized_start=684
+  _globals['_QUOTEORDERREQUEST']._serialized_end=743
+  _globals['_SUBMITORDERREQUEST']._serialized_start=745
+  _globals['_SUBMITORDERREQUEST']._serialized_end=805
+  _globals['_PRICEDLINE']._serialized_start=808
+  _globals['_PRICEDLINE']._serialized_end=991
+  _globals['_QUOTE']._serialized_start=994
+  _globals['_QUOTE']._serialized_end=1368
+  _globals['_LINEAMOUNT']._serialized_start=1370
+  _globals['_LINEAMOUNT']._serialized_end=1421
+  _globals['_APPLIEDPROMOTION']._serialized_start=1423
+  _globals['_APPLIEDPROMOTION']._serialized_end=1550
+  _globals['_NEARMISS']._serialized_start=1552
+  _globals['_NEARMISS']._serialized_end=1623
+  _globals['_QUOTEORDERRESPONSE']._serialized_start=1625
+  _globals['_QUOTEORDERRESPONSE']._serialized_end=1680
+  _globals['_SUBMITORDERRESPONSE']._serialized_start=1683
+  _globals['_SUBMITORDERRESPONSE']._serialized_end=1842
+  _globals['_TICKETREF']._serialized_start=1844
+  _globals['_TICKETREF']._serialized_end=1932
+  _globals['_ORDER']._serialized_start=1935
+  _globals['_ORDER']._serialized_end=2419
+  _globals['_GETORDERREQUEST']._serialized_start=2421
+  _globals['_GETORDERREQUEST']._serialized_end=2456
+  _globals['_CANCELORDERREQUEST']._serialized_start=2458
+  _globals['_CANCELORDERREQUEST']._serialized_end=2512
+  _globals['_WATCHORDERREQUEST']._serialized_start=2514
+  _globals['_WATCHORDERREQUEST']._serialized_end=2551
+  _globals['_ORDERSERVICE']._serialized_start=2554
+  _globals['_ORDERSERVICE']._serialized_end=2927
 # @@protoc_insertion_point(module_scope)

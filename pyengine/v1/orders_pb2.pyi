@@ -20,7 +20,7 @@ class OrderLine(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., modifiers: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class OrderDraft(_message.Message):
-    __slots__ = ("store_id", "channel", "channel_order_id", "lines", "fulfillment", "target_time_ms", "member_id", "customer_note")
+    __slots__ = ("store_id", "channel", "channel_order_id", "lines", "fulfillment", "target_time_ms", "member_id", "customer_note", "member", "points_to_redeem")
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,8 @@ class OrderDraft(_message.Message):
     TARGET_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    POINTS_TO_REDEEM_FIELD_NUMBER: _ClassVar[int]
     store_id: str
     channel: _common_pb2.Channel
     channel_order_id: str
@@ -37,7 +39,33 @@ class OrderDraft(_message.Message):
     target_time_ms: int
     member_id: str
     customer_note: str
-    def __init__(self, store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ...) -> None: ...
+    member: MemberContext
+    points_to_redeem: int
+    def __init__(self, store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., member: _Optional[_Union[MemberContext, _Mapping]] = ..., points_to_redeem: _Optional[int] = ...) -> None: ...
+
+class WalletCoupon(_message.Message):
+    __slots__ = ("coupon_id", "promotion_id", "valid_from_ms", "valid_to_ms")
+    COUPON_ID_FIELD_NUMBER: _ClassVar[int]
+    PROMOTION_ID_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    VALID_TO_MS_FIELD_NUMBER: _ClassVar[int]
+    coupon_id: str
+    promotion_id: str
+    valid_from_ms: int
+    valid_to_ms: int
+    def __init__(self, coupon_id: _Optional[str] = ..., promotion_id: _Optional[str] = ..., valid_from_ms: _Optional[int] = ..., valid_to_ms: _Optional[int] = ...) -> None: ...
+
+class MemberContext(_message.Message):
+    __slots__ = ("tier", "first_order", "wallet", "points_balance")
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ORDER_FIELD_NUMBER: _ClassVar[int]
+    WALLET_FIELD_NUMBER: _ClassVar[int]
+    POINTS_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    tier: str
+    first_order: bool
+    wallet: _containers.RepeatedCompositeFieldContainer[WalletCoupon]
+    points_balance: int
+    def __init__(self, tier: _Optional[str] = ..., first_order: _Optional[bool] = ..., wallet: _Optional[_Iterable[_Union[WalletCoupon, _Mapping]]] = ..., points_balance: _Optional[int] = ...) -> None: ...
 
 class QuoteOrderRequest(_message.Message):
     __slots__ = ("order",)
@@ -74,7 +102,7 @@ class PricedLine(_message.Message):
     def __init__(self, line_no: _Optional[int] = ..., sku: _Optional[str] = ..., name: _Optional[str] = ..., quantity: _Optional[int] = ..., modifiers: _Optional[_Iterable[str]] = ..., unit_price_minor: _Optional[int] = ..., gross_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., net_minor: _Optional[int] = ...) -> None: ...
 
 class Quote(_message.Message):
-    __slots__ = ("currency", "lines", "subtotal_minor", "discount_minor", "total_minor", "eta_ms", "prep_s", "cups_ahead", "load_level")
+    __slots__ = ("currency", "lines", "subtotal_minor", "discount_minor", "total_minor", "eta_ms", "prep_s", "cups_ahead", "load_level", "promotions", "near_misses", "points_used", "points_value_minor")
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     SUBTOTAL_MINOR_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +112,10 @@ class Quote(_message.Message):
     PREP_S_FIELD_NUMBER: _ClassVar[int]
     CUPS_AHEAD_FIELD_NUMBER: _ClassVar[int]
     LOAD_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PROMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEAR_MISSES_FIELD_NUMBER: _ClassVar[int]
+    POINTS_USED_FIELD_NUMBER: _ClassVar[int]
+    POINTS_VALUE_MINOR_FIELD_NUMBER: _ClassVar[int]
     currency: str
     lines: _containers.RepeatedCompositeFieldContainer[PricedLine]
     subtotal_minor: int
@@ -93,7 +125,43 @@ class Quote(_message.Message):
     prep_s: int
     cups_ahead: int
     load_level: _common_pb2.LoadLevel
-    def __init__(self, currency: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PricedLine, _Mapping]]] = ..., subtotal_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., total_minor: _Optional[int] = ..., eta_ms: _Optional[int] = ..., prep_s: _Optional[int] = ..., cups_ahead: _Optional[int] = ..., load_level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ...) -> None: ...
+    promotions: _containers.RepeatedCompositeFieldContainer[AppliedPromotion]
+    near_misses: _containers.RepeatedCompositeFieldContainer[NearMiss]
+    points_used: int
+    points_value_minor: int
+    def __init__(self, currency: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PricedLine, _Mapping]]] = ..., subtotal_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., total_minor: _Optional[int] = ..., eta_ms: _Optional[int] = ..., prep_s: _Optional[int] = ..., cups_ahead: _Optional[int] = ..., load_level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ..., promotions: _Optional[_Iterable[_Union[AppliedPromotion, _Mapping]]] = ..., near_misses: _Optional[_Iterable[_Union[NearMiss, _Mapping]]] = ..., points_used: _Optional[int] = ..., points_value_minor: _Optional[int] = ...) -> None: ...
+
+class LineAmount(_message.Message):
+    __slots__ = ("line_no", "amount_minor")
+    LINE_NO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    line_no: int
+    amount_minor: int
+    def __init__(self, line_no: _Optional[int] = ..., amount_minor: _Optional[int] = ...) -> None: ...
+
+class AppliedPromotion(_message.Message):
+    __slots__ = ("id", "name", "amount_minor", "lines", "explanation")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    amount_minor: int
+    lines: _containers.RepeatedCompositeFieldContainer[LineAmount]
+    explanation: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., amount_minor: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[LineAmount, _Mapping]]] = ..., explanation: _Optional[str] = ...) -> None: ...
+
+class NearMiss(_message.Message):
+    __slots__ = ("id", "add_minor", "extra_discount_minor")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ADD_MINOR_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_DISCOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    add_minor: int
+    extra_discount_minor: int
+    def __init__(self, id: _Optional[str] = ..., add_minor: _Optional[int] = ..., extra_discount_minor: _Optional[int] = ...) -> None: ...
 
 class QuoteOrderResponse(_message.Message):
     __slots__ = ("quote",)

@@ -99,6 +99,8 @@ pub fn quote(q: &Quote) -> pb::Quote {
         prep_s: q.prep_s,
         cups_ahead: q.cups_ahead,
         load_level: load_level(q.load_level),
+        // Promotions are priced from the promotion calculator once it is wired in (issue 3).
+        ..Default::default()
     }
 }
 
