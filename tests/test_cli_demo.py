@@ -142,15 +142,28 @@ def test_percentile_is_nearest_rank() -> None:
 
 
 def test_demo_fails_with_a_reason_when_orders_are_refused(
-    server: ServerProcess, client: Client, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The fruit station is closed: the engine refuses fruit teas and smoothies; the channels
-    # retry for ten simulated minutes, then give up.
-    client.store.SetStaffing(
-        store_pb2.SetStaffingRequest(store_id="sh-001", station="fruit_prep", slots=0), timeout=30
-    )
-    code = main(["demo", "--target", server.target, "--orders", "12", "--seed", "1"])
+    with ServerProcess(tmp_path / "data", extra_args=["--time-scale", "300"]) as server:
+        client = Client.connect(server.target)
+        # The fruit station is closed: the engine refuses fruit teas and smoothies; the channels
+        # retry for ten simulated minutes, then give up.
+        client.store.SetStaffing(
+            store_pb2.SetStaffingRequest(store_id="sh-001", station="fruit_prep", slots=0),
+            timeout=30,
+        )
+        client.close()
+        code = main(["demo", "--target", server.target, "--orders", "12", "--speed", "300"])
     out = " ".join(capsys.readouterr().out.split())  # unwrapped
     assert code == 1
     assert re.search(r"demo failed: \d+ order\(s\) refused", out)
     assert "FAILED_PRECONDITION" in out and "fruit_prep" in out
+
+
+def test_demo_refuses_a_server_whose_clock_does_not_keep_pace(
+    server: ServerProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["demo", "--target", server.target, "--orders", "5", "--speed", "300"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 1
+    assert "start the server with --time-scale 300" in out
