@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import grpc
 from google.rpc import error_details_pb2
@@ -38,6 +39,14 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
 def status_code(err: grpc.RpcError) -> grpc.StatusCode:
     code = err.code()  # every RpcError raised by a call is also a grpc.Call
     return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
+
+
+def print_rpc_error(what: str, err: grpc.RpcError) -> None:
+    """'error: <what> failed: CODE: message' and the field violations, on stderr."""
+    first, *rest = describe_rpc_error(err)
+    print(f"error: {what} failed: {first}", file=sys.stderr)
+    for line in rest:
+        print(line, file=sys.stderr)
 
 
 def describe_rpc_error(err: grpc.RpcError) -> list[str]:

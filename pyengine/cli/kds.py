@@ -22,7 +22,6 @@ import contextlib
 import curses
 import locale
 import queue
-import sys
 import threading
 import time
 import unicodedata
@@ -40,7 +39,12 @@ from pyengine.cli._kds_board import (
     format_age,
     state_label,
 )
-from pyengine.cli._rpc import add_target_argument, describe_rpc_error, status_code
+from pyengine.cli._rpc import (
+    add_target_argument,
+    describe_rpc_error,
+    print_rpc_error,
+    status_code,
+)
 from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
 
 ACTION_TIMEOUT_S = 5.0
@@ -218,8 +222,12 @@ class KdsApp:
     @staticmethod
     def _put(screen: curses.window, y: int, x: int, text: str, attr: int) -> None:
         width = screen.getmaxyx()[1]
+        text = cut(text, width - x)
         with contextlib.suppress(curses.error):  # writing the last cell of the screen
-            screen.addstr(y, x, cut(text, width - x), attr)
+            try:
+                screen.addstr(y, x, text, attr)
+            except UnicodeEncodeError:  # a terminal whose locale is not UTF-8
+                screen.addstr(y, x, text.encode("ascii", "replace").decode(), attr)
 
 
 def _follow(follower: TicketFollower, inbox: queue.Queue[News]) -> None:
@@ -268,8 +276,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             snapshot = stub.GetStationBoard(request, timeout=ACTION_TIMEOUT_S)
         except grpc.RpcError as err:
-            for line in describe_rpc_error(err):
-                print(f"error: {line}", file=sys.stderr)
+            print_rpc_error(f"GetStationBoard from {args.target}", err)
             return 1
         board = KdsBoard(store_id=args.store, station=args.station)
         board.load(snapshot)

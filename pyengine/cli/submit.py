@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
-from pyengine.cli._rpc import add_target_argument, describe_rpc_error
+from pyengine.cli._rpc import add_target_argument, print_rpc_error
 from pyengine.v1 import orders_pb2, orders_pb2_grpc
 
 EXIT_REFUSED = 1
@@ -58,10 +58,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             response = stub.SubmitOrder(request, timeout=args.timeout)
         except grpc.RpcError as err:
-            lines = describe_rpc_error(err)
-            print(f"error: SubmitOrder to {args.target} failed: {lines[0]}", file=sys.stderr)
-            for line in lines[1:]:
-                print(line, file=sys.stderr)
+            print_rpc_error(f"SubmitOrder to {args.target}", err)
             return EXIT_REFUSED
     print(
         json_format.MessageToJson(
