@@ -4,6 +4,7 @@ the curses screen itself driven through tmux."""
 from __future__ import annotations
 
 import os
+import queue
 import shlex
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 
 from pyengine.cli._follow import TicketFollower
 from pyengine.cli._kds_board import KdsBoard, describe_item
+from pyengine.cli.kds import News, Resync, follow_station
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
 from tests.support import Client, draft, line
@@ -241,3 +243,47 @@ def tmux_session_gone(socket_name: str) -> bool:
         ["tmux", "-L", socket_name, "has-session"], capture_output=True, timeout=10
     )
     return done.returncode != 0
+
+
+def test_display_resyncs_when_the_server_history_restarts(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "old")
+    server.start()
+    channel = grpc.insecure_channel(server.target)
+    request = kitchen_pb2.GetStationBoardRequest(store_id="sh-001", station="tea_bar")
+    inbox: queue.Queue[News] = queue.Queue()
+    follower = TicketFollower(kitchen_pb2_grpc.KitchenServiceStub(channel), "sh-001", "tea_bar")
+    thread = threading.Thread(target=follow_station, args=(follower, request, inbox))
+    thread.start()
+    try:
+        client = Client.connect(server.target)
+        for _ in range(3):
+            client.submit(draft(line("classic_milk_tea")))
+        client.close()
+        seen = [inbox.get(timeout=20) for _ in range(3)]
+        assert [e.seq for e in seen if isinstance(e, kitchen_pb2.TicketEvent)] == [1, 2, 3]
+
+        server.stop()  # a new, empty data folder behind the same address
+        fresh = ServerProcess(tmp_path / "new")
+        fresh.port = server.port
+        server = fresh
+        server.start()
+        client = Client.connect(server.target)
+        first = client.submit(draft(line("lemon_black_tea"))).order_id
+        resync = inbox.get(timeout=20)
+        assert isinstance(resync, Resync)
+        board = KdsBoard("sh-001", "tea_bar")
+        board.load(resync.board)
+        second = client.submit(draft(line("jasmine_milk_green"))).order_id
+        client.close()
+        while second not in open_ids(board):
+            news = inbox.get(timeout=20)
+            assert isinstance(news, kitchen_pb2.TicketEvent)
+            board.apply(news)
+        assert open_ids(board) == [first, second]
+        assert (board.last_seq, board.gaps, board.duplicates) == (2, 0, 0)
+    finally:
+        follower.close()
+        thread.join(5)
+        channel.close()
+        server.stop()
+    assert not thread.is_alive()

@@ -35,8 +35,10 @@ class KdsBoard:
     due_ms: dict[str, int] = field(default_factory=dict)
 
     def load(self, board: kitchen_pb2.StationBoard) -> None:
-        """Starts from a GetStationBoard snapshot; follow the stream after `board.last_seq`."""
+        """Starts (over) from a GetStationBoard snapshot; follow the stream after its last_seq.
+        Whatever the board showed before is forgotten, bumped tickets too."""
         self.open = {t.ticket_id: t for t in board.queue if t.state in OPEN_STATES}
+        self.bumped = []
         self.last_seq = board.last_seq
         self.reorder(board)
 

@@ -51,9 +51,18 @@ ACTION_TIMEOUT_S = 5.0
 REFRESH_S = 2.0
 HELP = "[↑↓/1-9] select  [s] start  [b/⏎] bump  [r] recall  [q] quit"
 
-# What the background threads hand to the screen loop: stream events, board snapshots, the link
-# status ("online" or why not), or the error that ended the stream.
-News = kitchen_pb2.TicketEvent | kitchen_pb2.StationBoard | str | Exception
+
+@dataclass(frozen=True)
+class Resync:
+    """The server's history is behind what this display saw (it lost or replaced its data):
+    start over from this board."""
+
+    board: kitchen_pb2.StationBoard
+
+
+# What the background threads hand to the screen loop: stream events, board snapshots (for the
+# order), a resync, the link status ("online" or why not), or the error that ended the stream.
+News = kitchen_pb2.TicketEvent | kitchen_pb2.StationBoard | Resync | str | Exception
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -110,6 +119,11 @@ class KdsApp:
                 self.board.apply(news)
             elif isinstance(news, kitchen_pb2.StationBoard):
                 self.board.reorder(news)
+            elif isinstance(news, Resync):
+                self.board.load(news.board)
+                self.message = (
+                    f"the server's history restarted: resynced at seq {news.board.last_seq}"
+                )
             elif isinstance(news, str):
                 self.link = news
             else:
@@ -230,12 +244,32 @@ class KdsApp:
                 screen.addstr(y, x, text.encode("ascii", "replace").decode(), attr)
 
 
-def _follow(follower: TicketFollower, inbox: queue.Queue[News]) -> None:
-    try:
-        for event in follower.events():
-            inbox.put(event)
-    except grpc.RpcError as err:
-        inbox.put(RuntimeError(describe_rpc_error(err)[0]))
+def follow_station(
+    follower: TicketFollower,
+    request: kitchen_pb2.GetStationBoardRequest,
+    inbox: queue.Queue[News],
+) -> None:
+    """Feeds the station's events to `inbox` until the follower is closed. If the server refuses
+    to resume after our last seq (it has fewer events: a new or restored data folder), starts over
+    from its current board rather than showing a stale one."""
+    while True:
+        try:
+            for event in follower.events():
+                inbox.put(event)
+            return
+        except grpc.RpcError as err:
+            resumable = status_code(err) == grpc.StatusCode.INVALID_ARGUMENT and follower.last_seq
+            if not resumable:
+                inbox.put(RuntimeError(describe_rpc_error(err)[0]))
+                return
+        try:
+            board = follower.stub.GetStationBoard(request, timeout=ACTION_TIMEOUT_S)
+        except grpc.RpcError as err:
+            inbox.put(RuntimeError(describe_rpc_error(err)[0]))
+            return
+        follower.last_seq = board.last_seq
+        follower.state = "resynced"
+        inbox.put(Resync(board))
 
 
 def _refresh(
@@ -284,7 +318,9 @@ def run(args: argparse.Namespace) -> int:
         app = KdsApp(board=board, stub=stub, follower=follower, target=args.target, link="online")
         stop = threading.Event()
         threads = [
-            threading.Thread(target=_follow, args=(follower, app.inbox), daemon=True),
+            threading.Thread(
+                target=follow_station, args=(follower, request, app.inbox), daemon=True
+            ),
             threading.Thread(target=_refresh, args=(stub, request, app.inbox, stop), daemon=True),
         ]
         for thread in threads:
