@@ -99,7 +99,8 @@ class KdsBoard:
 
 
 def age_s(ticket: kitchen_pb2.Ticket, now_ms: int) -> int:
-    """Seconds since the ticket appeared on the station."""
+    """Seconds since the ticket was created, i.e. since its order was accepted: how long the
+    customer has been waiting, whichever station the ticket is at."""
     return max(0, (now_ms - ticket.created_at_ms) // 1000)
 
 

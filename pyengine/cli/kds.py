@@ -45,7 +45,8 @@ from pyengine.cli._rpc import (
     print_rpc_error,
     status_code,
 )
-from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc
+from pyengine.cli._server_clock import ServerClock
+from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc, store_pb2_grpc
 
 ACTION_TIMEOUT_S = 5.0
 REFRESH_S = 2.0
@@ -76,10 +77,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--store", default="sh-001", help="store id (default sh-001)")
     add_target_argument(parser)
     parser.set_defaults(run=run)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def cut(text: str, width: int) -> str:
@@ -286,7 +283,7 @@ def _refresh(
             inbox.put(status_code(err).name.lower())
 
 
-def _loop(screen: curses.window, app: KdsApp) -> None:
+def _loop(screen: curses.window, app: KdsApp, clock: ServerClock) -> None:
     curses.curs_set(0)
     if curses.has_colors():
         curses.use_default_colors()
@@ -296,7 +293,7 @@ def _loop(screen: curses.window, app: KdsApp) -> None:
     screen.timeout(200)
     while True:
         app.drain()
-        app.draw(screen, now_ms())
+        app.draw(screen, clock.now_ms())
         key = screen.getch()
         if key != -1 and not app.handle_key(key):
             return
@@ -307,10 +304,14 @@ def run(args: argparse.Namespace) -> int:
     request = kitchen_pb2.GetStationBoardRequest(store_id=args.store, station=args.station)
     with grpc.insecure_channel(args.target) as channel:
         stub = kitchen_pb2_grpc.KitchenServiceStub(channel)  # type: ignore[no-untyped-call]
+        store = store_pb2_grpc.StoreServiceStub(channel)  # type: ignore[no-untyped-call]
         try:
             snapshot = stub.GetStationBoard(request, timeout=ACTION_TIMEOUT_S)
+            # Ages are measured on the server's clock (it may differ from ours, or run faster in
+            # a demo: serve --time-scale).
+            clock = ServerClock.read_blocking(store, args.store)
         except grpc.RpcError as err:
-            print_rpc_error(f"GetStationBoard from {args.target}", err)
+            print_rpc_error(f"connecting to {args.target}", err)
             return 1
         board = KdsBoard(store_id=args.store, station=args.station)
         board.load(snapshot)
@@ -326,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
         for thread in threads:
             thread.start()
         try:
-            curses.wrapper(_loop, app)
+            curses.wrapper(_loop, app, clock)
         finally:
             stop.set()
             follower.close()
