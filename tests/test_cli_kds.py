@@ -9,9 +9,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -169,20 +169,22 @@ def test_follower_resumes_across_a_server_restart_without_loss(tmp_path: Path) -
         server.stop()
 
 
-def tmux(socket_name: str, *args: str) -> str:
+def tmux(socket: str, *args: str) -> str:
     done = subprocess.run(
-        ["tmux", "-L", socket_name, *args], capture_output=True, text=True, check=True, timeout=10
+        ["tmux", "-S", socket, *args], capture_output=True, text=True, check=True, timeout=10
     )
     return done.stdout
 
 
 @pytest.fixture
 def tmux_socket() -> Iterator[str]:
+    """A tmux server of the test's own (its socket in a fresh short folder), killed after."""
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed: the terminal KDS cannot be driven")
-    name = f"pyengine-kds-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    subprocess.run(["tmux", "-L", name, "kill-server"], capture_output=True, timeout=10)
+    with tempfile.TemporaryDirectory(prefix="kds-tmux-") as folder:
+        socket = os.path.join(folder, "sock")
+        yield socket
+        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=10)
 
 
 def test_terminal_kds_renders_starts_and_bumps(
@@ -238,10 +240,8 @@ def test_terminal_kds_renders_starts_and_bumps(
     wait_for(lambda: tmux_session_gone(tmux_socket))
 
 
-def tmux_session_gone(socket_name: str) -> bool:
-    done = subprocess.run(
-        ["tmux", "-L", socket_name, "has-session"], capture_output=True, timeout=10
-    )
+def tmux_session_gone(socket: str) -> bool:
+    done = subprocess.run(["tmux", "-S", socket, "has-session"], capture_output=True, timeout=10)
     return done.returncode != 0
 
 
