@@ -186,6 +186,8 @@ def promotions(draw: st.DrawFn, promotion_id: str) -> Json:
         p["enabled"] = False
     if draw(st.booleans()):
         p["priority"] = draw(st.sampled_from([50, 100, 150]))
+    if draw(st.integers(0, 5)) == 5:
+        p[draw(st.sampled_from(["max_uses", "max_uses_per_member"]))] = draw(st.integers(1, 3))
     group = draw(st.sampled_from([None, None, "g1", "g2"]))
     if group is not None:
         p["group"] = group

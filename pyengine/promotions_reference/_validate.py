@@ -30,7 +30,10 @@ from pyengine.promotions_reference._model import (
 
 T = TypeVar("T")
 
-_COMMON = ("id", "name", "kind", "enabled", "priority", "group", "exclusive", "scope", "conditions")
+_COMMON = (
+    "id", "name", "kind", "enabled", "priority", "group", "exclusive", "scope", "conditions",
+    "max_uses", "max_uses_per_member",
+)  # fmt: skip
 _KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "percent_off": ("level", "percent"),
     "amount_off": ("level", "amount_minor"),
@@ -239,6 +242,11 @@ def read_promotion(value: object, path: str) -> Promotion:
     obj = Obj(value, path, allowed)
 
     promo_id = obj.string("id")
+    for budget in (
+        "max_uses",
+        "max_uses_per_member",
+    ):  # the engine enforces them, via remaining_uses
+        obj.opt_integer(budget, 1)
     fields: dict[str, object] = {}
     if kind in ("percent_off", "nth_unit", "buy_x_get_y"):
         fields["percent"] = obj.integer("percent", 1, 100)
