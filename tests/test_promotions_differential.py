@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
+from pyengine import _native
 from pyengine import promotions_reference as reference
 from tests.test_promotions_reference import (
     RUST_MISSING,
@@ -345,3 +346,81 @@ def test_adding_a_promotion_never_raises_the_total(
         after["total_minor"] + after["points_value_minor"]
         <= before["total_minor"] + before["points_value_minor"]
     )
+
+
+def mutations(shop: Json, promos: list[Json], cart: Json, i: int) -> list[tuple[str, Any]]:
+    """(field path, a function making exactly that field invalid) for promotion i and the cart."""
+    p = f"promotions[{i}]"
+    out: list[tuple[str, Any]] = [
+        (f"{p}.colour", lambda: promos[i].update(colour="red")),
+        (f"{p}.name", lambda: promos[i].pop("name")),
+        (f"{p}.id", lambda: promos[i].update(id=5)),
+        (f"{p}.kind", lambda: promos[i].update(kind="half_off")),
+        (f"{p}.priority", lambda: promos[i].update(priority=1.5)),
+        (f"{p}.exclusive", lambda: promos[i].update(exclusive=1)),
+        (f"{p}.scope.skus", lambda: promos[i].update(scope={"skus": "classic_milk_tea"})),
+        (f"{p}.conditions.weekdays[0]", lambda: promos[i].update(conditions={"weekdays": [8]})),
+        (
+            f"{p}.conditions.time_windows[0].end",
+            lambda: promos[i].update(
+                conditions={"time_windows": [{"start": "10:00", "end": "10:00"}]}
+            ),
+        ),
+        (
+            f"{p}.conditions.time_windows[0].start",
+            lambda: promos[i].update(
+                conditions={"time_windows": [{"start": "9:00", "end": "10:00"}]}
+            ),
+        ),
+        ("cart.lines[0].quantity", lambda: cart["lines"][0].update(quantity=0)),
+        ("cart.lines[0].item_price_minor", lambda: cart["lines"][0].update(item_price_minor=-1)),
+        ("cart.lines[0].sku", lambda: cart["lines"][0].update(sku=None)),
+        ("cart.context.channel", lambda: cart["context"].update(channel=3)),
+        ("cart.context.points_to_redeem", lambda: cart["context"].update(points_to_redeem=-1)),
+        ("shop.utc_offset_minutes", lambda: shop.update(utc_offset_minutes="480")),
+    ]
+    for key, bad in (
+        ("percent", 101),
+        ("percent", 0),
+        ("amount_minor", -1),
+        ("n", 1),
+        ("every_minor", 0),
+    ):
+        if key in promos[i]:
+            out.append((f"{p}.{key}", lambda key=key, bad=bad: promos[i].update({key: bad})))
+    if "tiers" in promos[i]:
+        out.append((f"{p}.tiers", lambda: promos[i].update(tiers=[])))
+        out.append(
+            (f"{p}.tiers[0].amount_minor", lambda: promos[i]["tiers"][0].update(amount_minor=-5))
+        )
+    if "level" in promos[i]:
+        out.append((f"{p}.level", lambda: promos[i].update(level="line")))
+    if (
+        promos[i].get("level", "item") == "order"
+        or "tiers" in promos[i]
+        or "every_minor" in promos[i]
+    ):
+        out.append((f"{p}.stackable", lambda: promos[i].update(stackable=True)))
+    if "points" in shop:
+        out.append(("shop.points.per_block", lambda: shop["points"].update(per_block=0)))
+    return out
+
+
+@SETTINGS
+@given(cases(), st.data())
+def test_bad_input_is_refused_naming_the_field(
+    case: tuple[Json, list[Json], Json], data: st.DataObject
+) -> None:
+    """One invalid field in an otherwise valid input: refused, naming that field (both sides)."""
+    shop, promos, cart = json.loads(json.dumps(case))  # a deep copy to mutate
+    i = data.draw(st.integers(0, len(promos) - 1))
+    path, mutate = data.draw(st.sampled_from(mutations(shop, promos, cart, i)))
+    mutate()
+    note(f"mutated {path}")
+    with pytest.raises(ValueError) as refused:
+        reference.price(shop, promos, cart)
+    assert str(refused.value).startswith(f"{path}: "), str(refused.value)
+    if rust_calculator() is not None:
+        with pytest.raises(_native.EngineError) as error:
+            rust_price(shop, promos, cart)
+        assert error.value.field == path, str(error.value)
