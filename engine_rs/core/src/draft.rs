@@ -17,6 +17,8 @@ pub const MAX_UNITS: u32 = 200;
 pub const MAX_CHANNEL_ORDER_ID: usize = 128;
 pub const MAX_NOTE: usize = 500;
 pub const MAX_MEMBER_ID: usize = 64;
+pub const MAX_TIER: usize = 32;
+pub const MAX_WALLET: usize = 50;
 /// A target time may lie this far in the past (clock skew, slow riders).
 pub const TARGET_PAST_MS: i64 = 5 * 60 * 1000;
 /// ... and this far in the future.
@@ -33,6 +35,26 @@ pub struct Draft {
     pub target_time_ms: i64,
     pub member_id: String,
     pub customer_note: String,
+    pub member: MemberContext,
+    pub points_to_redeem: i64,
+}
+
+/// What pricing needs to know about the member: tier, first order, coupon wallet, points.
+/// Channels send it with the order until the engine keeps membership itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MemberContext {
+    pub tier: String,
+    pub first_order: bool,
+    pub wallet: Vec<WalletCoupon>,
+    pub points_balance: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WalletCoupon {
+    pub coupon_id: String,
+    pub promotion_id: String,
+    pub valid_from_ms: i64,
+    pub valid_to_ms: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +96,8 @@ impl Draft {
             target_time_ms: i64,
             member_id: &'a str,
             customer_note: &'a str,
+            member: &'a MemberContext,
+            points_to_redeem: i64,
         }
         let normalized = Normalized {
             store_id: &self.store_id,
@@ -87,6 +111,8 @@ impl Draft {
             target_time_ms: self.target(),
             member_id: &self.member_id,
             customer_note: &self.customer_note,
+            member: &self.member,
+            points_to_redeem: self.points_to_redeem,
         };
         let bytes = rmp_serde::to_vec(&normalized).expect("plain data serializes");
         hex(&Sha256::digest(bytes))
@@ -194,6 +220,7 @@ pub fn resolve(
             format!("longer than {MAX_MEMBER_ID} characters"),
         ));
     }
+    check_member(&draft.member, draft.points_to_redeem)?;
     check_available(catalog, availability, &lines, fulfillment)?;
     Ok(Resolved { store, channel, fulfillment, target_time_ms, lines, units })
 }
@@ -236,6 +263,36 @@ fn resolve_line(catalog: &Catalog, i: usize, l: &DraftLine) -> Result<Line, Engi
         ));
     }
     Ok(Line { line_no: i as i32, item, quantity: l.quantity as u32, modifiers })
+}
+
+fn check_member(member: &MemberContext, points_to_redeem: i64) -> Result<(), EngineError> {
+    if too_long(&member.tier, MAX_TIER) {
+        return Err(EngineError::invalid("order.member.tier", format!("longer than {MAX_TIER} characters")));
+    }
+    if member.points_balance < 0 {
+        return Err(EngineError::invalid("order.member.points_balance", "must not be negative"));
+    }
+    if points_to_redeem < 0 {
+        return Err(EngineError::invalid("order.points_to_redeem", "must not be negative"));
+    }
+    if member.wallet.len() > MAX_WALLET {
+        return Err(EngineError::invalid("order.member.wallet", format!("at most {MAX_WALLET} coupons")));
+    }
+    for (i, coupon) in member.wallet.iter().enumerate() {
+        if coupon.coupon_id.is_empty() || too_long(&coupon.coupon_id, MAX_MEMBER_ID) {
+            return Err(EngineError::invalid(
+                format!("order.member.wallet[{i}].coupon_id"),
+                format!("required, at most {MAX_MEMBER_ID} characters"),
+            ));
+        }
+        if coupon.promotion_id.is_empty() || too_long(&coupon.promotion_id, MAX_MEMBER_ID) {
+            return Err(EngineError::invalid(
+                format!("order.member.wallet[{i}].promotion_id"),
+                format!("required, at most {MAX_MEMBER_ID} characters"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_target(target: i64, fulfillment: Fulfillment, now_ms: i64) -> Result<(), EngineError> {

@@ -3,7 +3,7 @@
 //! validation here: the core does it.
 
 use prost::Message;
-use pyengine_core::draft::{Draft, DraftLine};
+use pyengine_core::draft::{Draft, DraftLine, MemberContext, WalletCoupon};
 use pyengine_core::types::{Channel, Fulfillment};
 use pyengine_core::EngineError;
 
@@ -56,5 +56,25 @@ pub fn draft(order: Option<pb::OrderDraft>) -> Result<Option<Draft>, EngineError
         target_time_ms: o.target_time_ms,
         member_id: o.member_id,
         customer_note: o.customer_note,
+        member: o.member.map(member).unwrap_or_default(),
+        points_to_redeem: o.points_to_redeem,
     }))
+}
+
+fn member(m: pb::MemberContext) -> MemberContext {
+    MemberContext {
+        tier: m.tier,
+        first_order: m.first_order,
+        wallet: m
+            .wallet
+            .into_iter()
+            .map(|c| WalletCoupon {
+                coupon_id: c.coupon_id,
+                promotion_id: c.promotion_id,
+                valid_from_ms: c.valid_from_ms,
+                valid_to_ms: c.valid_to_ms,
+            })
+            .collect(),
+        points_balance: m.points_balance,
+    }
 }
