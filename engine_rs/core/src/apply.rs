@@ -6,8 +6,10 @@ use crate::error::EngineError;
 use crate::menu::Catalog;
 use crate::order::{pickup_prefix, Order};
 use crate::outcome::{Effects, Response, TicketEventRef};
-use crate::record::{AvailabilitySet, Body, OrderCancelled, OrderSubmitted, StaffingSet};
-use crate::state::State;
+use crate::record::{
+    AvailabilitySet, Body, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut, StaffingSet,
+};
+use crate::state::{PromotionEntry, State};
 use crate::ticket::Ticket;
 use crate::types::{OrderStatus, TicketEventKind, TicketState};
 
@@ -120,9 +122,49 @@ pub fn apply(
         }
         Body::AvailabilitySet(b) => availability(catalog, state, &b)?,
         Body::StaffingSet(b) => staffing(catalog, state, &b)?,
+        Body::PromotionPut(b) => promotion_put(state, at_ms, b),
+        Body::PromotionEnabled(b) => promotion_enabled(state, at_ms, &b)?,
     };
     state.last_lsn = lsn;
     Ok((fx, response))
+}
+
+fn promotion_put(state: &mut State, at_ms: i64, b: PromotionPut) -> Response {
+    let entry = state.promotions.entry(b.id.clone());
+    let index = entry.index();
+    let entry = entry.or_insert_with(|| PromotionEntry {
+        id: b.id,
+        definition_json: String::new(),
+        enabled: true,
+        uses: 0,
+        member_uses: std::collections::BTreeMap::new(),
+        updated_at_ms: at_ms,
+    });
+    entry.definition_json = b.definition_json;
+    entry.enabled = b.enabled;
+    entry.updated_at_ms = at_ms;
+    Response::Promotion(index)
+}
+
+fn promotion_enabled(state: &mut State, at_ms: i64, b: &PromotionEnabled) -> Result<Response, EngineError> {
+    let Some((index, _, entry)) = state.promotions.get_full_mut(&b.id) else {
+        return Err(EngineError::replay("id", format!("promotion '{}' is not defined", b.id)));
+    };
+    entry.enabled = b.enabled;
+    entry.updated_at_ms = at_ms;
+    Ok(Response::Promotion(index))
+}
+
+/// Counts the uses of the promotions an accepted order applied (budgets, per-member limits).
+fn count_uses(state: &mut State, b: &OrderSubmitted) {
+    for applied in &b.quote.promotions {
+        if let Some(entry) = state.promotions.get_mut(&applied.id) {
+            entry.uses += 1;
+            if !b.member_id.is_empty() {
+                *entry.member_uses.entry(b.member_id.clone()).or_default() += 1;
+            }
+        }
+    }
 }
 
 fn emit(state: &mut State, fx: &mut Effects, at_ms: i64, order: usize, ticket: usize, kind: TicketEventKind) {
@@ -156,6 +198,7 @@ fn submitted(
             format!("idempotency key '{}' already used", b.channel_order_id),
         ));
     }
+    count_uses(state, &b);
     let tickets: Vec<Ticket> = b
         .tickets
         .into_iter()

@@ -134,6 +134,10 @@ impl Engine {
             prep_s: ms_to_s(eta_ms - now_ms),
             cups_ahead: cups_ahead as i32,
             load_level: load.level,
+            promotions: Vec::new(),
+            near_misses: Vec::new(),
+            points_used: 0,
+            points_value_minor: 0,
         };
         (quote, tickets)
     }
@@ -372,7 +376,10 @@ impl Engine {
                 .rsplit_once('/')
                 .and_then(|(o, _)| self.state.by_id.get(o))
                 .map(|&o| self.state.orders[o].store),
-            Body::AvailabilitySet(_) | Body::StaffingSet(_) => None,
+            Body::AvailabilitySet(_)
+            | Body::StaffingSet(_)
+            | Body::PromotionPut(_)
+            | Body::PromotionEnabled(_) => None,
         };
         let (effects, response) = apply::apply(&self.catalog, &mut self.state, rec.lsn, rec.at_ms, rec.body)?;
         let plan = store.map(|s| self.plan(s, rec.at_ms));

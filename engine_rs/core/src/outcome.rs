@@ -40,6 +40,8 @@ pub enum Response {
     Menu(usize),
     /// Station (store, station).
     Station(usize, usize),
+    /// Promotion (index into the state's promotions).
+    Promotion(usize),
 }
 
 /// Effects gathered while applying one record.

@@ -54,6 +54,30 @@ pub struct Quote {
     pub prep_s: i32,
     pub cups_ahead: i32,
     pub load_level: LoadLevel,
+    /// Promotions applied, in application order, with their per-line amounts.
+    pub promotions: Vec<AppliedPromotion>,
+    pub near_misses: Vec<NearMiss>,
+    pub points_used: i64,
+    pub points_value_minor: i64,
+}
+
+/// A promotion as applied to an order (from the calculator's answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedPromotion {
+    pub id: String,
+    pub name: String,
+    pub amount_minor: i64,
+    /// (line_no, amount) for every line with a nonzero share.
+    pub lines: Vec<(i32, i64)>,
+    pub explanation: String,
+}
+
+/// "Add `add_minor` for `extra_discount_minor` off."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearMiss {
+    pub id: String,
+    pub add_minor: i64,
+    pub extra_discount_minor: i64,
 }
 
 /// Prices validated lines at list price.

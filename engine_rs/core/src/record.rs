@@ -40,6 +40,8 @@ pub enum Body {
     TicketRecalled(TicketAction),
     AvailabilitySet(AvailabilitySet),
     StaffingSet(StaffingSet),
+    PromotionPut(PromotionPut),
+    PromotionEnabled(PromotionEnabled),
 }
 
 impl Body {
@@ -53,6 +55,8 @@ impl Body {
             Self::TicketRecalled(_) => "ticket_recalled",
             Self::AvailabilitySet(_) => "availability_set",
             Self::StaffingSet(_) => "staffing_set",
+            Self::PromotionPut(_) => "promotion_put",
+            Self::PromotionEnabled(_) => "promotion_enabled",
         }
     }
 }
@@ -110,6 +114,20 @@ pub struct StaffingSet {
     pub store_id: String,
     pub station: String,
     pub slots: u32,
+}
+
+/// A promotion defined or redefined; `enabled` is the definition's own switch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionPut {
+    pub id: String,
+    pub definition_json: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionEnabled {
+    pub id: String,
+    pub enabled: bool,
 }
 
 /// Serializes a record (named-field msgpack).

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::draft::Availability;
@@ -56,10 +57,24 @@ impl Availability for StoreState {
     }
 }
 
+/// A defined promotion: its definition as the manager wrote it, its switch, and its uses
+/// (budgets and per-member limits are counted here, from the orders that applied it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromotionEntry {
+    pub id: String,
+    pub definition_json: String,
+    pub enabled: bool,
+    pub uses: u64,
+    pub member_uses: BTreeMap<String, u64>,
+    pub updated_at_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct State {
     pub last_lsn: u64,
     pub stores: Vec<StoreState>,
+    /// Promotions by id, in the order they were first defined.
+    pub promotions: IndexMap<String, PromotionEntry>,
     /// Every accepted order, in acceptance order (kept in memory; see [`Order`]).
     pub orders: Vec<Order>,
     #[serde(skip)]
@@ -74,6 +89,7 @@ impl State {
         Self {
             last_lsn: 0,
             stores: (0..catalog.stores.len()).map(|_| StoreState::new(catalog)).collect(),
+            promotions: IndexMap::new(),
             orders: Vec::new(),
             by_id: BTreeMap::new(),
             by_key: BTreeMap::new(),

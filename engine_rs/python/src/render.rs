@@ -8,6 +8,7 @@ use pyengine_core::order::Order;
 use pyengine_core::outcome::{Outcome, Response, TicketEventRef};
 use pyengine_core::planner::Plan;
 use pyengine_core::pricing::Quote;
+use pyengine_core::state::PromotionEntry;
 use pyengine_core::ticket::ms_to_s;
 use pyengine_core::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
 use pyengine_core::Engine;
@@ -99,8 +100,32 @@ pub fn quote(q: &Quote) -> pb::Quote {
         prep_s: q.prep_s,
         cups_ahead: q.cups_ahead,
         load_level: load_level(q.load_level),
-        // Promotions are priced from the promotion calculator once it is wired in (issue 3).
-        ..Default::default()
+        promotions: q
+            .promotions
+            .iter()
+            .map(|p| pb::AppliedPromotion {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                amount_minor: p.amount_minor,
+                lines: p
+                    .lines
+                    .iter()
+                    .map(|&(line_no, amount_minor)| pb::LineAmount { line_no, amount_minor })
+                    .collect(),
+                explanation: p.explanation.clone(),
+            })
+            .collect(),
+        near_misses: q
+            .near_misses
+            .iter()
+            .map(|n| pb::NearMiss {
+                id: n.id.clone(),
+                add_minor: n.add_minor,
+                extra_discount_minor: n.extra_discount_minor,
+            })
+            .collect(),
+        points_used: q.points_used,
+        points_value_minor: q.points_value_minor,
     }
 }
 
@@ -287,6 +312,7 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
         Response::Ticket(o, t) => ticket(engine, o, t, plan).encode_to_vec(),
         Response::Menu(s) => menu(engine, s).encode_to_vec(),
         Response::Station(s, st) => station(engine, s, st).encode_to_vec(),
+        Response::Promotion(p) => promotion(&engine.state().promotions[p]).encode_to_vec(),
     };
     let catalog = engine.catalog();
     Encoded {
@@ -316,5 +342,15 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
                 (msg.order_id.clone(), msg.version, msg.encode_to_vec())
             })
             .collect(),
+    }
+}
+
+pub fn promotion(p: &PromotionEntry) -> pb::Promotion {
+    pb::Promotion {
+        id: p.id.clone(),
+        definition_json: p.definition_json.clone(),
+        enabled: p.enabled,
+        uses: p.uses,
+        updated_at_ms: p.updated_at_ms,
     }
 }
