@@ -139,3 +139,20 @@ class Engine:
 
     def state_hash(self) -> str:
         """Hex digest of the whole state; equal after a live run and after replaying its log."""
+
+@final
+class PriceCalculator:
+    """A shop's promotions compiled once; prices carts with the best deal (docs/promotions.md).
+
+    Thread-safe: `price` only reads the compiled promotions and releases the GIL while it searches.
+    """
+
+    def __init__(self, shop_json: str, promotions_json: str) -> None:
+        """Compiles the shop's pricing settings (`{"utc_offset_minutes": 480, "points": {...}}`)
+        and the promotions (a JSON list). Raises ConfigError naming the field, e.g.
+        "promotions[3].tiers[0].amount_minor" or "shop.points.per_block"."""
+
+    def price(self, cart_json: str) -> str:
+        """Prices one cart (`{"lines": [...], "context": {...}}`) and returns the answer JSON: lines,
+        totals, applied and not applied promotions with reasons, near misses, `exact`. Raises
+        InvalidArgument naming the field for a bad cart, e.g. "cart.lines[0].quantity"."""

@@ -12,6 +12,7 @@
 //! - [`types`]: the API's closed vocabularies (channel, fulfillment, statuses, ...);
 //! - [`draft`]: an incoming order draft, its validation and idempotency fingerprint;
 //! - [`pricing`]: line prices and totals in integer minor units (promotions plug in here);
+//! - [`promo`]: promotions and the best-deal [`PriceCalculator`] (contract: docs/promotions.md);
 //! - [`ticket`]: per-station kitchen tickets built from the recipe steps, with batching and the
 //!   dependencies that release them;
 //! - [`order`]: an accepted order and its lifecycle fields;
@@ -37,6 +38,7 @@ pub mod order;
 pub mod outcome;
 pub mod planner;
 pub mod pricing;
+pub mod promo;
 pub mod record;
 pub mod state;
 pub mod ticket;
@@ -48,3 +50,4 @@ mod testutil;
 pub use engine::Engine;
 pub use error::EngineError;
 pub use menu::Catalog;
+pub use promo::PriceCalculator;

@@ -5,6 +5,7 @@
 //! bytes ([`render`]) still without the GIL; Python objects are created once at the end. Errors
 //! cross as the exception classes of [`errors`]. The contract is `pyengine/_native.pyi`.
 
+mod calculator;
 mod decode;
 mod errors;
 mod pb;
@@ -257,6 +258,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<Engine>()?;
     m.add_class::<Outcome>()?;
+    m.add_class::<calculator::PriceCalculator>()?;
     // pyo3 maintains `__all__`; the stub (the contract) has none, and every public name of the
     // module is exported anyway.
     m.delattr("__all__")?;

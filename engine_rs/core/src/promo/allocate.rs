@@ -1,0 +1,72 @@
+//! Largest-remainder splits: every amount the calculator spreads over lines or units.
+
+/// Splits `total` in proportion to `weights` (given in tie-break order): shares
+/// `floor(total * w / W)`, the leftover one minor unit each to the largest remainders
+/// `(total * w) mod W`, ties to the earlier entry; if `W = 0` everything goes to the first entry.
+/// The shares sum to `total`; with `0 <= total <= W` no share exceeds its weight.
+pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
+    let mut shares = vec![0; weights.len()];
+    if weights.is_empty() {
+        debug_assert_eq!(total, 0, "nothing to split over");
+        return shares;
+    }
+    let whole: i128 = weights.iter().map(|&w| i128::from(w)).sum();
+    if whole == 0 {
+        shares[0] = total;
+        return shares;
+    }
+    let t = i128::from(total);
+    let mut remainders = Vec::with_capacity(weights.len());
+    let mut given: i64 = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        let product = t * i128::from(w);
+        shares[i] = (product / whole) as i64;
+        given += shares[i];
+        remainders.push((product % whole, i));
+    }
+    let leftover = (total - given) as usize;
+    if leftover > 0 {
+        remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in remainders.iter().take(leftover) {
+            shares[i] += 1;
+        }
+    }
+    shares
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn leftover_goes_to_the_largest_remainders_then_the_earlier() {
+        // 100 over 1:1:1 -> 33 each, 1 left; equal remainders: the first entry.
+        assert_eq!(largest_remainder(100, &[1, 1, 1]), vec![34, 33, 33]);
+        // 10 over 3:3:4 -> 3, 3, 4 exactly.
+        assert_eq!(largest_remainder(10, &[3, 3, 4]), vec![3, 3, 4]);
+        // 5 over 2:7 -> 10/9 = 1 r1, 35/9 = 3 r8 -> leftover to the second: 1, 4.
+        assert_eq!(largest_remainder(5, &[2, 7]), vec![1, 4]);
+        assert_eq!(largest_remainder(7, &[0, 0]), vec![7, 0]);
+        assert_eq!(largest_remainder(0, &[]), Vec::<i64>::new());
+    }
+
+    proptest! {
+        #[test]
+        fn shares_sum_to_total_and_stay_within_weights(
+            weights in prop::collection::vec(0i64..10_000, 1..12),
+            seed in 0i64..1_000_000,
+        ) {
+            let whole: i64 = weights.iter().sum();
+            let total = seed % (whole + 1);
+            let shares = largest_remainder(total, &weights);
+            prop_assert_eq!(shares.iter().sum::<i64>(), total);
+            if whole > 0 {
+                for (s, w) in shares.iter().zip(&weights) {
+                    prop_assert!(*s >= 0 && s <= w);
+                }
+            }
+        }
+    }
+}

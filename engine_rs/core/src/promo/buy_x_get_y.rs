@@ -1,0 +1,93 @@
+//! `buy_x_get_y` (买一送一): repeatedly take the Y cheapest unused get-eligible units, then the X
+//! dearest unused buy-eligible units among the rest (by `unit_price`, ties in canonical order);
+//! while both are there, the Y get units get `percent` off (100 = free).
+
+use super::cart::CartLine;
+use super::rule::{by_price, ceil_div, percent_of, ItemCx, ItemRule, Unit};
+use super::selector::{lines_of, LineMask, SelectorId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyXGetY {
+    pub buy: SelectorId,
+    pub buy_quantity: i64,
+    pub get: SelectorId,
+    pub get_quantity: i64,
+    pub percent: i64,
+}
+
+impl ItemRule for BuyXGetY {
+    fn kind_mask(&self, masks: &[LineMask], _all: LineMask) -> LineMask {
+        masks[self.buy] | masks[self.get]
+    }
+
+    fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]) {
+        let (buy_mask, get_mask) = (cx.masks[self.buy], cx.masks[self.get]);
+        let in_mask = |mask: LineMask, u: usize| mask & (1u128 << units[u].line) != 0;
+        let mut gets: Vec<usize> = (0..units.len()).filter(|&u| in_mask(get_mask, u)).collect();
+        by_price(units, &mut gets, false);
+        let mut buys: Vec<usize> = (0..units.len()).filter(|&u| in_mask(buy_mask, u)).collect();
+        by_price(units, &mut buys, true);
+        let mut used = vec![false; units.len()];
+        let (x, y) = (self.buy_quantity as usize, self.get_quantity as usize);
+        loop {
+            let taken: Vec<usize> = gets.iter().copied().filter(|&u| !used[u]).take(y).collect();
+            if taken.len() < y {
+                break;
+            }
+            let bought: Vec<usize> =
+                buys.iter().copied().filter(|&u| !used[u] && !taken.contains(&u)).take(x).collect();
+            if bought.len() < x {
+                break;
+            }
+            for &u in taken.iter().chain(&bought) {
+                used[u] = true;
+            }
+            for &u in &taken {
+                out[u] = percent_of(units[u].current, self.percent);
+            }
+        }
+    }
+
+    fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, _line: usize) -> i64 {
+        // An application uses X + Y units and takes at most `percent` of Y get prices.
+        let get_max =
+            lines_of(eligible & cx.masks[self.get]).map(|l| lines[l].unit_price()).max().unwrap_or(0);
+        ceil_div(
+            i128::from(get_max) * i128::from(self.percent) * i128::from(self.get_quantity),
+            100 * i128::from(self.buy_quantity + self.get_quantity),
+        )
+    }
+
+    fn describe(&self) -> String {
+        if self.percent == 100 {
+            format!("buy {} get {} free", self.buy_quantity, self.get_quantity)
+        } else {
+            format!("buy {} get {} at {}% off", self.buy_quantity, self.get_quantity, self.percent)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promo::rule::testing::{run, units};
+
+    #[test]
+    fn bogo_same_item_gives_the_cheapest_free() {
+        let rule = BuyXGetY { buy: 0, buy_quantity: 1, get: 0, get_quantity: 1, percent: 100 };
+        // Get = cheapest 1200 (u2), buy = dearest 1800 (u0); then get = 1500 (u1) but no buy is
+        // left: stop.
+        let u = units(&[(0, 1800), (1, 1500), (2, 1200)]);
+        assert_eq!(run(&rule, &[0b111], &[], &u), vec![0, 0, 1200]);
+    }
+
+    #[test]
+    fn cross_category_get_set() {
+        // Buy 2 milk teas (lines 0, 1), get 1 pudding (line 2) at 50% off.
+        let rule = BuyXGetY { buy: 0, buy_quantity: 2, get: 1, get_quantity: 1, percent: 50 };
+        let u = units(&[(0, 1800), (1, 1500), (2, 600), (2, 600)]);
+        // First application: get u2 (600, first in canonical order), buy u0, u1. Second: get u3,
+        // no buy left: stop.
+        assert_eq!(run(&rule, &[0b011, 0b100], &[], &u), vec![0, 0, 300, 0]);
+    }
+}

@@ -1,0 +1,120 @@
+//! `combo` (套餐, "any milk tea + any fruit tea = 30"): repeatedly fill every slot in order with
+//! its `quantity` dearest unused matching units (by `unit_price`, ties in canonical order); an
+//! instance dearer than `price_minor` gets the difference off, split over its units in
+//! proportion to their current prices; a cheaper one is dropped (its units stay used).
+
+use super::allocate::largest_remainder;
+use super::cart::CartLine;
+use super::rule::{by_price, ceil_div, money, ItemCx, ItemRule, Unit};
+use super::selector::{lines_of, LineMask, SelectorId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combo {
+    /// `(selector, quantity)` per slot, in order.
+    pub slots: Vec<(SelectorId, i64)>,
+    pub price: i64,
+}
+
+impl ItemRule for Combo {
+    fn kind_mask(&self, masks: &[LineMask], _all: LineMask) -> LineMask {
+        self.slots.iter().fold(0, |m, &(slot, _)| m | masks[slot])
+    }
+
+    fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]) {
+        let mut dearest: Vec<usize> = (0..units.len()).collect();
+        by_price(units, &mut dearest, true);
+        let mut used = vec![false; units.len()];
+        let mut instance = Vec::new();
+        loop {
+            instance.clear();
+            for &(slot, quantity) in &self.slots {
+                let mask = cx.masks[slot];
+                let before = instance.len();
+                for &u in &dearest {
+                    if instance.len() - before == quantity as usize {
+                        break;
+                    }
+                    if !used[u] && mask & (1u128 << units[u].line) != 0 {
+                        used[u] = true;
+                        instance.push(u);
+                    }
+                }
+                if instance.len() - before < quantity as usize {
+                    return;
+                }
+            }
+            instance.sort_unstable(); // canonical order for the split's ties
+            let total: i64 = instance.iter().map(|&u| units[u].current).sum();
+            if total > self.price {
+                let weights: Vec<i64> = instance.iter().map(|&u| units[u].current).collect();
+                for (&u, share) in instance.iter().zip(largest_remainder(total - self.price, &weights)) {
+                    out[u] = share;
+                }
+            }
+        }
+    }
+
+    fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
+        // An instance's units cost at most `most` (each slot's dearest matching units); a unit
+        // of price p gets at most p * (1 - price / most) off.
+        let mut most: i128 = 0;
+        for &(slot, quantity) in &self.slots {
+            let mut prices: Vec<(i64, i64)> = lines_of(eligible & cx.masks[slot])
+                .map(|l| (lines[l].unit_price(), lines[l].quantity))
+                .collect();
+            prices.sort_unstable_by(|a, b| b.cmp(a));
+            let mut left = quantity;
+            for (price, count) in prices {
+                let take = left.min(count);
+                most += i128::from(price) * i128::from(take);
+                left -= take;
+            }
+        }
+        if most <= i128::from(self.price) {
+            return 0;
+        }
+        ceil_div(i128::from(lines[line].unit_price()) * (most - i128::from(self.price)), most)
+    }
+
+    fn describe(&self) -> String {
+        let units: i64 = self.slots.iter().map(|s| s.1).sum();
+        format!("{units} items for {}", money(self.price))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promo::rule::testing::{run, units};
+
+    #[test]
+    fn milk_tea_plus_fruit_tea_for_thirty() {
+        // Slot 0: milk tea (lines 0, 1); slot 1: fruit tea (line 2).
+        let rule = Combo { slots: vec![(0, 1), (1, 1)], price: 3000 };
+        let u = units(&[(0, 1800), (1, 1600), (2, 2000), (2, 1900)]);
+        // Instance 1: dearest milk tea u0 (1800) + dearest fruit tea u2 (2000) = 3800 > 3000:
+        // 800 off split 1800:2000 -> 378.9 and 421.05 -> floors 378 + 421 = 799, the leftover
+        // unit to the larger remainder (u0: 800*1800 mod 3800 = 3400 vs u2: 400): u0 379, u2 421.
+        // Instance 2: u1 (1600) + u3 (1900) = 3500: 500 off -> 228.57 / 271.43 -> 228 + 271 = 499,
+        // leftover to u1 (remainder 2200 vs 1600): 229, 271.
+        assert_eq!(run(&rule, &[0b011, 0b100], &[], &u), vec![379, 229, 421, 271]);
+    }
+
+    #[test]
+    fn a_cheap_instance_is_dropped_and_forming_continues() {
+        let rule = Combo { slots: vec![(0, 2)], price: 2000 };
+        // Stacked before: u0 and u1 are already cheap now (current 900 each): 1800 <= 2000 is
+        // dropped; the next instance u2 + u3 (current 1500 each) gets 1000 off.
+        let mut u = units(&[(0, 1500), (0, 1500), (0, 1500), (0, 1500)]);
+        u[0].current = 900;
+        u[1].current = 900;
+        assert_eq!(run(&rule, &[0b1], &[], &u), vec![0, 0, 500, 500]);
+    }
+
+    #[test]
+    fn short_slot_stops() {
+        let rule = Combo { slots: vec![(0, 1), (1, 1)], price: 100 };
+        let u = units(&[(0, 1800), (0, 1600)]);
+        assert_eq!(run(&rule, &[0b1, 0b10], &[], &u), vec![0, 0]);
+    }
+}

@@ -1,0 +1,238 @@
+//! What a promotion kind does, as traits implemented by one small struct per kind (one file
+//! each) and dispatched through two enums: [`ItemKind`] (discounts units) and [`OrderKind`]
+//! (discounts the order from a base).
+
+use super::amount_off::{AmountOffItem, AmountOffOrder};
+use super::buy_x_get_y::BuyXGetY;
+use super::cart::CartLine;
+use super::combo::Combo;
+use super::every_x_off_y::EveryXOffY;
+use super::nth_unit::NthUnit;
+use super::percent_off::{PercentOffItem, PercentOffOrder};
+use super::selector::LineMask;
+use super::threshold_tiers::ThresholdTiers;
+use super::tier_price::TierPrice;
+
+/// One unit as an item rule sees it: its line (index in `line_no` order), its price before any
+/// discount, and its current price (after the item-level promotions applied before this one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    pub line: usize,
+    pub unit_price: i64,
+    pub current: i64,
+}
+
+/// Per-cart facts an item rule reads: the mask of every selector, and the rule's own per-line
+/// values (see [`ItemRule::line_values`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ItemCx<'a> {
+    pub masks: &'a [LineMask],
+    pub line_values: &'a [i64],
+}
+
+/// An item-level rule.
+pub trait ItemRule {
+    /// The lines the kind itself can use (the caller intersects with `scope`): the buy and get
+    /// sets, the slots, the listed skus; every line for the other kinds.
+    fn kind_mask(&self, masks: &[LineMask], all: LineMask) -> LineMask {
+        let _ = masks;
+        all
+    }
+
+    /// Per-line values the rule needs on every evaluation, computed once per cart.
+    fn line_values(&self, lines: &[CartLine]) -> Vec<i64> {
+        let _ = lines;
+        Vec::new()
+    }
+
+    /// Writes the discount of each of `units` (the promotion's units, canonical order) into
+    /// `out` (same length, zeroed by the caller). Each discount is within `0..=current`.
+    fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]);
+
+    /// An upper bound, per unit of `line`, on what the rule can take off any set of its units
+    /// containing it (the sum over the set bounds the rule's total): the search prunes with it.
+    fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64;
+
+    /// The exact discount of one unit of `line` at its undiscounted price when the rule
+    /// discounts every unit alone (percent, amount, tier price); `None` otherwise.
+    fn additive(&self, cx: ItemCx<'_>, lines: &[CartLine], line: usize) -> Option<i64> {
+        let _ = (cx, lines, line);
+        None
+    }
+
+    /// A few plain words on what the rule does ("50% off every 2nd unit").
+    fn describe(&self) -> String;
+}
+
+/// An order-level rule.
+pub trait OrderRule {
+    /// The discount for a base, before the cap by the eligible lines.
+    fn discount(&self, base: i64) -> i64;
+
+    /// For threshold kinds, the near miss: `(add, extra)` to the next step above `base`, when
+    /// there is one and (for `every_x_off_y`) only while the first step is not reached.
+    fn near_miss(&self, base: i64) -> Option<(i64, i64)> {
+        let _ = base;
+        None
+    }
+
+    /// Whether `base` is below the rule's lowest threshold (threshold kinds only).
+    fn below_threshold(&self, base: i64) -> bool {
+        let _ = base;
+        false
+    }
+
+    fn describe(&self) -> String;
+}
+
+/// The item-level kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKind {
+    PercentOff(PercentOffItem),
+    AmountOff(AmountOffItem),
+    NthUnit(NthUnit),
+    BuyXGetY(BuyXGetY),
+    Combo(Combo),
+    TierPrice(TierPrice),
+}
+
+impl ItemKind {
+    fn rule(&self) -> &dyn ItemRule {
+        match self {
+            Self::PercentOff(r) => r,
+            Self::AmountOff(r) => r,
+            Self::NthUnit(r) => r,
+            Self::BuyXGetY(r) => r,
+            Self::Combo(r) => r,
+            Self::TierPrice(r) => r,
+        }
+    }
+}
+
+impl ItemRule for ItemKind {
+    fn kind_mask(&self, masks: &[LineMask], all: LineMask) -> LineMask {
+        self.rule().kind_mask(masks, all)
+    }
+
+    fn line_values(&self, lines: &[CartLine]) -> Vec<i64> {
+        self.rule().line_values(lines)
+    }
+
+    fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]) {
+        match self {
+            Self::PercentOff(r) => r.discounts(cx, units, out),
+            Self::AmountOff(r) => r.discounts(cx, units, out),
+            Self::NthUnit(r) => r.discounts(cx, units, out),
+            Self::BuyXGetY(r) => r.discounts(cx, units, out),
+            Self::Combo(r) => r.discounts(cx, units, out),
+            Self::TierPrice(r) => r.discounts(cx, units, out),
+        }
+    }
+
+    fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
+        self.rule().unit_bound(cx, lines, eligible, line)
+    }
+
+    fn additive(&self, cx: ItemCx<'_>, lines: &[CartLine], line: usize) -> Option<i64> {
+        self.rule().additive(cx, lines, line)
+    }
+
+    fn describe(&self) -> String {
+        self.rule().describe()
+    }
+}
+
+/// The order-level kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderKind {
+    PercentOff(PercentOffOrder),
+    AmountOff(AmountOffOrder),
+    ThresholdTiers(ThresholdTiers),
+    EveryXOffY(EveryXOffY),
+}
+
+impl OrderKind {
+    fn rule(&self) -> &dyn OrderRule {
+        match self {
+            Self::PercentOff(r) => r,
+            Self::AmountOff(r) => r,
+            Self::ThresholdTiers(r) => r,
+            Self::EveryXOffY(r) => r,
+        }
+    }
+}
+
+impl OrderRule for OrderKind {
+    fn discount(&self, base: i64) -> i64 {
+        match self {
+            Self::PercentOff(r) => r.discount(base),
+            Self::AmountOff(r) => r.discount(base),
+            Self::ThresholdTiers(r) => r.discount(base),
+            Self::EveryXOffY(r) => r.discount(base),
+        }
+    }
+
+    fn near_miss(&self, base: i64) -> Option<(i64, i64)> {
+        self.rule().near_miss(base)
+    }
+
+    fn below_threshold(&self, base: i64) -> bool {
+        self.rule().below_threshold(base)
+    }
+
+    fn describe(&self) -> String {
+        self.rule().describe()
+    }
+}
+
+/// `floor(price * percent / 100)` without overflow for any money the calculator accepts.
+pub fn percent_of(price: i64, percent: i64) -> i64 {
+    (i128::from(price) * i128::from(percent) / 100) as i64
+}
+
+/// `ceil(a / b)` for `a >= 0`, `b > 0`, in i128 (bounds only).
+pub fn ceil_div(a: i128, b: i128) -> i64 {
+    ((a + b - 1) / b) as i64
+}
+
+/// Unit indices sorted by `unit_price` (descending when `dearest`), ties in canonical order.
+pub fn by_price(units: &[Unit], indices: &mut [usize], dearest: bool) {
+    indices.sort_by(|&a, &b| {
+        let (pa, pb) = (units[a].unit_price, units[b].unit_price);
+        let by = if dearest { pb.cmp(&pa) } else { pa.cmp(&pb) };
+        by.then(a.cmp(&b))
+    });
+}
+
+/// Formats minor units as yuan with two decimals ("7.50").
+pub fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the kinds' tests: units of one price per line, discounts as a vector.
+    use super::*;
+
+    pub fn units(prices: &[(usize, i64)]) -> Vec<Unit> {
+        prices.iter().map(|&(line, p)| Unit { line, unit_price: p, current: p }).collect()
+    }
+
+    pub fn run(rule: &dyn ItemRule, masks: &[LineMask], values: &[i64], units: &[Unit]) -> Vec<i64> {
+        let mut out = vec![0; units.len()];
+        rule.discounts(ItemCx { masks, line_values: values }, units, &mut out);
+        out
+    }
+
+    pub fn line(sku: &str, category: &str, price: i64, quantity: i64) -> CartLine {
+        CartLine {
+            line_no: 0,
+            sku: sku.into(),
+            category: category.into(),
+            quantity,
+            item_price: price,
+            modifiers_price: 0,
+        }
+    }
+}
