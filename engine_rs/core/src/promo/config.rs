@@ -223,6 +223,9 @@ struct PromotionConfig {
     every_minor: Option<i64>,
     cap_minor: Option<i64>,
     base: Option<Base>,
+    /// Budgets: validated here, enforced by the engine through `remaining_uses`.
+    max_uses: Option<i64>,
+    max_uses_per_member: Option<i64>,
 }
 
 fn yes() -> bool {
@@ -245,6 +248,11 @@ pub fn compile_promotions(json: &str) -> Result<Compiled, EngineError> {
         Compiled { promotions: Vec::new(), selectors: SelectorIndex::default(), groups: Vec::new() };
     let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, cfg) in configs.iter().enumerate() {
+        for (name, budget) in [("max_uses", cfg.max_uses), ("max_uses_per_member", cfg.max_uses_per_member)] {
+            if budget.is_some_and(|b| b < 1) {
+                return Err(EngineError::config(format!("promotions[{i}].{name}"), "must be at least 1"));
+            }
+        }
         if let Some(first) = ids.insert(&cfg.id, i) {
             return Err(EngineError::config(
                 format!("promotions[{i}].id"),

@@ -18,9 +18,9 @@ pub enum Reason {
     NoUsesLeft,
     NoEligibleItems,
     MinQuantity,
-    ThresholdNotReached,
     ExcludedByExclusive,
     GroupConflict,
+    ThresholdNotReached,
     NoBenefit,
 }
 
@@ -101,12 +101,12 @@ mod tests {
             Reason::NoUsesLeft,
             Reason::NoEligibleItems,
             Reason::MinQuantity,
-            Reason::ThresholdNotReached,
             Reason::ExcludedByExclusive,
             Reason::GroupConflict,
+            Reason::ThresholdNotReached,
             Reason::NoBenefit,
         ];
         assert!(all.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(all.map(Reason::code)[11], "threshold_not_reached");
+        assert_eq!(all.map(Reason::code)[13], "threshold_not_reached");
     }
 }
