@@ -134,7 +134,10 @@ fn promotion(seed: u64, i: usize) -> Value {
     p
 }
 
-fn lines(spec: &[(usize, i64, usize, i64)]) -> Vec<Value> {
+/// A cart line as generated: (sku, quantity, price, line_no / 10).
+type LineSpec = (usize, i64, usize, i64);
+
+fn lines(spec: &[LineSpec]) -> Vec<Value> {
     spec.iter()
         .enumerate()
         .map(|(i, &(sku, quantity, price, line_no))| {
@@ -164,7 +167,7 @@ fn relabel(answer: &Answer, map: &dyn Fn(i64) -> i64) -> Answer {
     a
 }
 
-fn cases() -> impl Strategy<Value = (Vec<u64>, Vec<(usize, i64, usize, i64)>, i64)> {
+fn cases() -> impl Strategy<Value = (Vec<u64>, Vec<LineSpec>, i64)> {
     (
         prop::collection::vec(any::<u64>(), 0..6),
         prop::collection::vec((0usize..5, 1i64..=3, 0usize..6, 0i64..5), 1..4),
