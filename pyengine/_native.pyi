@@ -133,6 +133,20 @@ class Engine:
         """The store's LoadUpdate as of now_ms, derived from the plan (level, reason, open orders,
         backlog). Raises InvalidArgument (field "store_id") for an unknown store."""
 
+    def put_promotion(self, request: bytes, now_ms: int) -> Outcome:
+        """PutPromotionRequest -> Outcome(response=Promotion). Defines a promotion or replaces
+        its definition; InvalidArgument naming the definition's field (`tiers[0].amount_minor`)."""
+
+    def set_promotion_enabled(self, request: bytes, now_ms: int) -> Outcome:
+        """SetPromotionEnabledRequest -> Outcome(response=Promotion); NotFound for an unknown id."""
+
+    def list_promotions(self, request: bytes) -> bytes:
+        """ListPromotionsRequest -> ListPromotionsResponse, in the order they were defined."""
+
+    def dry_run(self, request: bytes, now_ms: int) -> bytes:
+        """DryRunRequest -> PriceBreakdown: the quote plus why each other promotion did not
+        apply. Changes nothing."""
+
     def apply(self, record: bytes) -> Outcome:
         """Replays one logged record (its lsn must be last_lsn + 1) and returns the same effects
         the original call produced. Raises ReplayError."""
@@ -153,6 +167,6 @@ class PriceCalculator:
         "promotions[3].tiers[0].amount_minor" or "shop.points.per_block"."""
 
     def price(self, cart_json: str) -> str:
-        """Prices one cart (`{"lines": [...], "context": {...}}`) and returns the answer JSON: lines,
-        totals, applied and not applied promotions with reasons, near misses, `exact`. Raises
+        """Prices one cart (`{"lines": [...], "context": {...}}`) and returns the answer JSON:
+        lines, totals, applied and not applied promotions with reasons, near misses, `exact`. Raises
         InvalidArgument naming the field for a bad cart, e.g. "cart.lines[0].quantity"."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +24,7 @@ from pyengine import _native, shop
 from pyengine.eventlog import Batch, Durability, EventLog
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
-from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2, store_pb2
+from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2, promotions_pb2, store_pb2
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,27 @@ class Runtime:
         await self.end_streams()
         await self.log.close()
         self._lock.close()
+
+    async def seed_promotions(self, definitions: list[str]) -> int:
+        """Defines the promotions of a file whose ids the log does not know yet; returns how many.
+        Known ids are left alone: once defined, a promotion changes through PromotionService, so
+        a restart never undoes a manager's change (such as switching a promotion off)."""
+        known = self.promotion_ids()
+        added = 0
+        for definition in definitions:
+            promotion_id = json.loads(definition).get("id")
+            if promotion_id in known:
+                continue
+            request = promotions_pb2.PutPromotionRequest(definition_json=definition)
+            await self.call(self.engine.put_promotion, request.SerializeToString())
+            added += 1
+        return added
+
+    def promotion_ids(self) -> set[str]:
+        listed = promotions_pb2.ListPromotionsResponse.FromString(
+            self.engine.list_promotions(promotions_pb2.ListPromotionsRequest().SerializeToString())
+        )
+        return {p.id for p in listed.promotions}
 
     # State-changing calls.
 

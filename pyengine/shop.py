@@ -9,24 +9,44 @@ import json
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pyengine.exceptions import ConfigError
 
 SAMPLE_SHOP = "sample_shop.toml"
+SAMPLE_PROMOTIONS = "sample_promotions.toml"
 
 
 def sample_shop_path() -> Path:
     return Path(str(resources.files("pyengine.data").joinpath(SAMPLE_SHOP)))
 
 
-def load_json(path: Path | None = None) -> str:
-    """The shop file at `path` (default: the bundled sample shop) as the JSON the core compiles."""
-    path = path or sample_shop_path()
+def sample_promotions_path() -> Path:
+    return Path(str(resources.files("pyengine.data").joinpath(SAMPLE_PROMOTIONS)))
+
+
+def _read(path: Path, what: str) -> Any:
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f) if path.suffix != ".json" else json.load(f)
+            return tomllib.load(f) if path.suffix != ".json" else json.load(f)
     except OSError as exc:
-        raise ConfigError(str(path), f"cannot read the shop file: {exc.strerror}") from None
+        raise ConfigError(str(path), f"cannot read the {what} file: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(str(path), f"not a valid shop file: {exc}") from None
+        raise ConfigError(str(path), f"not a valid {what} file: {exc}") from None
+
+
+def load_json(path: Path | None = None) -> str:
+    """The shop file at `path` (default: the bundled sample shop) as the JSON the core compiles."""
+    data = _read(path or sample_shop_path(), "shop")
     return json.dumps(data, ensure_ascii=False)
+
+
+def load_promotions(path: Path | None = None) -> list[str]:
+    """The promotions of a file (`[[promotions]]` in TOML, or {"promotions": [...]} in JSON;
+    default: the sample shop's), one JSON definition each, as PromotionService takes them."""
+    path = path or sample_promotions_path()
+    data = _read(path, "promotions")
+    promotions = data.get("promotions") if isinstance(data, dict) else None
+    if not isinstance(promotions, list):
+        raise ConfigError("promotions", f"{path}: expected a list of promotions")
+    return [json.dumps(p, ensure_ascii=False, sort_keys=True) for p in promotions]

@@ -37,7 +37,12 @@ def test_submit_prices_each_line_from_the_menu(client: Client) -> None:
         ("mango_smoothie", items["mango_smoothie"], items["mango_smoothie"]),
     ]
     assert quote.subtotal_minor == 2 * tea_unit + items["mango_smoothie"]
-    assert quote.total_minor == sum(pl.net_minor for pl in quote.lines) == quote.subtotal_minor
+    # The sample promotions discount it (their exact arithmetic: test_promotions_service.py).
+    assert quote.total_minor == sum(pl.net_minor for pl in quote.lines)
+    assert quote.subtotal_minor - quote.discount_minor == quote.total_minor
+    assert sum(p.amount_minor for p in quote.promotions) + quote.points_value_minor == (
+        quote.discount_minor
+    )
     assert answer.status == common_pb2.ORDER_STATUS_ACCEPTED
     assert answer.order_id and answer.pickup_no
     assert quote.eta_ms > answer.accepted_at_ms

@@ -10,9 +10,9 @@ from types import ModuleType
 
 def _commands() -> list[ModuleType]:
     # Imported lazily so that `pyengine submit` does not pay for the server's imports.
-    from pyengine.cli import demo, kds, serve, submit
+    from pyengine.cli import demo, kds, quote, serve, submit
 
-    return [serve, demo, kds, submit]
+    return [serve, demo, kds, submit, quote]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--data", type=Path, default=Path("var"), help="data folder (SQLite log)")
     parser.add_argument("--shop", type=Path, default=None, help="shop TOML (default: sample shop)")
     parser.add_argument(
+        "--promotions",
+        type=Path,
+        default=None,
+        help="promotions TOML/JSON whose ids are new to the log (default with the sample shop: "
+        "its sample promotions)",
+    )
+    parser.add_argument(
         "--durability",
         choices=["full", "normal"],
         default="full",
@@ -49,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         data_dir=args.data,
         shop=args.shop,
+        promotions=args.promotions,
         durability=args.durability,
         time_scale=args.time_scale,
     )

@@ -10,7 +10,7 @@ import grpc
 
 from pyengine.runtime import Runtime
 from pyengine.service.rpc import server_stream, service, unary
-from pyengine.v1 import kitchen_pb2, orders_pb2, store_pb2
+from pyengine.v1 import kitchen_pb2, orders_pb2, promotions_pb2, store_pb2
 
 Context = grpc.aio.ServicerContext[Any, Any]
 REPLAY_HEADER = "pyengine-idempotent-replay"
@@ -18,7 +18,8 @@ REPLAY_HEADER = "pyengine-idempotent-replay"
 ORDER_SERVICE = orders_pb2.DESCRIPTOR.services_by_name["OrderService"].full_name
 KITCHEN_SERVICE = kitchen_pb2.DESCRIPTOR.services_by_name["KitchenService"].full_name
 STORE_SERVICE = store_pb2.DESCRIPTOR.services_by_name["StoreService"].full_name
-SERVICE_NAMES = (ORDER_SERVICE, KITCHEN_SERVICE, STORE_SERVICE)
+PROMOTION_SERVICE = promotions_pb2.DESCRIPTOR.services_by_name["PromotionService"].full_name
+SERVICE_NAMES = (ORDER_SERVICE, KITCHEN_SERVICE, STORE_SERVICE, PROMOTION_SERVICE)
 
 
 def order_service(runtime: Runtime) -> grpc.GenericRpcHandler:
@@ -107,5 +108,31 @@ def store_service(runtime: Runtime) -> grpc.GenericRpcHandler:
             "SetAvailability": unary(availability),
             "SetStaffing": unary(staffing),
             "WatchLoad": server_stream(watch_load),
+        },
+    )
+
+
+def promotion_service(runtime: Runtime) -> grpc.GenericRpcHandler:
+    engine = runtime.engine
+
+    async def list_promotions(request: bytes, context: Context) -> bytes:
+        return engine.list_promotions(request)
+
+    async def put(request: bytes, context: Context) -> bytes:
+        return (await runtime.call(engine.put_promotion, request)).response
+
+    async def enable(request: bytes, context: Context) -> bytes:
+        return (await runtime.call(engine.set_promotion_enabled, request)).response
+
+    async def dry_run(request: bytes, context: Context) -> bytes:
+        return engine.dry_run(request, runtime.clock())
+
+    return service(
+        PROMOTION_SERVICE,
+        {
+            "ListPromotions": unary(list_promotions),
+            "PutPromotion": unary(put),
+            "SetPromotionEnabled": unary(enable),
+            "DryRun": unary(dry_run),
         },
     )

@@ -17,12 +17,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from pyengine import shop
 from pyengine.eventlog import Durability
 from pyengine.runtime import Runtime
 from pyengine.service.handlers import (
     SERVICE_NAMES,
     kitchen_service,
     order_service,
+    promotion_service,
     store_service,
 )
 
@@ -38,6 +40,8 @@ class ServeConfig:
     listen: str = "127.0.0.1:50051"
     data_dir: Path = Path("var")
     shop: Path | None = None
+    # None: the sample shop's promotions when the shop is the sample shop, else none.
+    promotions: Path | None = None
     durability: Durability = "full"
     grace_s: float = 5.0
     time_scale: float = 1.0
@@ -68,7 +72,12 @@ async def serve(
         ]
     )
     server.add_generic_rpc_handlers(
-        (order_service(runtime), kitchen_service(runtime), store_service(runtime))
+        (
+            order_service(runtime),
+            kitchen_service(runtime),
+            store_service(runtime),
+            promotion_service(runtime),
+        )
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -82,6 +91,8 @@ async def serve(
         raise OSError(f"cannot listen on {config.listen}: {exc}") from None
     host = config.listen.rsplit(":", 1)[0]
     runtime.start()
+    if config.promotions is not None or config.shop is None:
+        await runtime.seed_promotions(shop.load_promotions(config.promotions))
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

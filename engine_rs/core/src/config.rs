@@ -19,6 +19,10 @@ pub struct ShopConfig {
     pub items: Vec<ItemConfig>,
     #[serde(default)]
     pub modifiers: Vec<ModifierConfig>,
+    /// Pricing settings for promotions (`utc_offset_minutes`, `points`); checked by the
+    /// promotion calculator, see docs/promotions.md.
+    #[serde(default)]
+    pub pricing: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

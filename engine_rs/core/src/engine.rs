@@ -14,9 +14,12 @@ use crate::menu::{Catalog, MAX_SLOTS};
 use crate::order::{order_id, pickup_no, pickup_prefix};
 use crate::outcome::{Effects, EncodedRecord, Outcome, Response};
 use crate::planner::{with_target, Plan};
-use crate::pricing::{price_lines, Quote, Totals};
+use crate::pricing::{price_lines, AppliedPromotion, NearMiss, Quote, Totals};
+use crate::promo::Answer;
+use crate::promotions::Promotions;
 use crate::record::{
-    self, AvailabilitySet, Body, OrderCancelled, OrderSubmitted, StaffingSet, TicketAction, TicketRecord,
+    self, AvailabilitySet, Body, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut, StaffingSet,
+    TicketAction, TicketRecord,
 };
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
@@ -26,6 +29,8 @@ use crate::ticket::{self, ms_to_s, TicketDraft};
 pub struct Engine {
     catalog: Catalog,
     state: State,
+    /// Derived from the state's promotion entries; rebuilt after every promotion record.
+    promotions: Promotions,
 }
 
 impl Engine {
@@ -33,7 +38,10 @@ impl Engine {
     pub fn new(shop_json: &str) -> Result<Self, EngineError> {
         let catalog = Catalog::from_json(shop_json)?;
         let state = State::new(&catalog);
-        Ok(Self { catalog, state })
+        let shop: serde_json::Value =
+            serde_json::from_str(shop_json).map_err(|e| EngineError::config("", format!("not JSON: {e}")))?;
+        let promotions = Promotions::new(shop.get("pricing"))?;
+        Ok(Self { catalog, state, promotions })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -118,7 +126,20 @@ impl Engine {
 
     /// Prices and plans a resolved draft against the store's current plan.
     fn quote_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> (Quote, Vec<TicketDraft>) {
-        let lines = price_lines(&self.catalog, &r.lines);
+        let (quote, tickets, _) = self.price_resolved(draft, r, now_ms);
+        (quote, tickets)
+    }
+
+    /// The quote with the calculator's whole answer (reasons for promotions not applied).
+    fn price_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> (Quote, Vec<TicketDraft>, Answer) {
+        let mut lines = price_lines(&self.catalog, &r.lines);
+        let answer = self.promotions.price(&self.catalog, &self.state.promotions, draft, &r.lines, now_ms);
+        for (line, priced) in lines.iter_mut().zip(&answer.lines) {
+            debug_assert_eq!(i64::from(line.line_no), priced.line_no);
+            debug_assert_eq!(line.gross_minor, priced.gross_minor);
+            line.discount_minor = priced.discount_minor;
+            line.net_minor = priced.net_minor;
+        }
         let totals = Totals::of(&lines);
         let notes: Vec<&str> = draft.lines.iter().map(|l| l.note.as_str()).collect();
         let tickets = ticket::build(&self.catalog, &r.lines, &notes, r.fulfillment);
@@ -134,12 +155,74 @@ impl Engine {
             prep_s: ms_to_s(eta_ms - now_ms),
             cups_ahead: cups_ahead as i32,
             load_level: load.level,
-            promotions: Vec::new(),
-            near_misses: Vec::new(),
-            points_used: 0,
-            points_value_minor: 0,
+            promotions: answer
+                .applied
+                .iter()
+                .map(|a| AppliedPromotion {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    amount_minor: a.amount_minor,
+                    lines: a.lines.iter().map(|l| (l.line_no as i32, l.amount_minor)).collect(),
+                    explanation: a.explanation.clone(),
+                })
+                .collect(),
+            near_misses: answer
+                .near_misses
+                .iter()
+                .map(|n| NearMiss {
+                    id: n.id.clone(),
+                    add_minor: n.add_minor,
+                    extra_discount_minor: n.extra_discount_minor,
+                })
+                .collect(),
+            points_used: answer.points_used,
+            points_value_minor: answer.points_value_minor,
         };
-        (quote, tickets)
+        (quote, tickets, answer)
+    }
+
+    /// DryRun: the quote with the calculator's whole answer, committing nothing.
+    pub fn dry_run(&self, draft: Option<&Draft>, now_ms: i64) -> Result<(Quote, Answer), EngineError> {
+        let r = self.resolve(draft, Purpose::Quote, now_ms)?;
+        let draft = draft.expect("resolved drafts exist");
+        let (quote, _, answer) = self.price_resolved(draft, &r, now_ms);
+        Ok((quote, answer))
+    }
+
+    /// PutPromotion: defines a promotion or replaces its definition (one `promotion_put`
+    /// record; none when nothing changes).
+    pub fn put_promotion(&mut self, definition_json: &str, now_ms: i64) -> Result<Outcome, EngineError> {
+        let definition = self.promotions.validate(definition_json)?;
+        if let Some((index, _, entry)) = self.state.promotions.get_full(&definition.id) {
+            if entry.definition_json == definition.json && entry.enabled == definition.enabled {
+                return Ok(Self::unchanged(Response::Promotion(index), None));
+            }
+        }
+        let body = Body::PromotionPut(PromotionPut {
+            id: definition.id,
+            definition_json: definition.json,
+            enabled: definition.enabled,
+        });
+        self.commit(now_ms, body, None)
+    }
+
+    /// SetPromotionEnabled: switches a promotion on or off.
+    pub fn set_promotion_enabled(
+        &mut self,
+        id: &str,
+        enabled: bool,
+        now_ms: i64,
+    ) -> Result<Outcome, EngineError> {
+        if id.is_empty() {
+            return Err(EngineError::invalid("id", "id is required"));
+        }
+        let Some((index, _, entry)) = self.state.promotions.get_full(id) else {
+            return Err(EngineError::not_found("id", format!("no promotion '{id}'")));
+        };
+        if entry.enabled == enabled {
+            return Ok(Self::unchanged(Response::Promotion(index), None));
+        }
+        self.commit(now_ms, Body::PromotionEnabled(PromotionEnabled { id: id.to_owned(), enabled }), None)
     }
 
     /// QuoteOrder: price and ETA of a draft, committing nothing.
@@ -345,7 +428,11 @@ impl Engine {
         let lsn = self.state.last_lsn + 1;
         let kind = body.kind();
         let bytes = record::encode(lsn, at_ms, &body);
+        let promotions_changed = matches!(body, Body::PromotionPut(_) | Body::PromotionEnabled(_));
         let (effects, response) = apply::apply(&self.catalog, &mut self.state, lsn, at_ms, body)?;
+        if promotions_changed {
+            self.promotions.rebuild(&self.state.promotions);
+        }
         let plan = store.map(|s| self.plan(s, at_ms));
         Ok(Outcome {
             lsn,
@@ -381,7 +468,11 @@ impl Engine {
             | Body::PromotionPut(_)
             | Body::PromotionEnabled(_) => None,
         };
+        let promotions_changed = matches!(rec.body, Body::PromotionPut(_) | Body::PromotionEnabled(_));
         let (effects, response) = apply::apply(&self.catalog, &mut self.state, rec.lsn, rec.at_ms, rec.body)?;
+        if promotions_changed {
+            self.promotions.rebuild(&self.state.promotions);
+        }
         let plan = store.map(|s| self.plan(s, rec.at_ms));
         Ok(Outcome { lsn: rec.lsn, replayed: false, records: Vec::new(), effects, response, plan })
     }

@@ -39,6 +39,7 @@ pub mod outcome;
 pub mod planner;
 pub mod pricing;
 pub mod promo;
+pub mod promotions;
 pub mod record;
 pub mod state;
 pub mod ticket;

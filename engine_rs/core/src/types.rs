@@ -19,6 +19,20 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The proto enum's name without its prefix, as promotion conditions spell channels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "UNSPECIFIED",
+            Self::Counter => "COUNTER",
+            Self::Kiosk => "KIOSK",
+            Self::TableQr => "TABLE_QR",
+            Self::MiniProgram => "MINI_PROGRAM",
+            Self::Meituan => "MEITUAN",
+            Self::Eleme => "ELEME",
+            Self::OtherDelivery => "OTHER_DELIVERY",
+        }
+    }
+
     /// Delivery platforms get "D" pickup numbers, everything else "A".
     pub fn is_delivery_platform(self) -> bool {
         matches!(self, Self::Meituan | Self::Eleme | Self::OtherDelivery)

@@ -231,6 +231,43 @@ impl Engine {
         })
     }
 
+    fn put_promotion(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::PutPromotionRequest = decode::message(request)?;
+            let out = engine.put_promotion(&req.definition_json, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn set_promotion_enabled(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::SetPromotionEnabledRequest = decode::message(request)?;
+            let out = engine.set_promotion_enabled(&req.id, req.enabled, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
+    fn list_promotions(&self, py: Python<'_>, request: &[u8]) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let _: pb::ListPromotionsRequest = decode::message(request)?;
+            let promotions = engine.state().promotions.values().map(render::promotion).collect();
+            Ok(pb::ListPromotionsResponse { promotions }.encode_to_vec())
+        })
+    }
+
+    fn dry_run(&self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Py<PyBytes>> {
+        let engine = &self.inner;
+        bytes(py, || {
+            let req: pb::DryRunRequest = decode::message(request)?;
+            let draft = decode::draft(req.order)?;
+            let (quote, answer) = engine.dry_run(draft.as_ref(), now_ms)?;
+            Ok(render::price_breakdown(&quote, &answer).encode_to_vec())
+        })
+    }
+
     fn load(&self, py: Python<'_>, store_id: &str, now_ms: i64) -> PyResult<Py<PyBytes>> {
         let engine = &self.inner;
         bytes(py, || {

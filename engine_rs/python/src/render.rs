@@ -8,6 +8,7 @@ use pyengine_core::order::Order;
 use pyengine_core::outcome::{Outcome, Response, TicketEventRef};
 use pyengine_core::planner::Plan;
 use pyengine_core::pricing::Quote;
+use pyengine_core::promo::Answer;
 use pyengine_core::state::PromotionEntry;
 use pyengine_core::ticket::ms_to_s;
 use pyengine_core::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
@@ -352,5 +353,21 @@ pub fn promotion(p: &PromotionEntry) -> pb::Promotion {
         enabled: p.enabled,
         uses: p.uses,
         updated_at_ms: p.updated_at_ms,
+    }
+}
+
+pub fn price_breakdown(q: &Quote, answer: &Answer) -> pb::PriceBreakdown {
+    pb::PriceBreakdown {
+        quote: Some(quote(q)),
+        not_applied: answer
+            .not_applied
+            .iter()
+            .map(|n| pb::NotApplied {
+                id: n.id.clone(),
+                reason: n.reason.to_owned(),
+                explanation: n.explanation.clone(),
+            })
+            .collect(),
+        exact: answer.exact,
     }
 }
