@@ -40,6 +40,11 @@ test: setup ## Set up, then run every test: Rust (cargo) and Python (pytest, rea
 	cargo test --workspace --exclude pyengine-native --release --quiet
 	$(BIN)/python -m pytest
 
+.PHONY: bench
+bench: setup ## Benchmarks (not part of test): criterion for the core, pytest-benchmark vs the Python reference
+	cargo bench -p pyengine-core
+	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
+
 .PHONY: lint
 lint: setup ## rustfmt --check, clippy, ruff, mypy, and the native stub against the build
 	cargo fmt --all --check
