@@ -2,8 +2,8 @@
 
 Each example spells out its arithmetic in fen (1500 = 15.00). The same table runs through the
 plain-Python oracle (`pyengine.promotions_reference`) and through the Rust calculator
-(`pyengine._native.PriceCalculator`); for the latter the whole answer must also equal the oracle's
-(explanations aside, they are free text).
+(`pyengine._native.PriceCalculator`, built by `make setup`; these tests never skip it); for the
+latter the whole answer must also equal the oracle's (explanations aside, they are free text).
 """
 
 from __future__ import annotations
@@ -49,16 +49,8 @@ SAMPLE_PROMOTIONS: list[Json] = tomllib.loads(
 )["promotions"]
 
 
-def rust_calculator() -> Any:
-    """The Rust PriceCalculator class, or None while it is not built."""
-    return getattr(_native, "PriceCalculator", None)
-
-
-RUST_MISSING = "Rust PriceCalculator not built yet"
-
-
 def rust_price(shop: Json, promotions: list[Json], cart: Json) -> Json:
-    calculator = rust_calculator()(json.dumps(shop), json.dumps(promotions))
+    calculator = _native.PriceCalculator(json.dumps(shop), json.dumps(promotions))
     answer: Json = json.loads(calculator.price(json.dumps(cart)))
     return answer
 
@@ -624,6 +616,52 @@ EXAMPLES = [
             },
         ),
     ),
+    # A promotion that discounts nothing can still shape the best deal. 满27减10 on tea (milk and
+    # fruit), a stackable 会员9折, 第四杯半价 (nothing with 3 cups): 12.00 + 15.00 tea, 23.00
+    # smoothie. Letting 9折 touch the teas (1.20 + 1.50) drops the tea base to 24.30 < 27.00 and
+    # loses 10.00; so 第四杯半价 claims both teas (unused, they stay claimed), 9折 takes only the
+    # smoothie's 2.30 and 满27减10 stays reached: 12.30 beats 10.00 (threshold alone) and 5.00
+    # (9折 alone). 10.00 split 1200:1500: 444 r 1200, 555 r 1500 -> 444 + 556.
+    Example(
+        "a claim without a discount shields units from a stackable promotion",
+        [
+            promo(
+                "tea27-10",
+                "茶饮满27减10",
+                "threshold_tiers",
+                scope={"categories": ["milk_tea", "fruit_tea"]},
+                tiers=[{"threshold_minor": 2700, "amount_minor": 1000}],
+            ),
+            promo(
+                "member-90",
+                "会员9折(可叠加)",
+                "percent_off",
+                level="item",
+                percent=10,
+                stackable=True,
+            ),
+            promo("fourth-half", "第四杯半价", "nth_unit", n=4, percent=50, discount_on="cheaper"),
+        ],
+        cart(line(0, "lemon_black_tea"), line(1, "classic_milk_tea"), line(2, "mango_smoothie")),
+        Expect(
+            3770,
+            [756, 944, 2070],
+            [("member-90", 230), ("tea27-10", 1000)],
+            {"tea27-10": {0: 444, 1: 556}},
+            not_applied={"fourth-half": "no_benefit"},
+        ),
+    ),
+    # A budget used up (the engine passes remaining_uses 0): 满30减5 is not applied.
+    Example(
+        "no uses left",
+        [{**MK30, "max_uses": 100}, SECOND_HALF],
+        cart(
+            line(0, "jasmine_milk_green", 2),
+            line(1, "fresh_grape_tea"),
+            remaining_uses={"mk30-5": 0},
+        ),
+        Expect(4600, [2400, 2200], [("second-half", 800)], not_applied={"mk30-5": "no_uses_left"}),
+    ),
     # Stackable 会员95折 with 第二杯半价 on 2 x 15.00 + 22.00: the half price claims the two milk
     # teas (7.50 off), the member discount takes 5 % of the unclaimed grape tea (1.10): 8.60 in all.
     # (The pair [22.00, 15.00] would leave a 15.00 cup for 0.75: 8.25.)
@@ -673,11 +711,7 @@ def check_invariants(answer: Json) -> None:
 
 @pytest.fixture(params=["reference", "rust"])
 def calculator(request: pytest.FixtureRequest) -> Calculator:
-    if request.param == "reference":
-        return reference.price
-    if rust_calculator() is None:
-        pytest.skip(RUST_MISSING)
-    return rust_price
+    return reference.price if request.param == "reference" else rust_price
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.name)
@@ -809,3 +843,16 @@ def test_bad_input_is_refused_naming_the_field(
         with pytest.raises(_native.EngineError) as error:
             calculator(SHOP, promotions, the_cart)
         assert error.value.field == message.split(": ")[0], str(error.value)
+
+
+def test_budgets_are_validated_not_applied(calculator: Calculator) -> None:
+    """`max_uses` / `max_uses_per_member` (>= 1) change no price: the engine enforces them through
+    `remaining_uses`. 0 is refused, naming the field."""
+    the_cart = cart(line(0, "jasmine_milk_green", 2))
+    budgeted = {**MK30, "max_uses": 100, "max_uses_per_member": 1}
+    expected = without_explanations(reference.price(SHOP, [MK30], the_cart))
+    assert without_explanations(calculator(SHOP, [budgeted], the_cart)) == expected
+    for field_name in ("max_uses", "max_uses_per_member"):
+        with pytest.raises((ValueError, _native.EngineError)) as refused:
+            calculator(SHOP, [{**MK30, field_name: 0}], the_cart)
+        assert f"promotions[0].{field_name}" in str(refused.value)
