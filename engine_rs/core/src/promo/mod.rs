@@ -13,7 +13,8 @@
 //! - [`eval`]: one combination through the item and order stages;
 //! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
-//! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form.
+//! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form;
+//! - [`sample`]: a realistic promotion mix and carts (benchmark workload).
 
 pub mod allocate;
 pub mod amount_off;
@@ -32,6 +33,7 @@ pub mod percent_off;
 pub mod points;
 pub mod promotion;
 pub mod rule;
+pub mod sample;
 pub mod search;
 pub mod selector;
 pub mod threshold_tiers;

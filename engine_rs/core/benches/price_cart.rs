@@ -1,0 +1,57 @@
+//! Per-cart latency of the calculator: 10-line carts (1-3 cups a line) against 100 active
+//! promotions of a realistic mix (`promo::sample`). Prints p50/p99/max over 1,000 distinct
+//! carts and how many answers were exact (correctness next to speed), then criterion's
+//! measurement of one representative cart and of a cycle through 100 carts.
+//!
+//! `cargo bench -p pyengine-core --bench price_cart`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use pyengine_core::promo::{sample, Cart, PriceCalculator};
+
+fn carts(n: u64) -> Vec<Cart> {
+    (0..n).map(|seed| Cart::from_json(&sample::cart(seed)).expect("sample cart")).collect()
+}
+
+fn percentiles(c: &PriceCalculator, carts: &[Cart]) {
+    let mut micros = Vec::with_capacity(carts.len());
+    let mut exact = 0;
+    for cart in carts {
+        let start = Instant::now();
+        let answer = black_box(c.price(black_box(cart)));
+        micros.push(start.elapsed().as_secs_f64() * 1e6);
+        exact += usize::from(answer.exact);
+    }
+    micros.sort_by(f64::total_cmp);
+    let at = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize];
+    println!(
+        "price_cart: {} carts, exact {}/{}, p50 {:.1} us, p99 {:.1} us, max {:.1} us",
+        carts.len(),
+        exact,
+        carts.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+fn bench(crit: &mut Criterion) {
+    let calculator = PriceCalculator::new(sample::SHOP, &sample::promotions(7)).expect("sample promotions");
+    let all = carts(1000);
+    // Warm up, then the distribution over distinct carts.
+    percentiles(&calculator, &all[..100]);
+    percentiles(&calculator, &all);
+    crit.bench_function("price 10-line cart, 100 promotions", |b| b.iter(|| calculator.price(black_box(&all[0]))));
+    let mut i = 0;
+    crit.bench_function("price 100 distinct carts in turn", |b| {
+        b.iter(|| {
+            i = (i + 1) % 100;
+            calculator.price(black_box(&all[i]))
+        });
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
