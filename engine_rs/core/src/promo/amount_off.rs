@@ -42,6 +42,10 @@ impl OrderRule for AmountOffOrder {
         self.amount
     }
 
+    fn steps(&self, _up_to: i64) -> Option<Vec<i64>> {
+        Some(Vec::new())
+    }
+
     fn describe(&self) -> String {
         format!("{} off the order", money(self.amount))
     }

@@ -3,7 +3,7 @@
 //! while both are there, the Y get units get `percent` off (100 = free).
 
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, percent_of, ItemCx, ItemRule, Unit};
+use super::rule::{by_price, ceil_div, cheapest_scheme, percent_of, prices_desc, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,50 @@ impl ItemRule for BuyXGetY {
         )
     }
 
+    /// The smallest of: the proportional share on every unit; the get units' own discount
+    /// (each application discounts Y get units); Y get discounts spread over the X buy units.
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+        let (get_mask, buy_mask) = (eligible & cx.masks[self.get], eligible & cx.masks[self.buy]);
+        let units = |mask: LineMask| lines_of(mask).map(|l| lines[l].quantity).sum::<i64>();
+        if units(get_mask) < self.get_quantity
+            || units(buy_mask) < self.buy_quantity
+            || units(eligible) < self.get_quantity + self.buy_quantity
+        {
+            return vec![0; lines.len()];
+        }
+        let get_max = lines_of(get_mask).map(|l| lines[l].unit_price()).max().unwrap_or(0);
+        let share = self.unit_bound(cx, lines, eligible, 0);
+        let per_buy = ceil_div(
+            i128::from(get_max) * i128::from(self.percent) * i128::from(self.get_quantity),
+            100 * i128::from(self.buy_quantity),
+        );
+        let mut proportional = vec![0; lines.len()];
+        let mut on_get = vec![0; lines.len()];
+        let mut on_buy = vec![0; lines.len()];
+        for l in lines_of(eligible) {
+            proportional[l] = share;
+            if get_mask & (1 << l) != 0 {
+                on_get[l] = percent_of(lines[l].unit_price(), self.percent);
+            }
+            if buy_mask & (1 << l) != 0 {
+                on_buy[l] = per_buy;
+            }
+        }
+        cheapest_scheme(lines, vec![proportional, on_get, on_buy])
+    }
+
+    /// Applications are limited by the get set, the buy set and all units; each discounts Y
+    /// of the dearest get-eligible prices at most.
+    fn total_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
+        let gets = prices_desc(lines, eligible & cx.masks[self.get]);
+        let buys = prices_desc(lines, eligible & cx.masks[self.buy]).len() as i64;
+        let all = lines_of(eligible).map(|l| lines[l].quantity).sum::<i64>();
+        let apps = (gets.len() as i64 / self.get_quantity)
+            .min(buys / self.buy_quantity)
+            .min(all / (self.buy_quantity + self.get_quantity));
+        gets.iter().take((apps * self.get_quantity) as usize).map(|&p| percent_of(p, self.percent)).sum()
+    }
+
     fn describe(&self) -> String {
         if self.percent == 100 {
             format!("buy {} get {} free", self.buy_quantity, self.get_quantity)
@@ -89,5 +133,16 @@ mod tests {
         // First application: get u2 (600, first in canonical order), buy u0, u1. Second: get u3,
         // no buy left: stop.
         assert_eq!(run(&rule, &[0b011, 0b100], &[], &u), vec![0, 0, 300, 0]);
+    }
+
+    #[test]
+    fn bounds_go_to_the_scarce_get_set() {
+        use crate::promo::rule::testing::line;
+        let rule = BuyXGetY { buy: 0, buy_quantity: 2, get: 1, get_quantity: 1, percent: 100 };
+        let lines = [line("a", "tea", 1800, 3), line("b", "tea", 1500, 3), line("p", "snack", 600, 1)];
+        let cx = ItemCx { masks: &[0b011, 0b100], line_values: &[] };
+        // Proportional: 600 / 3 = 200 on 7 units = 1400; on the get unit: 600; on the buy units:
+        // 600 / 2 = 300 on 6 units = 1800. The pudding carries the bound.
+        assert_eq!(rule.unit_bounds(cx, &lines, 0b111), vec![0, 0, 600]);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::allocate::largest_remainder;
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, money, ItemCx, ItemRule, Unit};
+use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,30 @@ pub struct Combo {
     /// `(selector, quantity)` per slot, in order.
     pub slots: Vec<(SelectorId, i64)>,
     pub price: i64,
+}
+
+impl Combo {
+    /// The most an instance's units can cost: each slot's dearest eligible matching units; 0
+    /// when a slot cannot be filled at all.
+    fn most(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i128 {
+        let mut most: i128 = 0;
+        for &(slot, quantity) in &self.slots {
+            let mut prices: Vec<(i64, i64)> = lines_of(eligible & cx.masks[slot])
+                .map(|l| (lines[l].unit_price(), lines[l].quantity))
+                .collect();
+            prices.sort_unstable_by(|a, b| b.cmp(a));
+            let mut left = quantity;
+            for (price, count) in prices {
+                let take = left.min(count);
+                most += i128::from(price) * i128::from(take);
+                left -= take;
+            }
+            if left > 0 {
+                return 0;
+            }
+        }
+        most
+    }
 }
 
 impl ItemRule for Combo {
@@ -57,23 +81,46 @@ impl ItemRule for Combo {
     fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
         // An instance's units cost at most `most` (each slot's dearest matching units); a unit
         // of price p gets at most p * (1 - price / most) off.
-        let mut most: i128 = 0;
-        for &(slot, quantity) in &self.slots {
-            let mut prices: Vec<(i64, i64)> = lines_of(eligible & cx.masks[slot])
-                .map(|l| (lines[l].unit_price(), lines[l].quantity))
-                .collect();
-            prices.sort_unstable_by(|a, b| b.cmp(a));
-            let mut left = quantity;
-            for (price, count) in prices {
-                let take = left.min(count);
-                most += i128::from(price) * i128::from(take);
-                left -= take;
-            }
-        }
+        let most = self.most(cx, lines, eligible);
         if most <= i128::from(self.price) {
             return 0;
         }
         ceil_div(i128::from(lines[line].unit_price()) * (most - i128::from(self.price)), most)
+    }
+
+    /// The smallest of: the proportional share; for one slot, an instance's most
+    /// (`most - price`) spread over that slot's `quantity` units (every instance has them).
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+        let mut schemes = Vec::with_capacity(self.slots.len() + 1);
+        let mut proportional = vec![0; lines.len()];
+        for l in lines_of(eligible) {
+            proportional[l] = self.unit_bound(cx, lines, eligible, l);
+        }
+        let most = self.most(cx, lines, eligible);
+        let gain = (most - i128::from(self.price)).max(0);
+        schemes.push(proportional);
+        for &(slot, quantity) in &self.slots {
+            let mut anchored = vec![0; lines.len()];
+            for l in lines_of(eligible & cx.masks[slot]) {
+                anchored[l] = ceil_div(gain, i128::from(quantity));
+            }
+            schemes.push(anchored);
+        }
+        cheapest_scheme(lines, schemes)
+    }
+
+    /// Instances are limited by each slot's matching units; each gives at most `most - price`.
+    fn total_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
+        let gain = (self.most(cx, lines, eligible) - i128::from(self.price)).max(0);
+        let instances = self
+            .slots
+            .iter()
+            .map(|&(slot, quantity)| {
+                lines_of(eligible & cx.masks[slot]).map(|l| lines[l].quantity).sum::<i64>() / quantity
+            })
+            .min()
+            .unwrap_or(0);
+        (gain * i128::from(instances)).min(i128::from(i64::MAX)) as i64
     }
 
     fn describe(&self) -> String {

@@ -1,6 +1,6 @@
 //! `every_x_off_y` (每满30减5): `min(floor(base / X) * Y, cap)`.
 
-use super::rule::{money, OrderRule};
+use super::rule::{money, OrderRule, MAX_STEPS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EveryXOffY {
@@ -25,6 +25,20 @@ impl OrderRule for EveryXOffY {
         base < self.every
     }
 
+    /// Every multiple of `every` up to `up_to`, until the cap is reached.
+    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
+        let mut steps = Vec::new();
+        let mut base = self.every;
+        while base <= up_to && self.discount(base) > self.discount(base - 1) {
+            if steps.len() == MAX_STEPS {
+                return None;
+            }
+            steps.push(base);
+            base += self.every;
+        }
+        Some(steps)
+    }
+
     fn describe(&self) -> String {
         let cap = self.cap.map(|c| format!(", at most {}", money(c))).unwrap_or_default();
         format!("{} off every {}{cap}", money(self.amount), money(self.every))
@@ -44,6 +58,9 @@ mod tests {
         assert_eq!(r.discount(2999), 0);
         assert_eq!(r.near_miss(2000), Some((1000, 500)));
         assert_eq!(r.near_miss(3000), None);
+        // Steps at 30.00, 60.00, 90.00; the cap is reached there.
+        assert_eq!(r.steps(100_000), Some(vec![3000, 6000, 9000]));
+        assert_eq!(EveryXOffY { every: 1, amount: 1, cap: None }.steps(1000), None);
         let uncapped = EveryXOffY { every: 3000, amount: 500, cap: None };
         assert_eq!(uncapped.discount(12_000), 2000);
     }

@@ -11,7 +11,8 @@
 //!   [`amount_off`], [`nth_unit`], [`buy_x_get_y`], [`combo`], [`tier_price`],
 //!   [`threshold_tiers`], [`every_x_off_y`];
 //! - [`eval`]: one combination through the item and order stages;
-//! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback);
+//! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback), its
+//!   leaves (`leaf`) and its joint item/order bound (`order_bound`);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
 //! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form;
 //! - [`sample`]: a realistic promotion mix and carts (benchmark workload).
@@ -28,7 +29,9 @@ pub mod config;
 pub mod eval;
 pub mod every_x_off_y;
 pub mod explain;
+mod leaf;
 pub mod nth_unit;
+mod order_bound;
 pub mod percent_off;
 pub mod points;
 pub mod promotion;

@@ -3,7 +3,7 @@
 //! each full group gets `percent` off its current price.
 
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, percent_of, ItemCx, ItemRule, Unit};
+use super::rule::{by_price, ceil_div, percent_of, prices_desc, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,10 @@ impl ItemRule for NthUnit {
     }
 
     fn unit_bound(&self, _cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
+        // No full group at all: nothing.
+        if lines_of(eligible).map(|l| lines[l].quantity).sum::<i64>() < self.n {
+            return 0;
+        }
         // A group's discount is at most `percent` of its last unit's price: for `cheaper` that is
         // at most the group's average, for `dearer` at most the dearest eligible price.
         let price = if self.cheaper {
@@ -34,6 +38,14 @@ impl ItemRule for NthUnit {
             lines_of(eligible).map(|l| lines[l].unit_price()).max().unwrap_or(0)
         };
         ceil_div(i128::from(price) * i128::from(self.percent), 100 * i128::from(self.n))
+    }
+
+    /// At most `floor(E / n)` units are discounted, each at most `percent` of one of the
+    /// dearest prices.
+    fn total_bound(&self, _cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
+        let prices = prices_desc(lines, eligible);
+        let groups = prices.len() / self.n as usize;
+        prices.iter().take(groups).map(|&p| percent_of(p, self.percent)).sum()
     }
 
     fn describe(&self) -> String {

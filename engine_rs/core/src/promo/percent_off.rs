@@ -42,6 +42,10 @@ impl OrderRule for PercentOffOrder {
         percent_of(base, self.percent)
     }
 
+    fn percent(&self) -> Option<i64> {
+        Some(self.percent)
+    }
+
     fn describe(&self) -> String {
         format!("{}% off the order", self.percent)
     }

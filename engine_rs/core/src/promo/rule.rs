@@ -9,7 +9,7 @@ use super::combo::Combo;
 use super::every_x_off_y::EveryXOffY;
 use super::nth_unit::NthUnit;
 use super::percent_off::{PercentOffItem, PercentOffOrder};
-use super::selector::LineMask;
+use super::selector::{lines_of, LineMask};
 use super::threshold_tiers::ThresholdTiers;
 use super::tier_price::TierPrice;
 
@@ -53,6 +53,24 @@ pub trait ItemRule {
     /// containing it (the sum over the set bounds the rule's total): the search prunes with it.
     fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64;
 
+    /// [`unit_bound`](Self::unit_bound) of every line (0 where not eligible). A kind may charge
+    /// its bound to some lines only (the scarce get set of a 买一送一, one slot of a combo) as
+    /// long as the sum over any set of its units still bounds its discount.
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+        let mut out = vec![0; lines.len()];
+        for l in lines_of(eligible) {
+            out[l] = self.unit_bound(cx, lines, eligible, l);
+        }
+        out
+    }
+
+    /// An upper bound of the rule's total discount over any set of its eligible units (the
+    /// search caps a claim's pending bound with it); `i64::MAX` if none is cheaper to give.
+    fn total_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
+        let _ = (cx, lines, eligible);
+        i64::MAX
+    }
+
     /// The exact discount of one unit of `line` at its undiscounted price when the rule
     /// discounts every unit alone (percent, amount, tier price); `None` otherwise.
     fn additive(&self, cx: ItemCx<'_>, lines: &[CartLine], line: usize) -> Option<i64> {
@@ -82,8 +100,25 @@ pub trait OrderRule {
         false
     }
 
+    /// When the discount is a step function of the base (constant between steps, changing only
+    /// at the listed bases, non-decreasing), the bases in `0..=up_to` where it steps (at most
+    /// [`MAX_STEPS`]); `None` otherwise. The search bounds item and order discounts jointly
+    /// with it.
+    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
+        let _ = up_to;
+        None
+    }
+
+    /// For a discount that is `floor(base * percent / 100)`, the percent.
+    fn percent(&self) -> Option<i64> {
+        None
+    }
+
     fn describe(&self) -> String;
 }
+
+/// The most steps [`OrderRule::steps`] lists; a finer staircase is bounded like a slope.
+pub const MAX_STEPS: usize = 64;
 
 /// The item-level kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,8 +168,16 @@ impl ItemRule for ItemKind {
         self.rule().unit_bound(cx, lines, eligible, line)
     }
 
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+        self.rule().unit_bounds(cx, lines, eligible)
+    }
+
     fn additive(&self, cx: ItemCx<'_>, lines: &[CartLine], line: usize) -> Option<i64> {
         self.rule().additive(cx, lines, line)
+    }
+
+    fn total_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
+        self.rule().total_bound(cx, lines, eligible)
     }
 
     fn describe(&self) -> String {
@@ -180,6 +223,14 @@ impl OrderRule for OrderKind {
         self.rule().below_threshold(base)
     }
 
+    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
+        self.rule().steps(up_to)
+    }
+
+    fn percent(&self) -> Option<i64> {
+        self.rule().percent()
+    }
+
     fn describe(&self) -> String {
         self.rule().describe()
     }
@@ -202,6 +253,24 @@ pub fn by_price(units: &[Unit], indices: &mut [usize], dearest: bool) {
         let by = if dearest { pb.cmp(&pa) } else { pa.cmp(&pb) };
         by.then(a.cmp(&b))
     });
+}
+
+/// The eligible units' prices, dearest first.
+pub fn prices_desc(lines: &[CartLine], mask: LineMask) -> Vec<i64> {
+    let mut prices: Vec<i64> = lines_of(mask)
+        .flat_map(|l| std::iter::repeat_n(lines[l].unit_price(), lines[l].quantity as usize))
+        .collect();
+    prices.sort_unstable_by(|a, b| b.cmp(a));
+    prices
+}
+
+/// Of several per-line bound schemes (each valid alone), the one with the smallest total over
+/// the cart's eligible units.
+pub fn cheapest_scheme(lines: &[CartLine], schemes: Vec<Vec<i64>>) -> Vec<i64> {
+    let total = |s: &Vec<i64>| -> i128 {
+        s.iter().zip(lines).map(|(r, l)| i128::from(*r) * i128::from(l.quantity)).sum()
+    };
+    schemes.into_iter().min_by_key(total).unwrap_or_else(|| vec![0; lines.len()])
 }
 
 /// Formats minor units as yuan with two decimals ("7.50").

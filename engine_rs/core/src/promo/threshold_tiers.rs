@@ -30,6 +30,10 @@ impl OrderRule for ThresholdTiers {
         base < self.tiers[0].0
     }
 
+    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
+        Some(self.tiers.iter().map(|t| t.0).filter(|&t| t <= up_to).collect())
+    }
+
     fn describe(&self) -> String {
         let tiers: Vec<String> =
             self.tiers.iter().map(|&(t, a)| format!("{} off from {}", money(a), money(t))).collect();
@@ -63,5 +67,6 @@ mod tests {
         assert_eq!(r.near_miss(4200), Some((800, 500)));
         assert_eq!(r.near_miss(10_000), None);
         assert!(r.below_threshold(2999) && !r.below_threshold(3000));
+        assert_eq!(r.steps(6000), Some(vec![3000, 5000]));
     }
 }

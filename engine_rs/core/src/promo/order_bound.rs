@@ -1,0 +1,137 @@
+//! An upper bound of item plus order discounts for the search, coupling the two: item
+//! discounts lower the base of the order-level promotions, so taking the most off the items
+//! and assuming the order stage still sees the undiscounted base overestimates a lot where
+//! thresholds (满减) sit in between.
+//!
+//! Order-level promotions on every line with `base: "after_items"` all see the same base
+//! `S - I` (`S` the subtotal, `I` the item discount). Those whose discount is a step function
+//! of the base or a percent of it form `g(B)` (per group the best member, plus the ungrouped
+//! ones; a percent counted exactly, `B * percent / 100`, rounded up). Between two steps,
+//! `I + g(S - I)` grows with `I` as long as the percents (the largest per group) add up to at
+//! most 100, so for item discounts anywhere in `[I_lo, I_hi]` it is largest at `I_hi` or where
+//! the base sits exactly on a step: the bound is the maximum over those points. The other
+//! order-level promotions (scoped or `before_items` ones, fine staircases, percents beyond
+//! 100 in all) are bounded at the largest base they can still have.
+
+use super::eval::CartCx;
+use super::rule::{ceil_div, OrderRule};
+use super::selector::{all_lines, lines_of};
+
+pub struct OrderBound {
+    subtotal: i64,
+    /// `(promotion, group)` of `g`, grouped members adjacent.
+    joint: Vec<(usize, Option<usize>)>,
+    /// Sorted bases where `g` steps (0 first) and `g` there.
+    steps: Vec<i64>,
+    g: Vec<i64>,
+    /// `(promotion, group)` bounded at their largest base, grouped members adjacent.
+    loose: Vec<(usize, Option<usize>)>,
+}
+
+impl OrderBound {
+    pub fn new(cx: &CartCx<'_>, ordered: &[usize]) -> Self {
+        let subtotal: i64 = cx.gross.iter().sum();
+        let all = all_lines(cx.lines.len());
+        let mut joint = Vec::new();
+        let mut loose = Vec::new();
+        let mut percents = Vec::new();
+        let mut steps = vec![0];
+        for &p in ordered {
+            let (kind, before) = cx.promotions[p].order_kind().expect("order-level");
+            let group = cx.promotions[p].group;
+            if before || cx.eligible[p] != all {
+                loose.push((p, group));
+            } else if let Some(s) = kind.steps(subtotal) {
+                steps.extend(s);
+                joint.push((p, group));
+            } else if let Some(percent) = kind.percent() {
+                percents.push((p, group, percent));
+            } else {
+                loose.push((p, group));
+            }
+        }
+        // The percents join `g` while their slopes (the largest per group) add up to <= 100%.
+        percents.sort_by_key(|&(p, g, _)| (g.is_none(), g, p));
+        let slope = best_per_group(&percents.iter().map(|&(p, g, _)| (p, g)).collect::<Vec<_>>(), |p| {
+            percents.iter().find(|x| x.0 == p).map_or(0, |x| x.2)
+        });
+        let target = if slope <= 100 { &mut joint } else { &mut loose };
+        target.extend(percents.iter().map(|&(p, g, _)| (p, g)));
+        steps.sort_unstable();
+        steps.dedup();
+        joint.sort_by_key(|&(p, g)| (g.is_none(), g, p));
+        loose.sort_by_key(|&(p, g)| (g.is_none(), g, p));
+        let mut bound = Self { subtotal, joint, steps, g: Vec::new(), loose };
+        bound.g = bound.steps.iter().map(|&base| bound.g_at(cx, base)).collect();
+        bound
+    }
+
+    /// `g(base)`: the joint promotions' best per group, percents rounded up.
+    fn g_at(&self, cx: &CartCx<'_>, base: i64) -> i64 {
+        best_per_group(&self.joint, |p| {
+            let kind = cx.promotions[p].order_kind().expect("order-level").0;
+            match kind.percent() {
+                Some(percent) => ceil_div(i128::from(base) * i128::from(percent), 100),
+                None => kind.discount(base),
+            }
+        })
+    }
+
+    /// Bounds the value (item plus order stage) of any completion whose item discount lies in
+    /// `[i_lo, i_hi]`, given the exact item discounts fixed so far per line (`exact_line`,
+    /// summing to `i_lo`).
+    pub fn bound(&self, cx: &CartCx<'_>, i_lo: i64, i_hi: i64, exact_line: &[i64]) -> i64 {
+        let s = self.subtotal;
+        let i_hi = i_hi.min(s);
+        let lo_base = s - i_hi;
+        let hi_base = s - i_lo;
+        let at = self.steps.partition_point(|&b| b <= lo_base);
+        let mut best = i_hi + self.g_at(cx, lo_base);
+        for k in at..self.steps.len() {
+            if self.steps[k] > hi_base {
+                break;
+            }
+            best = best.max(s - self.steps[k] + self.g[k]);
+        }
+        let loose = best_per_group(&self.loose, |p| {
+            let (kind, before) = cx.promotions[p].order_kind().expect("order-level");
+            let base: i64 =
+                lines_of(cx.eligible[p]).map(|l| cx.gross[l] - if before { 0 } else { exact_line[l] }).sum();
+            kind.discount(base)
+        });
+        (best + loose).min(s)
+    }
+}
+
+/// Sum over groups of the best member's value, plus every ungrouped one (`members` sorted with
+/// each group's members adjacent).
+fn best_per_group(members: &[(usize, Option<usize>)], value: impl Fn(usize) -> i64) -> i64 {
+    let mut total = 0;
+    let mut group_best: Option<(usize, i64)> = None;
+    for &(p, group) in members {
+        let v = value(p);
+        match group {
+            None => total += v,
+            Some(g) => match group_best {
+                Some((current, best)) if current == g => group_best = Some((g, best.max(v))),
+                _ => {
+                    total += group_best.map_or(0, |b| b.1);
+                    group_best = Some((g, v));
+                }
+            },
+        }
+    }
+    total + group_best.map_or(0, |b| b.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_per_group_sums_groups_and_loners() {
+        let members = [(0, Some(1)), (1, Some(1)), (2, Some(4)), (3, None), (4, None)];
+        let values = [5, 7, 2, 10, 1];
+        assert_eq!(best_per_group(&members, |p| values[p]), 7 + 2 + 10 + 1);
+    }
+}
