@@ -15,6 +15,22 @@ pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
         shares[0] = total;
         return shares;
     }
+    // i64 arithmetic when every product fits (always, for the calculator's money limits and
+    // a cart's lines); i128 otherwise.
+    if let Ok(whole64) = i64::try_from(whole) {
+        if weights.iter().all(|&w| total.checked_mul(w).is_some()) {
+            let mut remainders = Vec::with_capacity(weights.len());
+            let mut given = 0;
+            for (i, &w) in weights.iter().enumerate() {
+                let product = total * w;
+                shares[i] = product / whole64;
+                given += shares[i];
+                remainders.push((product % whole64, i));
+            }
+            give_leftover(&mut shares, &mut remainders, total - given);
+            return shares;
+        }
+    }
     let t = i128::from(total);
     let mut remainders = Vec::with_capacity(weights.len());
     let mut given: i64 = 0;
@@ -24,14 +40,20 @@ pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
         given += shares[i];
         remainders.push((product % whole, i));
     }
-    let leftover = (total - given) as usize;
+    let mut remainders: Vec<(i64, usize)> =
+        remainders.into_iter().map(|(r, i)| (i64::try_from(r).unwrap_or(i64::MAX), i)).collect();
+    give_leftover(&mut shares, &mut remainders, total - given);
+    shares
+}
+
+/// One minor unit each to the largest remainders, ties to the earlier entry.
+fn give_leftover(shares: &mut [i64], remainders: &mut [(i64, usize)], leftover: i64) {
     if leftover > 0 {
         remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(_, i) in remainders.iter().take(leftover) {
+        for &(_, i) in remainders.iter().take(leftover as usize) {
             shares[i] += 1;
         }
     }
-    shares
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! while both are there, the Y get units get `percent` off (100 = free).
 
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, cheapest_scheme, percent_of, prices_desc, ItemCx, ItemRule, Unit};
+use super::rule::{
+    by_price, ceil_div, cheapest_scheme, level_schemes, percent_of, prices_desc, ItemCx, ItemRule, Unit,
+};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,9 +60,10 @@ impl ItemRule for BuyXGetY {
         )
     }
 
-    /// The smallest of: the proportional share on every unit; the get units' own discount
-    /// (each application discounts Y get units); Y get discounts spread over the X buy units.
-    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+    /// The cheapest (see [`cheapest_scheme`]) of: the proportional share on every unit; the
+    /// get units' own discount; an application's most (`Y` get discounts) carried by its get
+    /// and buy units at levels that cover it.
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
         let (get_mask, buy_mask) = (eligible & cx.masks[self.get], eligible & cx.masks[self.buy]);
         let units = |mask: LineMask| lines_of(mask).map(|l| lines[l].quantity).sum::<i64>();
         if units(get_mask) < self.get_quantity
@@ -71,23 +74,28 @@ impl ItemRule for BuyXGetY {
         }
         let get_max = lines_of(get_mask).map(|l| lines[l].unit_price()).max().unwrap_or(0);
         let share = self.unit_bound(cx, lines, eligible, 0);
-        let per_buy = ceil_div(
-            i128::from(get_max) * i128::from(self.percent) * i128::from(self.get_quantity),
-            100 * i128::from(self.buy_quantity),
-        );
         let mut proportional = vec![0; lines.len()];
         let mut on_get = vec![0; lines.len()];
-        let mut on_buy = vec![0; lines.len()];
         for l in lines_of(eligible) {
             proportional[l] = share;
             if get_mask & (1 << l) != 0 {
                 on_get[l] = percent_of(lines[l].unit_price(), self.percent);
             }
-            if buy_mask & (1 << l) != 0 {
-                on_buy[l] = per_buy;
-            }
         }
-        cheapest_scheme(lines, vec![proportional, on_get, on_buy])
+        let gain = i128::from(percent_of(get_max, self.percent)) * i128::from(self.get_quantity);
+        let sets = [(get_mask, self.get_quantity), (buy_mask, self.buy_quantity)];
+        let mut schemes = level_schemes(&sets, gain, lines, other);
+        schemes.push(proportional);
+        schemes.push(on_get);
+        cheapest_scheme(lines, schemes, other)
+    }
+
+    fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {
+        let mut out = vec![0; lines.len()];
+        for l in lines_of(eligible & cx.masks[self.get]) {
+            out[l] = percent_of(lines[l].unit_price(), self.percent);
+        }
+        Some(out)
     }
 
     /// Applications are limited by the get set, the buy set and all units; each discounts Y
@@ -142,7 +150,9 @@ mod tests {
         let lines = [line("a", "tea", 1800, 3), line("b", "tea", 1500, 3), line("p", "snack", 600, 1)];
         let cx = ItemCx { masks: &[0b011, 0b100], line_values: &[] };
         // Proportional: 600 / 3 = 200 on 7 units = 1400; on the get unit: 600; on the buy units:
-        // 600 / 2 = 300 on 6 units = 1800. The pudding carries the bound.
-        assert_eq!(rule.unit_bounds(cx, &lines, 0b111), vec![0, 0, 600]);
+        // 600 / 2 = 300 on 6 units = 1800. The pudding carries the bound. When the teas are
+        // bounded by 300 anyway (other promotions), the buy units carry it for free.
+        assert_eq!(rule.unit_bounds(cx, &lines, 0b111, &[]), vec![0, 0, 600]);
+        assert_eq!(rule.unit_bounds(cx, &lines, 0b111, &[300, 300, 0]), vec![300, 300, 0]);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::allocate::largest_remainder;
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
+use super::rule::{by_price, ceil_div, cheapest_scheme, level_schemes, money, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,25 +88,29 @@ impl ItemRule for Combo {
         ceil_div(i128::from(lines[line].unit_price()) * (most - i128::from(self.price)), most)
     }
 
-    /// The smallest of: the proportional share; for one slot, an instance's most
-    /// (`most - price`) spread over that slot's `quantity` units (every instance has them).
-    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
-        let mut schemes = Vec::with_capacity(self.slots.len() + 1);
+    /// The cheapest (see [`cheapest_scheme`]) of: the proportional share; an instance's most
+    /// (`most - price`) carried by the slots' units at levels that cover it.
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
         let mut proportional = vec![0; lines.len()];
         for l in lines_of(eligible) {
             proportional[l] = self.unit_bound(cx, lines, eligible, l);
         }
-        let most = self.most(cx, lines, eligible);
-        let gain = (most - i128::from(self.price)).max(0);
+        let gain = (self.most(cx, lines, eligible) - i128::from(self.price)).max(0);
+        let sets: Vec<(LineMask, i64)> =
+            self.slots.iter().map(|&(slot, q)| (eligible & cx.masks[slot], q)).collect();
+        let mut schemes = level_schemes(&sets, gain, lines, other);
         schemes.push(proportional);
-        for &(slot, quantity) in &self.slots {
-            let mut anchored = vec![0; lines.len()];
-            for l in lines_of(eligible & cx.masks[slot]) {
-                anchored[l] = ceil_div(gain, i128::from(quantity));
-            }
-            schemes.push(anchored);
+        cheapest_scheme(lines, schemes, other)
+    }
+
+    fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {
+        let &(slot, quantity) = self.slots.last()?;
+        let gain = (self.most(cx, lines, eligible) - i128::from(self.price)).max(0);
+        let mut out = vec![0; lines.len()];
+        for l in lines_of(eligible & cx.masks[slot]) {
+            out[l] = ceil_div(gain, i128::from(quantity));
         }
-        cheapest_scheme(lines, schemes)
+        Some(out)
     }
 
     /// Instances are limited by each slot's matching units; each gives at most `most - price`.

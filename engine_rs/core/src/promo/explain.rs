@@ -80,7 +80,12 @@ pub fn applied(promotion: &Promotion, amount: i64, units: Option<u64>) -> String
 
 /// "满30减5: threshold not reached".
 pub fn not_applied(promotion: &Promotion, reason: Reason) -> String {
-    format!("{}: {}", promotion.name, reason.words())
+    let words = reason.words();
+    let mut out = String::with_capacity(promotion.name.len() + 2 + words.len());
+    out.push_str(&promotion.name);
+    out.push_str(": ");
+    out.push_str(words);
+    out
 }
 
 #[cfg(test)]

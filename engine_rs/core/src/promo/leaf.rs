@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 
 use super::eval::{CartCx, Choice};
-use super::rule::Unit;
+use super::rule::{OrderRule, Unit};
 use super::search::{Best, Run, Searcher};
 
 impl Searcher<'_> {
@@ -31,6 +31,10 @@ impl Searcher<'_> {
             }
         }
         let value: i64 = run.exact_by.iter().sum();
+        if run.st.is_empty() {
+            self.finish(run, &run.exact_line, value, &applied, &members, &taken, &[]);
+            return;
+        }
         let pool = cx.pool(&run.avail);
         let mut picked = Vec::new();
         self.stackables(
@@ -105,6 +109,11 @@ impl Searcher<'_> {
         stacked: &[usize],
     ) {
         let cx = self.cx;
+        // The item stage is exact here: the joint bound of the order stage is cheap and cuts
+        // most leaves before the order-level choice.
+        if run.order_bound.bound(cx, value, value, item_line) < self.best.value {
+            return;
+        }
         let after: Vec<i64> = cx.gross.iter().zip(item_line).map(|(g, d)| g - d).collect();
         let (order_value, ordered) = self.order_stage(run, &after, taken);
         let total = value + order_value;
@@ -125,6 +134,9 @@ impl Searcher<'_> {
             .cmp(&total)
             .then(applied.len().cmp(&best.applied.len()))
             .then_with(|| applied.cmp(&best.applied));
+        if order == Ordering::Greater {
+            return;
+        }
         let claims: Vec<(usize, Vec<u32>)> = run
             .ns
             .iter()
@@ -157,15 +169,20 @@ impl Searcher<'_> {
     /// The best order-level choice for fixed item-stage nets: `(value, promotions)`.
     fn order_stage(&mut self, run: &Run, after: &[i64], taken: &[bool]) -> (i64, Vec<usize>) {
         let cx = self.cx;
+        let total: i64 = after.iter().sum();
         // Candidates with something to give, and the best (then first by id) of each group.
         let mut cands: Vec<(usize, i64)> = Vec::new();
         let mut group_best: Vec<Option<(i64, u32, usize)>> = vec![None; self.groups];
-        for &p in &run.ol {
+        for (j, &p) in run.ol.iter().enumerate() {
             let group = cx.promotions[p].group;
             if group.is_some_and(|g| taken[g]) {
                 continue;
             }
-            let raw = cx.raw_order(p, after);
+            let raw = if run.ol_whole[j] {
+                cx.promotions[p].order_kind().expect("order-level").0.discount(total)
+            } else {
+                cx.raw_order(p, after)
+            };
             if raw == 0 {
                 continue;
             }
@@ -194,6 +211,13 @@ impl Searcher<'_> {
                 None => true,
             })
             .collect();
+        // On every line after the items, each takes its whole discount while they add up to at
+        // most the total.
+        let whole = |p: usize| run.ol.iter().position(|&q| q == p).is_some_and(|j| run.ol_whole[j]);
+        let sum: i64 = pick.iter().map(|x| x.1).sum();
+        if sum <= total && pick.iter().all(|x| whole(x.0)) {
+            return (sum, pick.iter().map(|x| x.0).collect());
+        }
         let mut nets = after.to_vec();
         let mut value = 0;
         let mut capped = false;

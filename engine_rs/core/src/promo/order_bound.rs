@@ -19,8 +19,9 @@ use super::selector::{all_lines, lines_of};
 
 pub struct OrderBound {
     subtotal: i64,
-    /// `(promotion, group)` of `g`, grouped members adjacent.
-    joint: Vec<(usize, Option<usize>)>,
+    /// `g` per group (each ungrouped promotion its own): the best step value at each step
+    /// index, and the largest percent.
+    parts: Vec<(Vec<i64>, i64)>,
     /// Sorted bases where `g` steps (0 first) and `g` there.
     steps: Vec<i64>,
     g: Vec<i64>,
@@ -61,20 +62,38 @@ impl OrderBound {
         steps.dedup();
         joint.sort_by_key(|&(p, g)| (g.is_none(), g, p));
         loose.sort_by_key(|&(p, g)| (g.is_none(), g, p));
-        let mut bound = Self { subtotal, joint, steps, g: Vec::new(), loose };
-        bound.g = bound.steps.iter().map(|&base| bound.g_at(cx, base)).collect();
+        // One part per group (or ungrouped promotion): its best step value at every step and
+        // its largest percent.
+        let mut parts: Vec<(Vec<i64>, i64)> = Vec::new();
+        let mut last_group = None;
+        for &(p, group) in &joint {
+            if group.is_none() || group != last_group {
+                parts.push((vec![0; steps.len()], 0));
+            }
+            last_group = group;
+            let part = parts.last_mut().expect("a part");
+            let kind = cx.promotions[p].order_kind().expect("order-level").0;
+            match kind.percent() {
+                Some(percent) => part.1 = part.1.max(percent),
+                None => {
+                    for (value, &base) in part.0.iter_mut().zip(&steps) {
+                        *value = (*value).max(kind.discount(base));
+                    }
+                }
+            }
+        }
+        let mut bound = Self { subtotal, parts, steps, g: Vec::new(), loose };
+        bound.g = (0..bound.steps.len()).map(|k| bound.g_at(k, bound.steps[k])).collect();
         bound
     }
 
-    /// `g(base)`: the joint promotions' best per group, percents rounded up.
-    fn g_at(&self, cx: &CartCx<'_>, base: i64) -> i64 {
-        best_per_group(&self.joint, |p| {
-            let kind = cx.promotions[p].order_kind().expect("order-level").0;
-            match kind.percent() {
-                Some(percent) => ceil_div(i128::from(base) * i128::from(percent), 100),
-                None => kind.discount(base),
-            }
-        })
+    /// `g(base)` where `at` is the index of the last step `<= base`: per part the better of its
+    /// step value and its percent (rounded up).
+    fn g_at(&self, at: usize, base: i64) -> i64 {
+        self.parts
+            .iter()
+            .map(|(values, percent)| values[at].max(ceil_div(i128::from(base) * i128::from(*percent), 100)))
+            .sum()
     }
 
     /// Bounds the value (item plus order stage) of any completion whose item discount lies in
@@ -86,7 +105,7 @@ impl OrderBound {
         let lo_base = s - i_hi;
         let hi_base = s - i_lo;
         let at = self.steps.partition_point(|&b| b <= lo_base);
-        let mut best = i_hi + self.g_at(cx, lo_base);
+        let mut best = i_hi + self.g_at(at - 1, lo_base);
         for k in at..self.steps.len() {
             if self.steps[k] > hi_base {
                 break;

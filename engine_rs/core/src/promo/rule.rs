@@ -55,13 +55,25 @@ pub trait ItemRule {
 
     /// [`unit_bound`](Self::unit_bound) of every line (0 where not eligible). A kind may charge
     /// its bound to some lines only (the scarce get set of a 买一送一, one slot of a combo) as
-    /// long as the sum over any set of its units still bounds its discount.
-    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
+    /// long as the sum over any set of its units still bounds its discount; `other[l]` (if
+    /// given) is what a unit of line `l` is bounded by anyway through other promotions, so a
+    /// share up to it costs the search nothing.
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
+        let _ = other;
         let mut out = vec![0; lines.len()];
         for l in lines_of(eligible) {
             out[l] = self.unit_bound(cx, lines, eligible, l);
         }
         out
+    }
+
+    /// The per-line bounds charged to the rule's last set only (a combo's last slot, the get
+    /// set of a 买一送一), for kinds that have such a set: when several promotions share that
+    /// set (snacks for many drink combos) and it is scarce, charging it keeps them from
+    /// counting the same snack twice.
+    fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {
+        let _ = (cx, lines, eligible);
+        None
     }
 
     /// An upper bound of the rule's total discount over any set of its eligible units (the
@@ -168,8 +180,8 @@ impl ItemRule for ItemKind {
         self.rule().unit_bound(cx, lines, eligible, line)
     }
 
-    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Vec<i64> {
-        self.rule().unit_bounds(cx, lines, eligible)
+    fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
+        self.rule().unit_bounds(cx, lines, eligible, other)
     }
 
     fn additive(&self, cx: ItemCx<'_>, lines: &[CartLine], line: usize) -> Option<i64> {
@@ -178,6 +190,10 @@ impl ItemRule for ItemKind {
 
     fn total_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i64 {
         self.rule().total_bound(cx, lines, eligible)
+    }
+
+    fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {
+        self.rule().last_set_bounds(cx, lines, eligible)
     }
 
     fn describe(&self) -> String {
@@ -238,7 +254,10 @@ impl OrderRule for OrderKind {
 
 /// `floor(price * percent / 100)` without overflow for any money the calculator accepts.
 pub fn percent_of(price: i64, percent: i64) -> i64 {
-    (i128::from(price) * i128::from(percent) / 100) as i64
+    match price.checked_mul(percent) {
+        Some(product) => product / 100,
+        None => (i128::from(price) * i128::from(percent) / 100) as i64,
+    }
 }
 
 /// `ceil(a / b)` for `a >= 0`, `b > 0`, in i128 (bounds only).
@@ -264,13 +283,65 @@ pub fn prices_desc(lines: &[CartLine], mask: LineMask) -> Vec<i64> {
     prices
 }
 
-/// Of several per-line bound schemes (each valid alone), the one with the smallest total over
-/// the cart's eligible units.
-pub fn cheapest_scheme(lines: &[CartLine], schemes: Vec<Vec<i64>>) -> Vec<i64> {
-    let total = |s: &Vec<i64>| -> i128 {
-        s.iter().zip(lines).map(|(r, l)| i128::from(*r) * i128::from(l.quantity)).sum()
+/// Of several per-line bound schemes (each valid alone), the one that adds the least over
+/// `other` (what each line's units are bounded by anyway; empty = nothing).
+pub fn cheapest_scheme(lines: &[CartLine], schemes: Vec<Vec<i64>>, other: &[i64]) -> Vec<i64> {
+    let cost = |s: &Vec<i64>| -> i128 {
+        s.iter()
+            .zip(lines)
+            .enumerate()
+            .map(|(l, (r, line))| {
+                i128::from((r - other.get(l).copied().unwrap_or(0)).max(0)) * i128::from(line.quantity)
+            })
+            .sum()
     };
-    schemes.into_iter().min_by_key(total).unwrap_or_else(|| vec![0; lines.len()])
+    schemes.into_iter().min_by_key(cost).unwrap_or_else(|| vec![0; lines.len()])
+}
+
+/// Bound schemes for a rule whose every application takes `quantity` units from each of its
+/// sets (`(mask, quantity)`) and gives at most `gain`: a level per set such that the levels
+/// times the quantities cover `gain` (so any application's units carry it), each line bounded
+/// by the highest level of the sets it is in. One set carrying it all, or (two sets) one set at
+/// a level its units are bounded by anyway and the other the rest.
+pub fn level_schemes(
+    sets: &[(LineMask, i64)],
+    gain: i128,
+    lines: &[CartLine],
+    other: &[i64],
+) -> Vec<Vec<i64>> {
+    let apply = |levels: &[i64]| -> Vec<i64> {
+        (0..lines.len())
+            .map(|l| {
+                sets.iter()
+                    .zip(levels)
+                    .filter(|((mask, _), _)| mask & (1 << l) != 0)
+                    .map(|(_, &t)| t)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, &(_, quantity)) in sets.iter().enumerate() {
+        let mut levels = vec![0; sets.len()];
+        levels[i] = ceil_div(gain, i128::from(quantity));
+        out.push(apply(&levels));
+    }
+    if sets.len() == 2 && !other.is_empty() {
+        for first in 0..2 {
+            let (mask, q1) = sets[first];
+            let q2 = sets[1 - first].1;
+            for l in lines_of(mask) {
+                let t1 = i128::from(other[l]).min(i128::from(ceil_div(gain, i128::from(q1))));
+                let t2 = ceil_div((gain - t1 * i128::from(q1)).max(0), i128::from(q2));
+                let mut levels = vec![0; 2];
+                levels[first] = t1 as i64;
+                levels[1 - first] = t2;
+                out.push(apply(&levels));
+            }
+        }
+    }
+    out
 }
 
 /// Formats minor units as yuan with two decimals ("7.50").

@@ -3,7 +3,7 @@
 //!
 //! A menu of 48 items in 8 categories; 100 promotions, all enabled and valid now: item
 //! discounts (mostly on one item, some on a category, a few stackable), 第二杯半价, 买一送一,
-//! drink + snack combos, member prices, 满减 tiers and coupons, 每满减, member-day order
+//! drink + snack combos (mostly for one drink), member prices, 满减 tiers and coupons, 每满减, member-day order
 //! discounts and a few exclusive ones. As in real shops, order-level promotions come in groups:
 //! one 满减 campaign (`manjian`), one coupon (`coupon`), one member-day discount (`member-day`)
 //! per order. Carts have 10 distinct items, 1 to 3 cups each.
@@ -62,7 +62,7 @@ impl Rng {
 
     /// Mostly one item, sometimes a whole category.
     fn scope(&mut self, menu: &[(String, &'static str, i64)]) -> Value {
-        if self.next(5) == 0 {
+        if self.next(8) == 0 {
             json!({"categories": [self.drink_category()]})
         } else {
             json!({"skus": [self.of(menu).0]})
@@ -97,7 +97,7 @@ pub fn promotions(seed: u64) -> String {
             30..=41 => json!({"kind": "nth_unit", "n": r.of(&[2, 2, 3]), "percent": r.of(&[50, 50, 100]),
                 "discount_on": "cheaper", "scope": r.scope(&menu)}),
             42..=49 => {
-                if i < 48 {
+                if i < 49 {
                     let sku = r.of(&menu).0;
                     json!({"kind": "buy_x_get_y", "percent": 100, "buy": {"skus": [&sku], "quantity": 1},
                         "get": {"skus": [&sku], "quantity": 1}})
@@ -107,9 +107,17 @@ pub fn promotions(seed: u64) -> String {
                         "get": {"categories": [r.snack_category()], "quantity": 1}})
                 }
             }
-            50..=57 => json!({"kind": "combo", "price_minor": r.of(&[2000, 2200, 2500]),
-                "slots": [{"categories": [r.drink_category()], "quantity": 1},
-                          {"categories": [r.snack_category()], "quantity": 1}]}),
+            50..=57 => {
+                // Mostly one drink with any snack (杨枝甘露 + 小食), sometimes any drink of a
+                // category with any snack.
+                let drink = if i < 56 {
+                    json!({"skus": [r.of(&menu[..40]).0], "quantity": 1})
+                } else {
+                    json!({"categories": [r.drink_category()], "quantity": 1})
+                };
+                json!({"kind": "combo", "price_minor": r.of(&[2000, 2200, 2500]),
+                    "slots": [drink, {"categories": [r.snack_category()], "quantity": 1}]})
+            }
             58..=63 => {
                 let prices: serde_json::Map<String, Value> = (0..4)
                     .map(|_| {

@@ -29,9 +29,9 @@
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
 use super::eval::{CartCx, Choice};
+use super::item_bound::{claim_bounds, stack_bounds, walk_order};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
-use super::rule::ItemRule;
 use super::selector::lines_of;
 
 /// Search nodes one cart may use before the greedy fallback (about 0.1 s of work). A realistic
@@ -57,6 +57,9 @@ pub(super) struct Run {
     pub ns: Vec<usize>,
     pub st: Vec<usize>,
     pub ol: Vec<usize>,
+    /// Per order-level promotion: on every line, with its base after the items (its base is
+    /// then the total after the items).
+    pub ol_whole: Vec<bool>,
     /// Per claiming promotion and line: per-unit bound, exact per-unit discount if additive.
     rate: Vec<Vec<i64>>,
     additive: Vec<Vec<Option<i64>>>,
@@ -64,6 +67,9 @@ pub(super) struct Run {
     /// (non-additive ones; `pending_ub` sums `min(pending, cap)`).
     cap: Vec<i64>,
     pending: Vec<i64>,
+    /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
+    /// rather than per unit: those whose cap is below what their per-unit bounds would add.
+    whole: Vec<bool>,
     /// The lines in the order the search walks them (see [`walk_order`]).
     seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
@@ -76,7 +82,7 @@ pub(super) struct Run {
     st_rate: Vec<i64>,
     /// `suffix[pos]`: bound of every unit of the lines walked from position `pos` on.
     suffix: Vec<i64>,
-    order_bound: OrderBound,
+    pub order_bound: OrderBound,
     // State.
     pub counts: Vec<Vec<u32>>,
     pub avail: Vec<u32>,
@@ -160,99 +166,60 @@ impl Searcher<'_> {
                 Rule::Order { .. } => ol.push(p),
             }
         }
-        let price = |l: usize| cx.lines[l].unit_price();
-        // A unit's own discounts by additive stackables are at most its price; the other
-        // kinds' bounds are shares of what may land on other units, so they are not capped.
-        let mut st_additive = vec![0i64; n_lines];
-        let mut st_rate = vec![0i64; n_lines];
-        for &p in &st {
-            let kind = cx.item_kind(p);
-            let bounds = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p]);
-            for l in lines_of(cx.eligible[p]) {
-                let bound = bounds[l];
-                if kind.additive(cx.item_cx(p), cx.lines, l).is_some() {
-                    st_additive[l] += bound;
-                } else {
-                    st_rate[l] += bound;
-                }
-            }
-        }
-        for (l, r) in st_rate.iter_mut().enumerate() {
-            *r += st_additive[l].min(price(l));
-        }
-        let mut rate = Vec::with_capacity(ns.len());
-        let mut additive = Vec::with_capacity(ns.len());
-        let mut cap = Vec::with_capacity(ns.len());
-        let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-        for (i, &p) in ns.iter().enumerate() {
-            let kind = cx.item_kind(p);
-            let r = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p]);
-            let mut a = vec![None; n_lines];
-            for l in lines_of(cx.eligible[p]) {
-                a[l] = kind.additive(cx.item_cx(p), cx.lines, l);
-                // A claim that can take nothing off and blocks no stackable changes nothing
-                // but the assignment vector (for the worse): not a branch.
-                if !(a[l].is_some() && r[l] == 0 && st_rate[l] == 0) {
-                    options[l].push(i);
-                }
-            }
-            rate.push(r);
-            additive.push(a);
-            cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
-        }
-        let mut unit_ub = Vec::with_capacity(n_lines);
-        for (l, opts) in options.iter_mut().enumerate() {
-            opts.sort_by(|&a, &b| rate[b][l].cmp(&rate[a][l]).then(a.cmp(&b)));
-            let mut ub: Vec<i64> = opts.iter().map(|&i| rate[i][l].max(st_rate[l])).collect();
-            ub.push(st_rate[l]);
-            unit_ub.push(ub);
-        }
+        let st_rate = stack_bounds(cx, &st);
+        let b = claim_bounds(cx, &ns, &st_rate);
+        let seq = walk_order(cx, &b.options, &b.bounded, &b.unit_ub);
         // Non-additive promotions are bounded until their claim is complete: at their last
         // option line in walk order.
-        let bounded: Vec<bool> =
-            (0..ns.len()).map(|i| lines_of(cx.eligible[ns[i]]).any(|l| additive[i][l].is_none())).collect();
-        let seq = walk_order(cx, &options, &bounded, &unit_ub);
         let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
         let mut last = vec![None; ns.len()];
         for &l in &seq {
-            for &i in &options[l] {
+            for &i in &b.options[l] {
                 last[i] = Some(l);
             }
         }
         for (i, l) in last.into_iter().enumerate() {
-            if let (Some(l), true) = (l, bounded[i]) {
+            if let (Some(l), true) = (l, b.bounded[i]) {
                 closing[l].push(i);
             }
         }
         let mut suffix = vec![0; n_lines + 1];
         for pos in (0..n_lines).rev() {
             let l = seq[pos];
-            suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * unit_ub[l][0];
+            suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * b.unit_ub[l][0];
         }
-        let order_bound = OrderBound::new(cx, &ol);
+        let all = super::selector::all_lines(n_lines);
+        let ol_whole = ol
+            .iter()
+            .map(|&p| {
+                cx.eligible[p] == all && cx.promotions[p].order_kind().is_some_and(|(_, before)| !before)
+            })
+            .collect();
         Run {
             counts: vec![vec![0; n_lines]; ns.len()],
             exact_by: vec![0; ns.len()],
             pending: vec![0; ns.len()],
-            cap,
+            pending_ub: (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).sum(),
+            whole: b.whole,
+            cap: b.cap,
+            order_bound: OrderBound::new(cx, &ol),
             ns,
             st,
             ol,
-            rate,
-            additive,
+            ol_whole,
+            rate: b.rate,
+            additive: b.additive,
             seq,
-            options,
+            options: b.options,
             closing,
-            unit_ub,
+            unit_ub: b.unit_ub,
             st_rate,
             suffix,
-            order_bound,
             avail: cx.lines.iter().map(|l| l.quantity as u32).collect(),
             group_claims: vec![(usize::MAX, 0); self.groups],
             exact_line: vec![0; n_lines],
             exact_total: 0,
             surely_applied: 0,
-            pending_ub: 0,
             unclaimed_ub: 0,
         }
     }
@@ -318,6 +285,10 @@ impl Searcher<'_> {
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
             if run.counts[k].iter().all(|&c| c == 0) {
+                if run.whole[k] {
+                    run.pending_ub -= run.cap[k];
+                    closed.push((k, 0, 0, Vec::new(), false));
+                }
                 continue;
             }
             let mut per_line = vec![0; run.avail.len()];
@@ -325,7 +296,7 @@ impl Searcher<'_> {
             let (_, known) = pending_of(run, k);
             let bound = run.pending[k];
             let added = exact - known;
-            run.pending_ub -= bound.min(run.cap[k]);
+            run.pending_ub -= held(run, k);
             run.pending[k] = 0;
             run.exact_total += added;
             for (line, a) in per_line.iter().enumerate() {
@@ -349,7 +320,7 @@ impl Searcher<'_> {
             }
             run.exact_total -= added;
             run.pending[k] = bound;
-            run.pending_ub += bound.min(run.cap[k]);
+            run.pending_ub += held(run, k);
         }
         run.unclaimed_ub -= rest;
     }
@@ -392,43 +363,6 @@ impl Searcher<'_> {
     }
 }
 
-/// The order in which the search walks the lines: each next line is the one that completes
-/// the most bounded (non-additive) claims, then opens the fewest new ones, then carries the
-/// largest bound; so claims become exact early and the bound tightens early.
-fn walk_order(cx: &CartCx<'_>, options: &[Vec<usize>], bounded: &[bool], unit_ub: &[Vec<i64>]) -> Vec<usize> {
-    let n = options.len();
-    let mut left: Vec<usize> = vec![0; bounded.len()];
-    for opts in options {
-        for &i in opts {
-            left[i] += 1;
-        }
-    }
-    let mut opened = vec![false; bounded.len()];
-    let mut done = vec![false; n];
-    let mut seq = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut pick = None;
-        let mut pick_key = (0usize, 0usize, 0i64);
-        for l in (0..n).filter(|&l| !done[l]) {
-            let completes = options[l].iter().filter(|&&i| bounded[i] && left[i] == 1).count();
-            let opens = options[l].iter().filter(|&&i| bounded[i] && !opened[i] && left[i] > 1).count();
-            let key = (completes, usize::MAX - opens, cx.lines[l].quantity * unit_ub[l][0]);
-            if pick.is_none() || key > pick_key {
-                pick = Some(l);
-                pick_key = key;
-            }
-        }
-        let l = pick.expect("a line is left");
-        done[l] = true;
-        for &i in &options[l] {
-            left[i] -= 1;
-            opened[i] = true;
-        }
-        seq.push(l);
-    }
-    seq
-}
-
 /// The bound and the exact part already counted of promotion `k`'s claimed units: additive
 /// lines are exact from the start, the others are bounded until the claim is complete.
 fn pending_of(run: &Run, k: usize) -> (i64, i64) {
@@ -441,6 +375,16 @@ fn pending_of(run: &Run, k: usize) -> (i64, i64) {
         }
     }
     (bound, known)
+}
+
+/// What an unfinished claim of promotion `k` adds to the bound: its cap if it is bounded as a
+/// whole, else its claimed units' bounds (at most its cap).
+fn held(run: &Run, k: usize) -> i64 {
+    if run.whole[k] {
+        run.cap[k]
+    } else {
+        run.pending[k].min(run.cap[k])
+    }
 }
 
 /// Sets promotion `k`'s claim on line `l` to `c` units, keeping availability, bounds, exact
@@ -467,9 +411,9 @@ fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize, c: u32) {
             }
         }
     } else {
-        let before = run.pending[k].min(run.cap[k]);
+        let before = held(run, k);
         run.pending[k] += delta * run.rate[k][l];
-        run.pending_ub += run.pending[k].min(run.cap[k]) - before;
+        run.pending_ub += held(run, k) - before;
     }
     if let Some(g) = group {
         let claims = &mut run.group_claims[g];

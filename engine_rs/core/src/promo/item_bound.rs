@@ -1,0 +1,208 @@
+//! Per-unit upper bounds of the item stage for the search, and the order it walks the lines.
+//!
+//! Every claiming promotion gets a bound per line such that the sum over any set of its units
+//! bounds its discount (exact for percent, amount and tier price; for the other kinds a share
+//! that may land on another unit, see [`ItemRule::unit_bounds`]); a unit left unclaimed is
+//! bounded by the stackable promotions' bounds. A promotion whose cap (its most over all its
+//! units) is below what its per-unit bounds would add is bounded by the cap as a whole.
+
+use super::eval::CartCx;
+use super::rule::{ItemKind, ItemRule};
+use super::selector::lines_of;
+
+/// The bounds of one search's claiming promotions (indices into its `ns` list).
+pub struct ClaimBounds {
+    /// Per promotion and line: the per-unit bound; the exact per-unit discount if additive.
+    pub rate: Vec<Vec<i64>>,
+    pub additive: Vec<Vec<Option<i64>>>,
+    /// Per promotion: a cap of its total; whether the search bounds it by the cap as a whole;
+    /// whether it is non-additive (bounded until its claim is complete).
+    pub cap: Vec<i64>,
+    pub whole: Vec<bool>,
+    pub bounded: Vec<bool>,
+    /// Per line: the promotions that may claim there (largest bound first), and per option
+    /// position the bound of one undecided unit (the last entry: no option left).
+    pub options: Vec<Vec<usize>>,
+    pub unit_ub: Vec<Vec<i64>>,
+}
+
+/// Per line: the bound of one unclaimed unit through the stackable promotions. A unit's own
+/// discounts by additive stackables are at most its price; the other kinds' bounds are shares
+/// of what may land on other units, so they are not capped.
+pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<i64> {
+    let n_lines = cx.lines.len();
+    let mut st_additive = vec![0i64; n_lines];
+    let mut st_rate = vec![0i64; n_lines];
+    for &p in st {
+        let kind = cx.item_kind(p);
+        let bounds = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]);
+        for l in lines_of(cx.eligible[p]) {
+            if kind.additive(cx.item_cx(p), cx.lines, l).is_some() {
+                st_additive[l] += bounds[l];
+            } else {
+                st_rate[l] += bounds[l];
+            }
+        }
+    }
+    for (l, r) in st_rate.iter_mut().enumerate() {
+        *r += st_additive[l].min(cx.lines[l].unit_price());
+    }
+    st_rate
+}
+
+/// The bounds of the claiming promotions `ns` given the stackables' bound per line.
+pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> ClaimBounds {
+    let n_lines = cx.lines.len();
+    let rate = item_bounds(cx, ns, st_rate);
+    let (first, second, first_of) = top_two(&rate, st_rate);
+    let mut additive = Vec::with_capacity(ns.len());
+    let mut cap = Vec::with_capacity(ns.len());
+    let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
+    for (i, &p) in ns.iter().enumerate() {
+        let kind = cx.item_kind(p);
+        let mut a = vec![None; n_lines];
+        for l in lines_of(cx.eligible[p]) {
+            a[l] = kind.additive(cx.item_cx(p), cx.lines, l);
+            // A claim that can take nothing off and blocks no stackable changes nothing but
+            // the assignment vector (for the worse): not a branch.
+            if !(a[l].is_some() && rate[i][l] == 0 && st_rate[l] == 0) {
+                options[l].push(i);
+            }
+        }
+        additive.push(a);
+        cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
+    }
+    let bounded: Vec<bool> =
+        (0..ns.len()).map(|i| lines_of(cx.eligible[ns[i]]).any(|l| additive[i][l].is_none())).collect();
+    let whole: Vec<bool> = (0..ns.len())
+        .map(|i| {
+            let adds: i64 = lines_of(cx.eligible[ns[i]])
+                .map(|l| {
+                    let other = if first_of[l] == i { second[l] } else { first[l] };
+                    cx.lines[l].quantity * (rate[i][l] - other).max(0)
+                })
+                .sum();
+            additive[i].iter().all(Option::is_none) && cap[i] < adds
+        })
+        .collect();
+    let mut unit_ub = Vec::with_capacity(n_lines);
+    for (l, opts) in options.iter_mut().enumerate() {
+        opts.sort_by(|&a, &b| rate[b][l].cmp(&rate[a][l]).then(a.cmp(&b)));
+        // Undecided units: the best of the options still to come, those bounded as a whole
+        // aside.
+        let mut ub = vec![st_rate[l]; opts.len() + 1];
+        for j in (0..opts.len()).rev() {
+            let r = if whole[opts[j]] { 0 } else { rate[opts[j]][l] };
+            ub[j] = ub[j + 1].max(r);
+        }
+        unit_ub.push(ub);
+    }
+    ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub }
+}
+
+/// Per claiming promotion, per-line bounds (see [`ItemRule::unit_bounds`]), chosen so that
+/// their per-unit maximum (what the search adds up) is small: either every promotion's own
+/// cheapest scheme or every scheme charged to the last set (shared scarce snacks), whichever
+/// adds up to less; then each non-additive promotion in turn re-chooses, given what the others
+/// already bound each line by.
+fn item_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Vec<Vec<i64>> {
+    let own: Vec<Vec<i64>> = ns
+        .iter()
+        .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
+        .collect();
+    let last: Vec<Vec<i64>> = ns
+        .iter()
+        .zip(&own)
+        .map(|(&p, o)| {
+            cx.item_kind(p)
+                .last_set_bounds(cx.item_cx(p), cx.lines, cx.eligible[p])
+                .unwrap_or_else(|| o.clone())
+        })
+        .collect();
+    let summed = |rates: &[Vec<i64>]| -> i64 {
+        let (first, _, _) = top_two(rates, st_rate);
+        first.iter().zip(cx.lines).map(|(r, line)| r * line.quantity).sum()
+    };
+    let mut rates = if summed(&last) < summed(&own) { last } else { own };
+    let mut top = top_two(&rates, st_rate);
+    for (i, &p) in ns.iter().enumerate() {
+        // Only combos and 买一送一 have schemes to choose from.
+        let kind = cx.item_kind(p);
+        if !matches!(kind, ItemKind::Combo(_) | ItemKind::BuyXGetY(_)) {
+            continue;
+        }
+        let (first, second, first_of) = &top;
+        let other: Vec<i64> =
+            (0..cx.lines.len()).map(|l| if first_of[l] == i { second[l] } else { first[l] }).collect();
+        let cost = |r: &[i64]| -> i64 {
+            r.iter().zip(&other).zip(cx.lines).map(|((r, o), line)| (r - o).max(0) * line.quantity).sum()
+        };
+        let candidate = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &other);
+        if cost(&candidate) < cost(&rates[i]) {
+            rates[i] = candidate;
+            top = top_two(&rates, st_rate);
+        }
+    }
+    rates
+}
+
+/// Per line: the largest and second largest bound (the stackables' bound counts as one), and
+/// which promotion has the largest (`usize::MAX` for the stackables).
+fn top_two(rates: &[Vec<i64>], st_rate: &[i64]) -> (Vec<i64>, Vec<i64>, Vec<usize>) {
+    let (mut first, mut second) = (st_rate.to_vec(), st_rate.to_vec());
+    let mut first_of = vec![usize::MAX; st_rate.len()];
+    for (i, r) in rates.iter().enumerate() {
+        for l in 0..st_rate.len() {
+            if r[l] > first[l] {
+                second[l] = first[l];
+                first[l] = r[l];
+                first_of[l] = i;
+            } else if r[l] > second[l] {
+                second[l] = r[l];
+            }
+        }
+    }
+    (first, second, first_of)
+}
+
+/// The order in which the search walks the lines: each next line is the one that completes
+/// the most bounded (non-additive) claims, then opens the fewest new ones, then carries the
+/// largest bound; so claims become exact early and the bound tightens early.
+pub fn walk_order(
+    cx: &CartCx<'_>,
+    options: &[Vec<usize>],
+    bounded: &[bool],
+    unit_ub: &[Vec<i64>],
+) -> Vec<usize> {
+    let n = options.len();
+    let mut left: Vec<usize> = vec![0; bounded.len()];
+    for opts in options {
+        for &i in opts {
+            left[i] += 1;
+        }
+    }
+    let mut opened = vec![false; bounded.len()];
+    let mut done = vec![false; n];
+    let mut seq = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut pick = None;
+        let mut pick_key = (0usize, 0usize, 0i64);
+        for l in (0..n).filter(|&l| !done[l]) {
+            let completes = options[l].iter().filter(|&&i| bounded[i] && left[i] == 1).count();
+            let opens = options[l].iter().filter(|&&i| bounded[i] && !opened[i] && left[i] > 1).count();
+            let key = (completes, usize::MAX - opens, cx.lines[l].quantity * unit_ub[l][0]);
+            if pick.is_none() || key > pick_key {
+                pick = Some(l);
+                pick_key = key;
+            }
+        }
+        let l = pick.expect("a line is left");
+        done[l] = true;
+        for &i in &options[l] {
+            left[i] -= 1;
+            opened[i] = true;
+        }
+        seq.push(l);
+    }
+    seq
+}
