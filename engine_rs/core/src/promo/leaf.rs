@@ -37,8 +37,15 @@ impl Searcher<'_> {
         }
         let pool = cx.pool(&run.avail);
         let mut picked = Vec::new();
+        // What the stackables from `j` on can still take off the pool, at most.
+        let mut rest = vec![0i64; run.st.len() + 1];
+        for j in (0..run.st.len()).rev() {
+            let own: i64 = run.st_bounds[j].iter().zip(&run.avail).map(|(b, &a)| b * i64::from(a)).sum();
+            rest[j] = rest[j + 1] + own;
+        }
         self.stackables(
             run,
+            &rest,
             0,
             pool,
             run.exact_line.clone(),
@@ -54,6 +61,7 @@ impl Searcher<'_> {
     fn stackables(
         &mut self,
         run: &Run,
+        rest: &[i64],
         j: usize,
         pool: Vec<Unit>,
         item_line: Vec<i64>,
@@ -70,6 +78,9 @@ impl Searcher<'_> {
         if !self.tick() {
             return;
         }
+        if run.order_bound.bound(self.cx, value, value + rest[j], &item_line) < self.best.value {
+            return;
+        }
         let p = run.st[j];
         let group = self.cx.promotions[p].group;
         if !group.is_some_and(|g| taken[g]) {
@@ -84,7 +95,7 @@ impl Searcher<'_> {
                 if let Some(g) = group {
                     taken[g] = true;
                 }
-                self.stackables(run, j + 1, pool2, line2, value + d, applied, members, taken, picked);
+                self.stackables(run, rest, j + 1, pool2, line2, value + d, applied, members, taken, picked);
                 if let Some(g) = group {
                     taken[g] = false;
                 }
@@ -93,7 +104,7 @@ impl Searcher<'_> {
                 applied.pop();
             }
         }
-        self.stackables(run, j + 1, pool, item_line, value, applied, members, taken, picked);
+        self.stackables(run, rest, j + 1, pool, item_line, value, applied, members, taken, picked);
     }
 
     /// The item stage is fixed: the best order-level choice, then compare with the incumbent.
@@ -211,12 +222,17 @@ impl Searcher<'_> {
                 None => true,
             })
             .collect();
-        // On every line after the items, each takes its whole discount while they add up to at
-        // most the total.
-        let whole = |p: usize| run.ol.iter().position(|&q| q == p).is_some_and(|j| run.ol_whole[j]);
-        let sum: i64 = pick.iter().map(|x| x.1).sum();
-        if sum <= total && pick.iter().all(|x| whole(x.0)) {
-            return (sum, pick.iter().map(|x| x.0).collect());
+        // Promotions on every line each take `min(discount, what is left of the order)`, so
+        // together `min(sum, total)`: while the best per group add up to at most the total they
+        // all take their whole discount; beyond, the order is free and the fewest that make it
+        // free win (then the smallest ids).
+        let everywhere = |p: usize| run.ol.iter().position(|&q| q == p).is_some_and(|j| run.ol_everywhere[j]);
+        if cands.iter().all(|c| everywhere(c.0)) {
+            let sum: i64 = pick.iter().map(|x| x.1).sum();
+            if sum <= total {
+                return (sum, pick.iter().map(|x| x.0).collect());
+            }
+            return (total, self.fewest_covering(&cands, total));
         }
         let mut nets = after.to_vec();
         let mut value = 0;
@@ -231,6 +247,66 @@ impl Searcher<'_> {
         }
         // Some cap binds: every subset (one per group), best by value, count, ids.
         self.order_subsets_best(&cands, after, value, &pick)
+    }
+
+    /// The fewest of `cands` (one per group) whose discounts add up to at least `total`, and of
+    /// those the smallest sorted ids: the size is the first `k` whose `k` best (one per group)
+    /// reach it; then each next id is the smallest with which the rest can still reach it.
+    fn fewest_covering(&self, cands: &[(usize, i64)], total: i64) -> Vec<usize> {
+        let cx = self.cx;
+        let group = |p: usize| cx.promotions[p].group;
+        // The `m` best discounts among `from` (one per group, none of `used`).
+        let best_of =
+            |from: &mut dyn Iterator<Item = (usize, i64)>, used: &[Option<usize>], m: usize| -> i64 {
+                let mut per_group: Vec<(Option<usize>, i64)> = Vec::new();
+                for (p, raw) in from {
+                    let g = group(p);
+                    if g.is_some() && used.contains(&g) {
+                        continue;
+                    }
+                    match per_group.iter_mut().find(|x| g.is_some() && x.0 == g) {
+                        Some(x) => x.1 = x.1.max(raw),
+                        None => per_group.push((g, raw)),
+                    }
+                }
+                per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
+                per_group.iter().take(m).map(|x| x.1).sum()
+            };
+        let mut k = 1;
+        while best_of(&mut cands.iter().copied(), &[], k) < total {
+            k += 1;
+        }
+        let mut by_id: Vec<(usize, i64)> = cands.to_vec();
+        by_id.sort_by_key(|c| self.id_rank[c.0]);
+        let mut chosen = Vec::with_capacity(k);
+        let mut used: Vec<Option<usize>> = Vec::new();
+        let mut sum = 0;
+        let mut from = 0;
+        while chosen.len() < k {
+            let left = k - chosen.len() - 1;
+            let at = (from..by_id.len())
+                .find(|&i| {
+                    let (p, raw) = by_id[i];
+                    let g = group(p);
+                    if g.is_some() && used.contains(&g) {
+                        return false;
+                    }
+                    let mut used_too = used.clone();
+                    used_too.push(g);
+                    let rest = best_of(&mut by_id[i + 1..].iter().copied(), &used_too, left);
+                    sum + raw + rest >= total
+                })
+                .expect("the k best reach the total");
+            let (p, raw) = by_id[at];
+            chosen.push(p);
+            if group(p).is_some() {
+                used.push(group(p));
+            }
+            sum += raw;
+            from = at + 1;
+        }
+        chosen.sort_unstable();
+        chosen
     }
 
     fn order_subsets_best(

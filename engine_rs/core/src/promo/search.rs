@@ -32,12 +32,13 @@ use super::eval::{CartCx, Choice};
 use super::item_bound::{claim_bounds, stack_bounds, walk_order};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
+use super::rule::{ItemRule, OrderRule};
 use super::selector::lines_of;
 
 /// Search nodes one cart may use before the greedy fallback (about 0.1 s of work). A realistic
 /// cart (10 lines, 30 units, 100 candidate promotions) needs a few hundred to a few thousand
 /// (see the `price_cart` benchmark, which counts exact answers).
-pub const NODE_BUDGET: u64 = 1_000_000;
+pub const NODE_BUDGET: u64 = 100_000;
 
 /// The incumbent: a combination and its tie-break key.
 #[derive(Debug, Clone)]
@@ -58,8 +59,9 @@ pub(super) struct Run {
     pub st: Vec<usize>,
     pub ol: Vec<usize>,
     /// Per order-level promotion: on every line, with its base after the items (its base is
-    /// then the total after the items).
+    /// then the total after the items); on every line.
     pub ol_whole: Vec<bool>,
+    pub ol_everywhere: Vec<bool>,
     /// Per claiming promotion and line: per-unit bound, exact per-unit discount if additive.
     rate: Vec<Vec<i64>>,
     additive: Vec<Vec<Option<i64>>>,
@@ -78,11 +80,15 @@ pub(super) struct Run {
     closing: Vec<Vec<usize>>,
     /// Per line and option position: the bound of one undecided unit.
     unit_ub: Vec<Vec<i64>>,
-    /// Per line: the bound of one unclaimed unit (stackables).
+    /// Per line: the bound of one unclaimed unit (stackables); per stackable and line, its own.
     st_rate: Vec<i64>,
+    pub st_bounds: Vec<Vec<i64>>,
     /// `suffix[pos]`: bound of every unit of the lines walked from position `pos` on.
     suffix: Vec<i64>,
     pub order_bound: OrderBound,
+    /// `need[k]`: the most `k` order-level promotions can give (one per group, each at the
+    /// largest base), for a lower bound of how many a completion still needs.
+    order_most: Vec<i64>,
     // State.
     pub counts: Vec<Vec<u32>>,
     pub avail: Vec<u32>,
@@ -167,6 +173,10 @@ impl Searcher<'_> {
             }
         }
         let st_rate = stack_bounds(cx, &st);
+        let st_bounds = st
+            .iter()
+            .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
+            .collect();
         let b = claim_bounds(cx, &ns, &st_rate);
         let seq = walk_order(cx, &b.options, &b.bounded, &b.unit_ub);
         // Non-additive promotions are bounded until their claim is complete: at their last
@@ -189,6 +199,7 @@ impl Searcher<'_> {
             suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * b.unit_ub[l][0];
         }
         let all = super::selector::all_lines(n_lines);
+        let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
         let ol_whole = ol
             .iter()
             .map(|&p| {
@@ -203,10 +214,12 @@ impl Searcher<'_> {
             whole: b.whole,
             cap: b.cap,
             order_bound: OrderBound::new(cx, &ol),
+            order_most: order_most(cx, &ol),
             ns,
             st,
             ol,
             ol_whole,
+            ol_everywhere,
             rate: b.rate,
             additive: b.additive,
             seq,
@@ -214,6 +227,7 @@ impl Searcher<'_> {
             closing,
             unit_ub: b.unit_ub,
             st_rate,
+            st_bounds,
             suffix,
             avail: cx.lines.iter().map(|l| l.quantity as u32).collect(),
             group_claims: vec![(usize::MAX, 0); self.groups],
@@ -229,6 +243,9 @@ impl Searcher<'_> {
             return;
         }
         let mut run = self.prepare(candidates);
+        // No claim at all first: where the order-level promotions alone make the order free,
+        // that is usually the incumbent with the fewest promotions, which cuts the most.
+        self.leaf(&run);
         self.dfs(&mut run, 0, 0);
     }
 
@@ -236,7 +253,14 @@ impl Searcher<'_> {
     /// out-break) the incumbent.
     fn may_win(&self, run: &Run, item_ub: i64) -> bool {
         let bound = run.order_bound.bound(self.cx, run.exact_total, item_ub, &run.exact_line);
-        bound > self.best.value || (bound == self.best.value && run.surely_applied <= self.best.applied.len())
+        if bound != self.best.value {
+            return bound > self.best.value;
+        }
+        // Only a tie is possible: it needs the incumbent's value, so at least the order-level
+        // promotions that make up what the items cannot, and no more promotions than it has.
+        let need = self.best.value - item_ub.min(self.best.value);
+        let orders = run.order_most.partition_point(|&most| most < need);
+        run.surely_applied + orders <= self.best.applied.len()
     }
 
     fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
@@ -361,6 +385,28 @@ impl Searcher<'_> {
         }
         self.leaf(&run);
     }
+}
+
+/// `most[k]`: the largest total of `k` of the order-level promotions (one per group), each at
+/// the largest base it can have (no item discount); `most[0] = 0`.
+fn order_most(cx: &CartCx<'_>, ol: &[usize]) -> Vec<i64> {
+    let mut per_group: Vec<(Option<usize>, i64)> = Vec::new();
+    for &p in ol {
+        let (kind, _) = cx.promotions[p].order_kind().expect("order-level");
+        let base: i64 = lines_of(cx.eligible[p]).map(|l| cx.gross[l]).sum();
+        let most = kind.discount(base).min(base);
+        let g = cx.promotions[p].group;
+        match per_group.iter_mut().find(|x| g.is_some() && x.0 == g) {
+            Some(x) => x.1 = x.1.max(most),
+            None => per_group.push((g, most)),
+        }
+    }
+    per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
+    let mut most = vec![0];
+    for (_, m) in per_group {
+        most.push(most.last().copied().unwrap_or(0) + m);
+    }
+    most
 }
 
 /// The bound and the exact part already counted of promotion `k`'s claimed units: additive
