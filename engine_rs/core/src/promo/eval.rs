@@ -63,15 +63,28 @@ impl<'a> CartCx<'a> {
     /// What a claiming promotion takes off its claimed units (`counts` per line): adds each
     /// line's amount to `per_line` and returns the total.
     pub fn claimed(&self, p: usize, counts: &[u32], per_line: &mut [i64]) -> i64 {
-        let mut units = Vec::new();
+        self.claimed_with(p, counts, per_line, &mut Vec::new(), &mut Vec::new())
+    }
+
+    /// [`claimed`](Self::claimed) with the caller's scratch buffers (the search calls it often).
+    pub fn claimed_with(
+        &self,
+        p: usize,
+        counts: &[u32],
+        per_line: &mut [i64],
+        units: &mut Vec<Unit>,
+        out: &mut Vec<i64>,
+    ) -> i64 {
+        units.clear();
         for (l, &c) in counts.iter().enumerate() {
             let price = self.lines[l].unit_price();
             units.extend((0..c).map(|_| Unit { line: l, unit_price: price, current: price }));
         }
-        let mut out = vec![0; units.len()];
-        self.item_kind(p).discounts(self.item_cx(p), &units, &mut out);
+        out.clear();
+        out.resize(units.len(), 0);
+        self.item_kind(p).discounts(self.item_cx(p), units, out);
         let mut total = 0;
-        for (unit, d) in units.iter().zip(out) {
+        for (unit, &d) in units.iter().zip(out.iter()) {
             per_line[unit.line] += d;
             total += d;
         }

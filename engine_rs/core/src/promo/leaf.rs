@@ -251,7 +251,8 @@ impl Searcher<'_> {
 
     /// The fewest of `cands` (one per group) whose discounts add up to at least `total`, and of
     /// those the smallest sorted ids: the size is the first `k` whose `k` best (one per group)
-    /// reach it; then each next id is the smallest with which the rest can still reach it.
+    /// reach it (none when nothing is left); then each next id is the smallest with which the
+    /// rest can still reach it.
     fn fewest_covering(&self, cands: &[(usize, i64)], total: i64) -> Vec<usize> {
         let cx = self.cx;
         let group = |p: usize| cx.promotions[p].group;
@@ -272,7 +273,7 @@ impl Searcher<'_> {
                 per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
                 per_group.iter().take(m).map(|x| x.1).sum()
             };
-        let mut k = 1;
+        let mut k = 0;
         while best_of(&mut cands.iter().copied(), &[], k) < total {
             k += 1;
         }

@@ -100,6 +100,10 @@ pub(super) struct Run {
     pub exact_by: Vec<i64>,
     /// Claiming promotions surely applied (a positive exact discount fixed).
     surely_applied: usize,
+    /// Claims completed at a line's close, to undo on the way back: `(promotion, its bound
+    /// before, its exact discount, applied before)`; the exact per-line amounts of each.
+    closed: Vec<(usize, i64, i64, bool)>,
+    closed_amounts: Vec<Vec<i64>>,
     /// Bounds of the claimed units of unfinished non-additive promotions, and of the units
     /// decided to stay unclaimed.
     pending_ub: i64,
@@ -114,6 +118,9 @@ pub struct Searcher<'a> {
     nodes: u64,
     budget: u64,
     aborted: bool,
+    /// Scratch buffers for evaluating claims.
+    units: Vec<super::rule::Unit>,
+    out: Vec<i64>,
 }
 
 /// The best combination of `candidates` (applicable promotions) and whether it is exact.
@@ -132,7 +139,17 @@ pub fn best_choice(
         vector: vec![0; units],
         choice: Choice::default(),
     };
-    let mut s = Searcher { cx, id_rank, groups, best: empty, nodes: 0, budget, aborted: false };
+    let mut s = Searcher {
+        cx,
+        id_rank,
+        groups,
+        best: empty,
+        nodes: 0,
+        budget,
+        aborted: false,
+        units: Vec::new(),
+        out: Vec::new(),
+    };
     let (exclusive, shared): (Vec<usize>, Vec<usize>) =
         candidates.iter().partition(|&&p| cx.promotions[p].exclusive);
     s.search(&shared);
@@ -206,6 +223,7 @@ impl Searcher<'_> {
                 cx.eligible[p] == all && cx.promotions[p].order_kind().is_some_and(|(_, before)| !before)
             })
             .collect();
+        let closed_amounts = vec![vec![0; n_lines]; ns.len()];
         Run {
             counts: vec![vec![0; n_lines]; ns.len()],
             exact_by: vec![0; ns.len()],
@@ -234,6 +252,8 @@ impl Searcher<'_> {
             exact_line: vec![0; n_lines],
             exact_total: 0,
             surely_applied: 0,
+            closed: Vec::new(),
+            closed_amounts,
             unclaimed_ub: 0,
         }
     }
@@ -305,40 +325,40 @@ impl Searcher<'_> {
         let l = run.seq[pos];
         let rest = i64::from(run.avail[l]) * run.st_rate[l];
         run.unclaimed_ub += rest;
-        let mut closed = Vec::new();
+        let mark = run.closed.len();
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
             if run.counts[k].iter().all(|&c| c == 0) {
                 if run.whole[k] {
                     run.pending_ub -= run.cap[k];
-                    closed.push((k, 0, 0, Vec::new(), false));
+                    run.closed.push((k, 0, 0, false));
                 }
                 continue;
             }
-            let mut per_line = vec![0; run.avail.len()];
-            let exact = self.cx.claimed(run.ns[k], &run.counts[k], &mut per_line);
-            let (_, known) = pending_of(run, k);
+            // Closing promotions are non-additive: all their exact amounts are new.
+            let amounts = &mut run.closed_amounts[k];
+            amounts.fill(0);
+            let exact =
+                self.cx.claimed_with(run.ns[k], &run.counts[k], amounts, &mut self.units, &mut self.out);
             let bound = run.pending[k];
-            let added = exact - known;
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
-            run.exact_total += added;
-            for (line, a) in per_line.iter().enumerate() {
-                if run.additive[k][line].is_none() {
-                    run.exact_line[line] += a;
-                }
+            run.exact_total += exact;
+            for (line, a) in run.closed_amounts[k].iter().enumerate() {
+                run.exact_line[line] += a;
             }
             let was = run.exact_by[k] > 0;
-            run.exact_by[k] += added;
+            run.exact_by[k] += exact;
             run.surely_applied += usize::from(!was && run.exact_by[k] > 0);
-            closed.push((k, bound, added, per_line, was));
+            run.closed.push((k, bound, exact, was));
         }
         self.dfs(run, pos + 1, 0);
-        for (k, bound, added, per_line, was) in closed.into_iter().rev() {
+        while run.closed.len() > mark {
+            let (k, bound, added, was) = run.closed.pop().expect("pushed above");
             run.surely_applied -= usize::from(!was && run.exact_by[k] > 0);
             run.exact_by[k] -= added;
-            for (line, a) in per_line.iter().enumerate() {
-                if run.additive[k][line].is_none() {
+            if added != 0 || bound != 0 {
+                for (line, a) in run.closed_amounts[k].iter().enumerate() {
                     run.exact_line[line] -= a;
                 }
             }
@@ -407,20 +427,6 @@ fn order_most(cx: &CartCx<'_>, ol: &[usize]) -> Vec<i64> {
         most.push(most.last().copied().unwrap_or(0) + m);
     }
     most
-}
-
-/// The bound and the exact part already counted of promotion `k`'s claimed units: additive
-/// lines are exact from the start, the others are bounded until the claim is complete.
-fn pending_of(run: &Run, k: usize) -> (i64, i64) {
-    let mut bound = 0;
-    let mut known = 0;
-    for (l, &c) in run.counts[k].iter().enumerate() {
-        match run.additive[k][l] {
-            Some(a) => known += i64::from(c) * a,
-            None => bound += i64::from(c) * run.rate[k][l],
-        }
-    }
-    (bound, known)
 }
 
 /// What an unfinished claim of promotion `k` adds to the bound: its cap if it is bounded as a

@@ -293,3 +293,36 @@ fn reasons_before_the_search_in_the_contract_order() {
     );
     let _ = context();
 }
+
+#[test]
+fn a_free_order_needs_no_order_level_promotion() {
+    // 20.00 off each unit makes 2 x 20.00 + 2 x 7.00 free by itself (20.00 + 20.00 + 7.00 +
+    // 7.00 = 54.00): the 50% order discount would get nothing left, so it is not applied, and
+    // one promotion beats two.
+    let promos = json!([
+        {"id": "p2", "name": "半价", "kind": "percent_off", "level": "order", "base": "before_items", "percent": 50},
+        {"id": "p3", "name": "立减20", "kind": "amount_off", "level": "item", "amount_minor": 2000}
+    ]);
+    let c = cart(&[line(40, "pudding", "topping", 2, 2000), line(41, "taro", "milk_tea", 2, 700)]);
+    let a = price(&promos, &c);
+    assert_eq!(applied(&a), vec![("p3", 5400)]);
+    assert_eq!(reasons(&a), vec![("p2", "no_benefit")]);
+    assert_eq!(a.total_minor, 0);
+}
+
+#[test]
+fn many_order_promotions_make_it_free_with_the_fewest() {
+    // 30.00 of cups; order-level: 15.00, 10.00, 10.00, 5.00 off, all on every line. Any set
+    // reaching 30.00 makes it free; two cannot (15 + 10), three can: {a, b, c} and {a, b, d};
+    // the smaller id list wins: a 15.00, b 10.00, c the 5.00 left; d gets nothing.
+    let promos = json!([
+        {"id": "a", "name": "A", "kind": "amount_off", "level": "order", "amount_minor": 1500},
+        {"id": "b", "name": "B", "kind": "amount_off", "level": "order", "amount_minor": 1000},
+        {"id": "c", "name": "C", "kind": "amount_off", "level": "order", "amount_minor": 1000},
+        {"id": "d", "name": "D", "kind": "amount_off", "level": "order", "amount_minor": 500}
+    ]);
+    let a = price(&promos, &cart(&[line(0, "taro", "milk_tea", 2, 1500)]));
+    assert_eq!(a.total_minor, 0);
+    assert_eq!(applied(&a), vec![("a", 1500), ("b", 1000), ("c", 500)]);
+    assert_eq!(reasons(&a), vec![("d", "no_benefit")]);
+}
