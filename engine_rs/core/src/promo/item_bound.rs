@@ -165,32 +165,32 @@ fn top_two(rates: &[Vec<i64>], st_rate: &[i64]) -> (Vec<i64>, Vec<i64>, Vec<usiz
     (first, second, first_of)
 }
 
-/// The order in which the search walks the lines: each next line is the one that completes
-/// the most bounded (non-additive) claims, then opens the fewest new ones, then carries the
-/// largest bound; so claims become exact early and the bound tightens early.
-pub fn walk_order(
-    cx: &CartCx<'_>,
-    options: &[Vec<usize>],
-    bounded: &[bool],
-    unit_ub: &[Vec<i64>],
-) -> Vec<usize> {
-    let n = options.len();
-    let mut left: Vec<usize> = vec![0; bounded.len()];
-    for opts in options {
+/// The order in which the search walks the lines: each next line is the one that brings the
+/// most bound mass of non-additive claims closer to completion (a claim's mass, the sum of its
+/// per-unit bounds at most its cap, shared by the lines it still has, all of it for its last
+/// one), then the one with the largest bound; so the loosest claims become exact first and the
+/// bound tightens early.
+pub fn walk_order(cx: &CartCx<'_>, b: &ClaimBounds) -> Vec<usize> {
+    let n = b.options.len();
+    let mut left: Vec<i64> = vec![0; b.bounded.len()];
+    let mut mass: Vec<i64> = vec![0; b.bounded.len()];
+    for (l, opts) in b.options.iter().enumerate() {
         for &i in opts {
             left[i] += 1;
+            mass[i] += cx.lines[l].quantity * b.rate[i][l];
         }
     }
-    let mut opened = vec![false; bounded.len()];
+    for (i, m) in mass.iter_mut().enumerate() {
+        *m = if b.bounded[i] { (*m).min(b.cap[i]) } else { 0 };
+    }
     let mut done = vec![false; n];
     let mut seq = Vec::with_capacity(n);
     for _ in 0..n {
         let mut pick = None;
-        let mut pick_key = (0usize, 0usize, 0i64);
+        let mut pick_key = (0i64, 0i64);
         for l in (0..n).filter(|&l| !done[l]) {
-            let completes = options[l].iter().filter(|&&i| bounded[i] && left[i] == 1).count();
-            let opens = options[l].iter().filter(|&&i| bounded[i] && !opened[i] && left[i] > 1).count();
-            let key = (completes, usize::MAX - opens, cx.lines[l].quantity * unit_ub[l][0]);
+            let progress: i64 = b.options[l].iter().map(|&i| mass[i] / left[i]).sum();
+            let key = (progress, cx.lines[l].quantity * b.unit_ub[l][0]);
             if pick.is_none() || key > pick_key {
                 pick = Some(l);
                 pick_key = key;
@@ -198,9 +198,8 @@ pub fn walk_order(
         }
         let l = pick.expect("a line is left");
         done[l] = true;
-        for &i in &options[l] {
+        for &i in &b.options[l] {
             left[i] -= 1;
-            opened[i] = true;
         }
         seq.push(l);
     }

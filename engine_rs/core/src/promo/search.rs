@@ -195,7 +195,7 @@ impl Searcher<'_> {
             .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
             .collect();
         let b = claim_bounds(cx, &ns, &st_rate);
-        let seq = walk_order(cx, &b.options, &b.bounded, &b.unit_ub);
+        let seq = walk_order(cx, &b);
         // Non-additive promotions are bounded until their claim is complete: at their last
         // option line in walk order.
         let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
