@@ -6,8 +6,9 @@
 //! bounded by the stackable promotions' bounds. A promotion whose cap (its most over all its
 //! units) is below what its per-unit bounds would add is bounded by the cap as a whole.
 
+use super::cart::CartLine;
 use super::eval::CartCx;
-use super::rule::{ItemKind, ItemRule};
+use super::rule::{ItemKind, ItemRule, Unit};
 use super::selector::lines_of;
 
 /// The bounds of one search's claiming promotions (indices into its `ns` list).
@@ -26,26 +27,32 @@ pub struct ClaimBounds {
     pub unit_ub: Vec<Vec<i64>>,
 }
 
-/// Per line: the bound of one unclaimed unit through the stackable promotions. A unit's own
-/// discounts by additive stackables are at most its price; the other kinds' bounds are shares
-/// of what may land on other units, so they are not capped.
+/// Per line: the bound of one unclaimed unit through the stackable promotions. The additive
+/// ones (percent, amount, tier price) are applied one after the other to the unit at full
+/// price, in `(priority, id)` order: each maps a price to a lower one, never decreasing in it,
+/// so all of them together take the most any subset can. The other kinds' bounds are shares of
+/// what may land on other units, so they are added, uncapped.
 pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<i64> {
     let n_lines = cx.lines.len();
-    let mut st_additive = vec![0i64; n_lines];
     let mut st_rate = vec![0i64; n_lines];
+    let mut current: Vec<i64> = cx.lines.iter().map(CartLine::unit_price).collect();
+    let mut out = [0i64];
     for &p in st {
         let kind = cx.item_kind(p);
         let bounds = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]);
         for l in lines_of(cx.eligible[p]) {
             if kind.additive(cx.item_cx(p), cx.lines, l).is_some() {
-                st_additive[l] += bounds[l];
+                let unit = Unit { line: l, unit_price: cx.lines[l].unit_price(), current: current[l] };
+                out[0] = 0;
+                kind.discounts(cx.item_cx(p), &[unit], &mut out);
+                current[l] -= out[0];
             } else {
                 st_rate[l] += bounds[l];
             }
         }
     }
     for (l, r) in st_rate.iter_mut().enumerate() {
-        *r += st_additive[l].min(cx.lines[l].unit_price());
+        *r += cx.lines[l].unit_price() - current[l];
     }
     st_rate
 }
