@@ -64,20 +64,27 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> ClaimBoun
     let (first, second, first_of) = top_two(&rate, st_rate);
     let mut additive = Vec::with_capacity(ns.len());
     let mut cap = Vec::with_capacity(ns.len());
-    let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-    for (i, &p) in ns.iter().enumerate() {
+    for &p in ns {
         let kind = cx.item_kind(p);
         let mut a = vec![None; n_lines];
         for l in lines_of(cx.eligible[p]) {
             a[l] = kind.additive(cx.item_cx(p), cx.lines, l);
-            // A claim that can take nothing off and blocks no stackable changes nothing but
-            // the assignment vector (for the worse): not a branch.
-            if !(a[l].is_some() && rate[i][l] == 0 && st_rate[l] == 0) {
-                options[l].push(i);
-            }
         }
         additive.push(a);
         cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
+    }
+    let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
+    for (i, &p) in ns.iter().enumerate() {
+        if dominated(cx, ns, &additive, i) {
+            continue;
+        }
+        for l in lines_of(cx.eligible[p]) {
+            // A claim that can take nothing off and blocks no stackable changes nothing but
+            // the assignment vector (for the worse): not a branch.
+            if !(additive[i][l].is_some() && rate[i][l] == 0 && st_rate[l] == 0) {
+                options[l].push(i);
+            }
+        }
     }
     let bounded: Vec<bool> =
         (0..ns.len()).map(|i| lines_of(cx.eligible[ns[i]]).any(|l| additive[i][l].is_none())).collect();
@@ -105,6 +112,25 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> ClaimBoun
         unit_ub.push(ub);
     }
     ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub }
+}
+
+/// Whether claiming promotion `i` is never needed: another additive one of the same group (or
+/// both ungrouped) with a smaller id is eligible wherever it is and takes exactly as much off
+/// each unit there. Moving its units to that one keeps every discount and lowers the sorted
+/// applied ids (or the number of applied promotions), which the tie-break prefers.
+fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: usize) -> bool {
+    let p = ns[i];
+    let mask = cx.eligible[p];
+    if lines_of(mask).any(|l| additive[i][l].is_none()) {
+        return false;
+    }
+    ns.iter().enumerate().any(|(j, &q)| {
+        j != i
+            && cx.promotions[q].id < cx.promotions[p].id
+            && cx.promotions[q].group == cx.promotions[p].group
+            && cx.eligible[q] & mask == mask
+            && lines_of(mask).all(|l| additive[j][l] == additive[i][l])
+    })
 }
 
 /// Per claiming promotion, per-line bounds (see [`ItemRule::unit_bounds`]), chosen so that

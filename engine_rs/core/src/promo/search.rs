@@ -40,6 +40,9 @@ use super::selector::lines_of;
 /// (see the `price_cart` benchmark, which counts exact answers).
 pub const NODE_BUDGET: u64 = 100_000;
 
+/// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
+const FIRST_PASS: u64 = 2_000;
+
 /// The incumbent: a combination and its tie-break key.
 #[derive(Debug, Clone)]
 pub(super) struct Best {
@@ -118,6 +121,9 @@ pub struct Searcher<'a> {
     nodes: u64,
     budget: u64,
     aborted: bool,
+    /// A first pass stops at `pause_at` nodes (see [`Searcher::search`]).
+    pause_at: u64,
+    paused: bool,
     /// Scratch buffers for evaluating claims.
     units: Vec<super::rule::Unit>,
     out: Vec<i64>,
@@ -147,6 +153,8 @@ pub fn best_choice(
         nodes: 0,
         budget,
         aborted: false,
+        pause_at: u64::MAX,
+        paused: false,
         units: Vec::new(),
         out: Vec::new(),
     };
@@ -175,7 +183,10 @@ impl Searcher<'_> {
         if self.nodes > self.budget {
             self.aborted = true;
         }
-        !self.aborted
+        if self.nodes > self.pause_at {
+            self.paused = true;
+        }
+        !(self.aborted || self.paused)
     }
 
     fn prepare(&self, candidates: &[usize]) -> Run {
@@ -266,7 +277,16 @@ impl Searcher<'_> {
         // No claim at all first: where the order-level promotions alone make the order free,
         // that is usually the incumbent with the fewest promotions, which cuts the most.
         self.leaf(&run);
+        // A short first pass; if it does not finish, a local search from the incumbent's
+        // claims finds a better incumbent (the search cuts against it), then the full search.
+        self.pause_at = self.nodes + FIRST_PASS;
         self.dfs(&mut run, 0, 0);
+        self.pause_at = u64::MAX;
+        if self.paused && !self.aborted {
+            self.paused = false;
+            self.improve(&mut run);
+            self.dfs(&mut run, 0, 0);
+        }
     }
 
     /// Whether a node whose item discounts are bounded by `item_ub` may still beat (or tie and
@@ -308,11 +328,15 @@ impl Searcher<'_> {
         let group = self.cx.promotions[run.ns[k]].group;
         let blocked = group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k);
         let most = if blocked { 0 } else { run.avail[l] };
-        for c in (0..=most).rev() {
+        // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
+        // first. Only the order of the search; every count is tried.
+        let fewest_first = run.rate[k][l] < run.st_rate[l];
+        for n in 0..=most {
+            let c = if fewest_first { n } else { most - n };
             set_claim(run, group, k, l, c);
             self.dfs(run, pos, i + 1);
             set_claim(run, group, k, l, 0);
-            if self.aborted {
+            if self.aborted || self.paused {
                 return;
             }
         }
@@ -367,6 +391,89 @@ impl Searcher<'_> {
             run.pending_ub += held(run, k);
         }
         run.unclaimed_ub -= rest;
+    }
+
+    /// Hill climbing on the claims, from none: for each line in walk order, each claiming
+    /// promotion there takes all the line's units (or the line goes unclaimed); a move is kept
+    /// when its leaf beats the incumbent. Rounds until nothing improves (at most three).
+    fn improve(&mut self, run: &mut Run) {
+        for _ in 0..3 {
+            let mut improved = false;
+            for pos in 0..run.seq.len() {
+                let l = run.seq[pos];
+                let quantity = self.cx.lines[l].quantity as u32;
+                let mut moves: Vec<Option<usize>> = run.options[l].iter().map(|&k| Some(k)).collect();
+                moves.push(None);
+                for target in moves {
+                    if self.aborted {
+                        return;
+                    }
+                    let before: Vec<u32> = run.counts.iter().map(|c| c[l]).collect();
+                    for k in 0..run.ns.len() {
+                        let group = self.cx.promotions[run.ns[k]].group;
+                        set_claim(run, group, k, l, 0);
+                    }
+                    let allowed = target.is_none_or(|k| {
+                        let group = self.cx.promotions[run.ns[k]].group;
+                        !group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k)
+                    });
+                    if let (Some(k), true) = (target, allowed) {
+                        let group = self.cx.promotions[run.ns[k]].group;
+                        set_claim(run, group, k, l, quantity);
+                    }
+                    let value = self.best.value;
+                    let applied = self.best.applied.len();
+                    self.evaluate_claims(run);
+                    if self.best.value > value
+                        || (self.best.value == value && self.best.applied.len() < applied)
+                    {
+                        improved = true;
+                    } else {
+                        for (k, &count) in before.iter().enumerate() {
+                            let group = self.cx.promotions[run.ns[k]].group;
+                            set_claim(run, group, k, l, count);
+                        }
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+        // Back to no claim for the search.
+        for k in 0..run.ns.len() {
+            let group = self.cx.promotions[run.ns[k]].group;
+            for l in 0..run.avail.len() {
+                set_claim(run, group, k, l, 0);
+            }
+        }
+    }
+
+    /// The leaf of the run's current claims, evaluated outside the walk: exact discounts of
+    /// every claim, then [`leaf`](Self::leaf); the run's exact state is restored after.
+    fn evaluate_claims(&mut self, run: &mut Run) {
+        if !self.tick() {
+            return;
+        }
+        let saved = (run.exact_line.clone(), run.exact_total, run.exact_by.clone());
+        run.exact_line.fill(0);
+        run.exact_total = 0;
+        for k in 0..run.ns.len() {
+            run.exact_by[k] = if run.counts[k].iter().any(|&c| c > 0) {
+                self.cx.claimed_with(
+                    run.ns[k],
+                    &run.counts[k],
+                    &mut run.exact_line,
+                    &mut self.units,
+                    &mut self.out,
+                )
+            } else {
+                0
+            };
+            run.exact_total += run.exact_by[k];
+        }
+        self.leaf(run);
+        (run.exact_line, run.exact_total, run.exact_by) = saved;
     }
 
     /// The fallback: claiming promotions in `(priority, id)` order each claim every eligible
