@@ -37,7 +37,7 @@ demo: setup ## Set up, then drive a compressed rush through a real server and pr
 
 .PHONY: test
 test: setup ## Set up, then run every test: Rust (cargo) and Python (pytest, real gRPC server)
-	cargo test --workspace --exclude pyengine-native --release --quiet
+	cargo test --workspace --exclude pyengine-native --release --quiet --lib --tests
 	$(BIN)/python -m pytest
 
 .PHONY: bench
