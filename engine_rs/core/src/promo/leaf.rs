@@ -126,6 +126,9 @@ impl Searcher<'_> {
             return;
         }
         let after: Vec<i64> = cx.gross.iter().zip(item_line).map(|(g, d)| g - d).collect();
+        if !self.charge(run.ol.len() as u64 / 4) {
+            return;
+        }
         let (order_value, ordered) = self.order_stage(run, &after, taken);
         let total = value + order_value;
         if total < self.best.value {
@@ -232,6 +235,8 @@ impl Searcher<'_> {
             if sum <= total {
                 return (sum, pick.iter().map(|x| x.0).collect());
             }
+            let n = cands.len() as u64;
+            self.charge(n * n / 4);
             return (total, self.fewest_covering(&cands, total));
         }
         let mut nets = after.to_vec();

@@ -23,8 +23,8 @@
 //! **Ties** are compared explicitly, as the contract orders them: value, fewer applied, smaller
 //! sorted applied ids, smaller assignment vector, fewer promotions in S, smaller sorted S ids.
 //!
-//! **Budget.** [`NODE_BUDGET`] counts the search tree's nodes plus the leaves' subset nodes
-//! (stackable and capped order-level choices). A search that reaches it stops; the answer is
+//! **Budget.** [`NODE_BUDGET`] counts the search tree's nodes plus the leaves' work in node
+//! equivalents (stackable subsets, order-level candidates and choices), so it bounds time. A search that reaches it stops; the answer is
 //! then the better of the best combination found so far and the greedy one
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
@@ -179,7 +179,14 @@ pub fn best_choice(
 impl Searcher<'_> {
     /// Counts a node; false once the budget is spent.
     pub(super) fn tick(&mut self) -> bool {
-        self.nodes += 1;
+        self.charge(1)
+    }
+
+    /// Counts `work` nodes' worth of work (a leaf's order-level choice costs as many nodes as
+    /// it has candidates; the fewest covering set their square); false once the budget is
+    /// spent.
+    pub(super) fn charge(&mut self, work: u64) -> bool {
+        self.nodes += work;
         if self.nodes > self.budget {
             self.aborted = true;
         }
