@@ -35,9 +35,12 @@ use super::promotion::Rule;
 use super::rule::{ItemRule, OrderRule};
 use super::selector::lines_of;
 
-/// Search nodes one cart may use before the greedy fallback (about 0.1 s of work). A realistic
-/// cart (10 lines, 30 units, 100 candidate promotions) needs a few hundred to a few thousand
-/// (see the `price_cart` benchmark, which counts exact answers).
+/// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
+/// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
+/// carts, 100 active promotions, `sample.rs`) 997 of 1,000 carts finish exactly, most in a few
+/// hundred nodes. Mixes that exceed it: many stacking order-level promotions that together make
+/// the order free (the tie-break then asks for the fewest promotions that do, a covering
+/// problem), many stackable item promotions, category-wide combos on every drink.
 pub const NODE_BUDGET: u64 = 100_000;
 
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
