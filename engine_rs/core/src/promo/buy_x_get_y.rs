@@ -29,19 +29,40 @@ impl ItemRule for BuyXGetY {
         by_price(units, &mut gets, false);
         let mut buys: Vec<usize> = (0..units.len()).filter(|&u| in_mask(buy_mask, u)).collect();
         by_price(units, &mut buys, true);
+        // Both lists are walked once: a unit passed over is used (or, for the other list,
+        // not eligible), and used units stay used.
         let mut used = vec![false; units.len()];
         let (x, y) = (self.buy_quantity as usize, self.get_quantity as usize);
+        let (mut at_get, mut at_buy) = (0, 0);
+        let mut taken = Vec::with_capacity(y);
+        let mut bought = Vec::with_capacity(x);
         loop {
-            let taken: Vec<usize> = gets.iter().copied().filter(|&u| !used[u]).take(y).collect();
+            taken.clear();
+            while taken.len() < y && at_get < gets.len() {
+                let u = gets[at_get];
+                at_get += 1;
+                if !used[u] {
+                    taken.push(u);
+                }
+            }
             if taken.len() < y {
                 break;
             }
-            let bought: Vec<usize> =
-                buys.iter().copied().filter(|&u| !used[u] && !taken.contains(&u)).take(x).collect();
+            for &u in &taken {
+                used[u] = true;
+            }
+            bought.clear();
+            while bought.len() < x && at_buy < buys.len() {
+                let u = buys[at_buy];
+                at_buy += 1;
+                if !used[u] {
+                    bought.push(u);
+                }
+            }
             if bought.len() < x {
                 break;
             }
-            for &u in taken.iter().chain(&bought) {
+            for &u in &bought {
                 used[u] = true;
             }
             for &u in &taken {

@@ -47,17 +47,19 @@ impl ItemRule for Combo {
     fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]) {
         let mut dearest: Vec<usize> = (0..units.len()).collect();
         by_price(units, &mut dearest, true);
+        // Each slot walks the dearest-first list once with its own cursor: a unit passed over
+        // is used or does not match the slot, and used units stay used.
         let mut used = vec![false; units.len()];
+        let mut cursor = vec![0; self.slots.len()];
         let mut instance = Vec::new();
         loop {
             instance.clear();
-            for &(slot, quantity) in &self.slots {
+            for (s, &(slot, quantity)) in self.slots.iter().enumerate() {
                 let mask = cx.masks[slot];
                 let before = instance.len();
-                for &u in &dearest {
-                    if instance.len() - before == quantity as usize {
-                        break;
-                    }
+                while instance.len() - before < quantity as usize && cursor[s] < dearest.len() {
+                    let u = dearest[cursor[s]];
+                    cursor[s] += 1;
                     if !used[u] && mask & (1u128 << units[u].line) != 0 {
                         used[u] = true;
                         instance.push(u);

@@ -21,9 +21,10 @@ use super::threshold_tiers::ThresholdTiers;
 use super::tier_price::TierPrice;
 use crate::error::EngineError;
 
-/// The largest money amount (minor units) any input may hold: keeps every sum of a cart (at
-/// most 100 lines of 9,999 units) far inside i64.
-pub const MAX_MONEY: i64 = 1_000_000_000_000;
+/// The largest money amount (minor units) any input may hold (100 million yuan): keeps every
+/// sum of a cart (at most 100 lines of 9,999 units, item plus modifiers) and of bounds over it
+/// far inside i64.
+pub const MAX_MONEY: i64 = 10_000_000_000;
 /// The largest quantity of a cart line.
 pub const MAX_QUANTITY: i64 = 9_999;
 

@@ -58,7 +58,7 @@ pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<i64> {
 }
 
 /// The bounds of the claiming promotions `ns` given the stackables' bound per line.
-pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> ClaimBounds {
+pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]) -> ClaimBounds {
     let n_lines = cx.lines.len();
     let rate = item_bounds(cx, ns, st_rate);
     let (first, second, first_of) = top_two(&rate, st_rate);
@@ -74,14 +74,20 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> ClaimBoun
         cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
     }
     let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
+    let stacks =
+        lines_of(st.iter().fold(0, |m, &p| m | cx.eligible[p])).fold(vec![false; n_lines], |mut v, l| {
+            v[l] = true;
+            v
+        });
     for (i, &p) in ns.iter().enumerate() {
         if dominated(cx, ns, &additive, i) {
             continue;
         }
         for l in lines_of(cx.eligible[p]) {
-            // A claim that can take nothing off and blocks no stackable changes nothing but
-            // the assignment vector (for the worse): not a branch.
-            if !(additive[i][l].is_some() && rate[i][l] == 0 && st_rate[l] == 0) {
+            // A claim that can take nothing off and keeps its units from no stackable changes
+            // nothing but the assignment vector (for the worse): not a branch. (A stackable may
+            // use a line its bound puts at 0: a 买一送一's get units next to its bound's buy.)
+            if !(additive[i][l].is_some() && rate[i][l] == 0 && !stacks[l]) {
                 options[l].push(i);
             }
         }

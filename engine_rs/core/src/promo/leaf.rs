@@ -36,6 +36,9 @@ impl Searcher<'_> {
             return;
         }
         let pool = cx.pool(&run.avail);
+        if !self.charge(pool.len() as u64 / 8) {
+            return;
+        }
         let mut picked = Vec::new();
         // What the stackables from `j` on can still take off the pool, at most.
         let mut rest = vec![0i64; run.st.len() + 1];
@@ -83,7 +86,7 @@ impl Searcher<'_> {
         }
         let p = run.st[j];
         let group = self.cx.promotions[p].group;
-        if !group.is_some_and(|g| taken[g]) {
+        if !group.is_some_and(|g| taken[g]) && self.charge(pool.len() as u64 / 8) {
             let mut pool2 = pool.clone();
             let mut line2 = item_line.clone();
             let d = self.cx.stack(p, &mut pool2, &mut line2);
@@ -160,6 +163,9 @@ impl Searcher<'_> {
             .collect();
         let mut vector = Vec::new();
         if order == Ordering::Equal {
+            let units = self.best.vector.len() as u64;
+            self.charge(units / 8);
+            let best = &self.best;
             vector = assignment_vector(cx, &claims);
             order = vector
                 .cmp(&best.vector)
@@ -192,11 +198,13 @@ impl Searcher<'_> {
             if group.is_some_and(|g| taken[g]) {
                 continue;
             }
+            // Never more than the subtotal (what any cap leaves at most): keeps sums in range.
             let raw = if run.ol_whole[j] {
                 cx.promotions[p].order_kind().expect("order-level").0.discount(total)
             } else {
                 cx.raw_order(p, after)
-            };
+            }
+            .min(run.subtotal);
             if raw == 0 {
                 continue;
             }
@@ -231,7 +239,7 @@ impl Searcher<'_> {
         // free win (then the smallest ids).
         let everywhere = |p: usize| run.ol.iter().position(|&q| q == p).is_some_and(|j| run.ol_everywhere[j]);
         if cands.iter().all(|c| everywhere(c.0)) {
-            let sum: i64 = pick.iter().map(|x| x.1).sum();
+            let sum: i64 = pick.iter().map(|x| x.1).fold(0, i64::saturating_add);
             if sum <= total {
                 return (sum, pick.iter().map(|x| x.0).collect());
             }
@@ -276,7 +284,7 @@ impl Searcher<'_> {
                     }
                 }
                 per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
-                per_group.iter().take(m).map(|x| x.1).sum()
+                per_group.iter().take(m).map(|x| x.1).fold(0, i64::saturating_add)
             };
         let mut k = 0;
         while best_of(&mut cands.iter().copied(), &[], k) < total {
@@ -286,7 +294,7 @@ impl Searcher<'_> {
         by_id.sort_by_key(|c| self.id_rank[c.0]);
         let mut chosen = Vec::with_capacity(k);
         let mut used: Vec<Option<usize>> = Vec::new();
-        let mut sum = 0;
+        let mut sum: i64 = 0;
         let mut from = 0;
         while chosen.len() < k {
             let left = k - chosen.len() - 1;
@@ -300,7 +308,7 @@ impl Searcher<'_> {
                     let mut used_too = used.clone();
                     used_too.push(g);
                     let rest = best_of(&mut by_id[i + 1..].iter().copied(), &used_too, left);
-                    sum + raw + rest >= total
+                    sum.saturating_add(raw).saturating_add(rest) >= total
                 })
                 .expect("the k best reach the total");
             let (p, raw) = by_id[at];

@@ -116,9 +116,9 @@ impl OrderBound {
             let (kind, before) = cx.promotions[p].order_kind().expect("order-level");
             let base: i64 =
                 lines_of(cx.eligible[p]).map(|l| cx.gross[l] - if before { 0 } else { exact_line[l] }).sum();
-            kind.discount(base)
+            kind.discount(base).min(base)
         });
-        (best + loose).min(s)
+        best.saturating_add(loose).min(s)
     }
 }
 
@@ -130,17 +130,17 @@ fn best_per_group(members: &[(usize, Option<usize>)], value: impl Fn(usize) -> i
     for &(p, group) in members {
         let v = value(p);
         match group {
-            None => total += v,
+            None => total = i64::saturating_add(total, v),
             Some(g) => match group_best {
                 Some((current, best)) if current == g => group_best = Some((g, best.max(v))),
                 _ => {
-                    total += group_best.map_or(0, |b| b.1);
+                    total = total.saturating_add(group_best.map_or(0, |b| b.1));
                     group_best = Some((g, v));
                 }
             },
         }
     }
-    total + group_best.map_or(0, |b| b.1)
+    total.saturating_add(group_best.map_or(0, |b| b.1))
 }
 
 #[cfg(test)]

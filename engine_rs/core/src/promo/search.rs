@@ -64,6 +64,8 @@ pub(super) struct Run {
     pub ns: Vec<usize>,
     pub st: Vec<usize>,
     pub ol: Vec<usize>,
+    /// The cart's subtotal.
+    pub subtotal: i64,
     /// Per order-level promotion: on every line, with its base after the items (its base is
     /// then the total after the items); on every line.
     pub ol_whole: Vec<bool>,
@@ -215,7 +217,7 @@ impl Searcher<'_> {
             .iter()
             .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
             .collect();
-        let b = claim_bounds(cx, &ns, &st_rate);
+        let b = claim_bounds(cx, &ns, &st, &st_rate);
         let seq = walk_order(cx, &b);
         // Non-additive promotions are bounded until their claim is complete: at their last
         // option line in walk order.
@@ -249,10 +251,11 @@ impl Searcher<'_> {
             counts: vec![vec![0; n_lines]; ns.len()],
             exact_by: vec![0; ns.len()],
             pending: vec![0; ns.len()],
-            pending_ub: (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).sum(),
+            pending_ub: (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add),
             whole: b.whole,
             cap: b.cap,
             order_bound: OrderBound::new(cx, &ol),
+            subtotal: cx.gross.iter().sum(),
             order_most: order_most(cx, &ol),
             ns,
             st,
@@ -326,11 +329,12 @@ impl Searcher<'_> {
             self.close_line(run, pos);
             return;
         }
-        let item_ub = run.exact_total
-            + run.pending_ub
-            + run.unclaimed_ub
-            + i64::from(run.avail[l]) * run.unit_ub[l][i]
-            + run.suffix[pos + 1];
+        let item_ub = run
+            .exact_total
+            .saturating_add(run.pending_ub)
+            .saturating_add(run.unclaimed_ub)
+            .saturating_add(i64::from(run.avail[l]) * run.unit_ub[l][i])
+            .saturating_add(run.suffix[pos + 1]);
         if !self.may_win(run, item_ub) {
             return;
         }
@@ -369,7 +373,9 @@ impl Searcher<'_> {
                 }
                 continue;
             }
-            // Closing promotions are non-additive: all their exact amounts are new.
+            // Closing promotions are non-additive: all their exact amounts are new. Evaluating a
+            // claim costs about a node per unit.
+            self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
             let amounts = &mut run.closed_amounts[k];
             amounts.fill(0);
             let exact =
@@ -462,7 +468,8 @@ impl Searcher<'_> {
     /// The leaf of the run's current claims, evaluated outside the walk: exact discounts of
     /// every claim, then [`leaf`](Self::leaf); the run's exact state is restored after.
     fn evaluate_claims(&mut self, run: &mut Run) {
-        if !self.tick() {
+        let units: u32 = run.counts.iter().flatten().sum();
+        if !self.charge(1 + u64::from(units) / 8) {
             return;
         }
         let saved = (run.exact_line.clone(), run.exact_total, run.exact_by.clone());
@@ -539,9 +546,9 @@ fn order_most(cx: &CartCx<'_>, ol: &[usize]) -> Vec<i64> {
         }
     }
     per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
-    let mut most = vec![0];
+    let mut most: Vec<i64> = vec![0];
     for (_, m) in per_group {
-        most.push(most.last().copied().unwrap_or(0) + m);
+        most.push(most.last().copied().unwrap_or(0).saturating_add(m));
     }
     most
 }

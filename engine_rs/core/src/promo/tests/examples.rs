@@ -326,3 +326,23 @@ fn many_order_promotions_make_it_free_with_the_fewest() {
     assert_eq!(applied(&a), vec![("a", 1500), ("b", 1000), ("c", 500)]);
     assert_eq!(reasons(&a), vec![("d", "no_benefit")]);
 }
+
+#[test]
+fn a_claim_that_gives_nothing_can_still_help_a_stackable() {
+    // 买一送一 stackable (buy a classic or a pudding, get anything at 50% off): on all units it
+    // pairs the three 7.00 lemons with the two 22.00 puddings and the 15.00 classic: 3 x 3.50 =
+    // 10.50. A member price that gives the lemons nothing (8.00 > 5.00 item price) but claims
+    // two of them leaves one lemon and the classic as the cheapest gets: 3.50 + 7.50 = 11.00.
+    let promos = json!([
+        {"id": "p0", "name": "买一送一半价", "kind": "buy_x_get_y", "stackable": true, "percent": 50,
+         "buy": {"skus": ["classic", "pudding"], "quantity": 1}, "get": {"quantity": 1}},
+        {"id": "p2", "name": "会员价", "kind": "tier_price", "prices": {"lemon": 800}}
+    ]);
+    let mut lemon = line(70, "lemon", "fruit_tea", 3, 500);
+    lemon["modifiers_price_minor"] = json!(200);
+    let c = cart(&[lemon, line(11, "pudding", "topping", 2, 2200), line(22, "classic", "milk_tea", 1, 1500)]);
+    let a = price(&promos, &c);
+    assert_eq!(applied(&a), vec![("p0", 1100)]);
+    assert_eq!(line_amounts(&a, "p0"), vec![(22, 750), (70, 350)]);
+    assert_eq!(reasons(&a), vec![("p2", "no_benefit")]);
+}
