@@ -12,8 +12,8 @@
 //!   [`threshold_tiers`], [`every_x_off_y`];
 //! - [`eval`]: one combination through the item and order stages;
 //! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback), its
-//!   leaves (`leaf`), its per-unit item bounds (`item_bound`) and its joint item/order bound
-//!   (`order_bound`);
+//!   leaves (`leaf`), its per-unit item bounds (`item_bound`), its joint item/order bound
+//!   (`order_bound`) and its heuristics (`heuristics`: local search, greedy fallback);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
 //! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form;
 //! - [`sample`]: a realistic promotion mix and carts (benchmark workload).
@@ -30,6 +30,7 @@ pub mod config;
 pub mod eval;
 pub mod every_x_off_y;
 pub mod explain;
+mod heuristics;
 mod item_bound;
 mod leaf;
 pub mod nth_unit;

@@ -61,61 +61,61 @@ pub(super) struct Best {
 /// One search over a set of candidates (see the module doc).
 pub(super) struct Run {
     /// Claiming promotions, stackable ones, order-level ones, each in `(priority, id)` order.
-    pub ns: Vec<usize>,
-    pub st: Vec<usize>,
-    pub ol: Vec<usize>,
+    pub(super) ns: Vec<usize>,
+    pub(super) st: Vec<usize>,
+    pub(super) ol: Vec<usize>,
     /// The cart's subtotal.
-    pub subtotal: i64,
+    pub(super) subtotal: i64,
     /// Per order-level promotion: on every line, with its base after the items (its base is
     /// then the total after the items); on every line.
-    pub ol_whole: Vec<bool>,
-    pub ol_everywhere: Vec<bool>,
+    pub(super) ol_whole: Vec<bool>,
+    pub(super) ol_everywhere: Vec<bool>,
     /// Per claiming promotion and line: per-unit bound, exact per-unit discount if additive.
-    rate: Vec<Vec<i64>>,
-    additive: Vec<Vec<Option<i64>>>,
+    pub(super) rate: Vec<Vec<i64>>,
+    pub(super) additive: Vec<Vec<Option<i64>>>,
     /// Per claiming promotion: a cap of its total, and the bound of its claimed units so far
     /// (non-additive ones; `pending_ub` sums `min(pending, cap)`).
-    cap: Vec<i64>,
-    pending: Vec<i64>,
+    pub(super) cap: Vec<i64>,
+    pub(super) pending: Vec<i64>,
     /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
     /// rather than per unit: those whose cap is below what their per-unit bounds would add.
-    whole: Vec<bool>,
+    pub(super) whole: Vec<bool>,
     /// The lines in the order the search walks them (see [`walk_order`]).
-    seq: Vec<usize>,
+    pub(super) seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
-    options: Vec<Vec<usize>>,
+    pub(super) options: Vec<Vec<usize>>,
     /// Per line: the claiming promotions whose last option line (in walk order) it is.
-    closing: Vec<Vec<usize>>,
+    pub(super) closing: Vec<Vec<usize>>,
     /// Per line and option position: the bound of one undecided unit.
-    unit_ub: Vec<Vec<i64>>,
+    pub(super) unit_ub: Vec<Vec<i64>>,
     /// Per line: the bound of one unclaimed unit (stackables); per stackable and line, its own.
-    st_rate: Vec<i64>,
-    pub st_bounds: Vec<Vec<i64>>,
+    pub(super) st_rate: Vec<i64>,
+    pub(super) st_bounds: Vec<Vec<i64>>,
     /// `suffix[pos]`: bound of every unit of the lines walked from position `pos` on.
-    suffix: Vec<i64>,
-    pub order_bound: OrderBound,
+    pub(super) suffix: Vec<i64>,
+    pub(super) order_bound: OrderBound,
     /// `need[k]`: the most `k` order-level promotions can give (one per group, each at the
     /// largest base), for a lower bound of how many a completion still needs.
-    order_most: Vec<i64>,
+    pub(super) order_most: Vec<i64>,
     // State.
-    pub counts: Vec<Vec<u32>>,
-    pub avail: Vec<u32>,
+    pub(super) counts: Vec<Vec<u32>>,
+    pub(super) avail: Vec<u32>,
     /// Per group: (claiming promotion index in `ns`, units claimed).
-    group_claims: Vec<(usize, u32)>,
+    pub(super) group_claims: Vec<(usize, u32)>,
     /// Exact item discounts fixed so far: per line, in all, per claiming promotion.
-    pub exact_line: Vec<i64>,
-    exact_total: i64,
-    pub exact_by: Vec<i64>,
+    pub(super) exact_line: Vec<i64>,
+    pub(super) exact_total: i64,
+    pub(super) exact_by: Vec<i64>,
     /// Claiming promotions surely applied (a positive exact discount fixed).
-    surely_applied: usize,
+    pub(super) surely_applied: usize,
     /// Claims completed at a line's close, to undo on the way back: `(promotion, its bound
     /// before, its exact discount, applied before)`; the exact per-line amounts of each.
-    closed: Vec<(usize, i64, i64, bool)>,
-    closed_amounts: Vec<Vec<i64>>,
+    pub(super) closed: Vec<(usize, i64, i64, bool)>,
+    pub(super) closed_amounts: Vec<Vec<i64>>,
     /// Bounds of the claimed units of unfinished non-additive promotions, and of the units
     /// decided to stay unclaimed.
-    pending_ub: i64,
-    unclaimed_ub: i64,
+    pub(super) pending_ub: i64,
+    pub(super) unclaimed_ub: i64,
 }
 
 pub struct Searcher<'a> {
@@ -123,15 +123,15 @@ pub struct Searcher<'a> {
     pub(super) id_rank: &'a [u32],
     pub(super) groups: usize,
     pub(super) best: Best,
-    nodes: u64,
-    budget: u64,
-    aborted: bool,
+    pub(super) nodes: u64,
+    pub(super) budget: u64,
+    pub(super) aborted: bool,
     /// A first pass stops at `pause_at` nodes (see [`Searcher::search`]).
-    pause_at: u64,
-    paused: bool,
+    pub(super) pause_at: u64,
+    pub(super) paused: bool,
     /// Scratch buffers for evaluating claims.
-    units: Vec<super::rule::Unit>,
-    out: Vec<i64>,
+    pub(super) units: Vec<super::rule::Unit>,
+    pub(super) out: Vec<i64>,
 }
 
 /// The best combination of `candidates` (applicable promotions) and whether it is exact.
@@ -201,7 +201,7 @@ impl Searcher<'_> {
         !(self.aborted || self.paused)
     }
 
-    fn prepare(&self, candidates: &[usize]) -> Run {
+    pub(super) fn prepare(&self, candidates: &[usize]) -> Run {
         let cx = self.cx;
         let n_lines = cx.lines.len();
         let (mut ns, mut st, mut ol) = (Vec::new(), Vec::new(), Vec::new());
@@ -316,7 +316,7 @@ impl Searcher<'_> {
         run.surely_applied + orders <= self.best.applied.len()
     }
 
-    fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
+    pub(super) fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
         if !self.tick() {
             return;
         }
@@ -408,127 +408,6 @@ impl Searcher<'_> {
         }
         run.unclaimed_ub -= rest;
     }
-
-    /// Hill climbing on the claims, from none: for each line in walk order, each claiming
-    /// promotion there takes all the line's units (or the line goes unclaimed); a move is kept
-    /// when its leaf beats the incumbent. Rounds until nothing improves (at most three).
-    fn improve(&mut self, run: &mut Run) {
-        for _ in 0..3 {
-            let mut improved = false;
-            for pos in 0..run.seq.len() {
-                let l = run.seq[pos];
-                let quantity = self.cx.lines[l].quantity as u32;
-                let mut moves: Vec<Option<usize>> = run.options[l].iter().map(|&k| Some(k)).collect();
-                moves.push(None);
-                for target in moves {
-                    if self.aborted {
-                        return;
-                    }
-                    let before: Vec<u32> = run.counts.iter().map(|c| c[l]).collect();
-                    for k in 0..run.ns.len() {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        set_claim(run, group, k, l, 0);
-                    }
-                    let allowed = target.is_none_or(|k| {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        !group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k)
-                    });
-                    if let (Some(k), true) = (target, allowed) {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        set_claim(run, group, k, l, quantity);
-                    }
-                    let value = self.best.value;
-                    let applied = self.best.applied.len();
-                    self.evaluate_claims(run);
-                    if self.best.value > value
-                        || (self.best.value == value && self.best.applied.len() < applied)
-                    {
-                        improved = true;
-                    } else {
-                        for (k, &count) in before.iter().enumerate() {
-                            let group = self.cx.promotions[run.ns[k]].group;
-                            set_claim(run, group, k, l, count);
-                        }
-                    }
-                }
-            }
-            if !improved {
-                break;
-            }
-        }
-        // Back to no claim for the search.
-        for k in 0..run.ns.len() {
-            let group = self.cx.promotions[run.ns[k]].group;
-            for l in 0..run.avail.len() {
-                set_claim(run, group, k, l, 0);
-            }
-        }
-    }
-
-    /// The leaf of the run's current claims, evaluated outside the walk: exact discounts of
-    /// every claim, then [`leaf`](Self::leaf); the run's exact state is restored after.
-    fn evaluate_claims(&mut self, run: &mut Run) {
-        let units: u32 = run.counts.iter().flatten().sum();
-        if !self.charge(1 + u64::from(units) / 8) {
-            return;
-        }
-        let saved = (run.exact_line.clone(), run.exact_total, run.exact_by.clone());
-        run.exact_line.fill(0);
-        run.exact_total = 0;
-        for k in 0..run.ns.len() {
-            run.exact_by[k] = if run.counts[k].iter().any(|&c| c > 0) {
-                self.cx.claimed_with(
-                    run.ns[k],
-                    &run.counts[k],
-                    &mut run.exact_line,
-                    &mut self.units,
-                    &mut self.out,
-                )
-            } else {
-                0
-            };
-            run.exact_total += run.exact_by[k];
-        }
-        self.leaf(run);
-        (run.exact_line, run.exact_total, run.exact_by) = saved;
-    }
-
-    /// The fallback: claiming promotions in `(priority, id)` order each claim every eligible
-    /// unit still free (when that gives them something), then the leaf's exact choice of
-    /// stackable and order-level promotions.
-    fn greedy(&mut self, candidates: &[usize]) {
-        let mut run = self.prepare(candidates);
-        let cx = self.cx;
-        let mut scratch = vec![0; cx.lines.len()];
-        let mut claims = Vec::new();
-        for k in 0..run.ns.len() {
-            let p = run.ns[k];
-            let group = cx.promotions[p].group;
-            if group.is_some_and(|g| run.group_claims[g].1 > 0) {
-                continue;
-            }
-            let lines: Vec<usize> = lines_of(cx.eligible[p]).collect();
-            for &l in &lines {
-                let c = run.avail[l];
-                set_claim(&mut run, group, k, l, c);
-            }
-            if cx.claimed(p, &run.counts[k], &mut scratch) == 0 {
-                for &l in &lines {
-                    set_claim(&mut run, group, k, l, 0);
-                }
-            } else {
-                claims.push(k);
-            }
-        }
-        // The leaf reads the exact item stage from the run.
-        run.exact_line = vec![0; cx.lines.len()];
-        run.exact_total = 0;
-        for &k in &claims {
-            run.exact_by[k] = cx.claimed(run.ns[k], &run.counts[k], &mut run.exact_line);
-            run.exact_total += run.exact_by[k];
-        }
-        self.leaf(&run);
-    }
 }
 
 /// `most[k]`: the largest total of `k` of the order-level promotions (one per group), each at
@@ -565,7 +444,7 @@ fn held(run: &Run, k: usize) -> i64 {
 
 /// Sets promotion `k`'s claim on line `l` to `c` units, keeping availability, bounds, exact
 /// discounts and group ownership in step.
-fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize, c: u32) {
+pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize, c: u32) {
     let old = run.counts[k][l];
     if old == c {
         return;
