@@ -130,8 +130,14 @@ class Engine:
         """SetStaffingRequest -> Outcome(response=Station)."""
 
     def load(self, store_id: str, now_ms: int) -> bytes:
-        """The store's LoadUpdate as of now_ms, derived from the plan (level, reason, open orders,
-        backlog). Raises InvalidArgument (field "store_id") for an unknown store."""
+        """The store's LoadUpdate as of now_ms: the recorded level, its reason and actions, and
+        the measures (orders in the kitchen, backlog) from the plan. Raises InvalidArgument
+        (field "store_id") for an unknown store."""
+
+    def tick(self, now_ms: int) -> Outcome:
+        """The clock moved: re-judges every store's load and records each level move as a
+        `load_changed` event (lsn 0 and no events when nothing moved). The response is the
+        LoadUpdate of the first store that moved (or of the first store)."""
 
     def put_promotion(self, request: bytes, now_ms: int) -> Outcome:
         """PutPromotionRequest -> Outcome(response=Promotion). Defines a promotion or replaces

@@ -34,6 +34,8 @@ LOCK_FILE = "pyengine.lock"
 ETA_DRIFT_MS = 15_000
 # How often watched ETAs and load levels are re-projected when nothing else happens.
 REFRESH_INTERVAL_S = 1.0
+# How often the core re-judges load levels while nothing else happens (levels fall by time).
+TICK_INTERVAL_S = 1.0
 FEED_PAGE = 1000
 TERMINAL = (common_pb2.ORDER_STATUS_READY, common_pb2.ORDER_STATUS_CANCELLED)
 
@@ -102,12 +104,14 @@ class Runtime:
         self.clock = clock
         self.tickets: Hub[tuple[str, str], tuple[int, bytes]] = Hub()
         self.orders: Hub[str, OrderView] = Hub()
-        self.loads: Hub[str, tuple[int, bytes]] = Hub()
+        # A load's key is (level, since_ms): every recorded move of the ladder changes it.
+        self.loads: Hub[str, tuple[tuple[int, int], bytes]] = Hub()
         self._lock = lock
         self._order_store: dict[str, str] = {}
-        self._published_level: dict[str, int] = {}
+        self._published_level: dict[str, tuple[int, int]] = {}
         self._dirty = asyncio.Event()
         self._refresher: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         # Set when the in-memory state can no longer be trusted to match the log.
         self.fatal = asyncio.Event()
         self.fatal_reason = ""
@@ -136,14 +140,16 @@ class Runtime:
     def start(self) -> None:
         self.log.start(asyncio.get_running_loop())
         self._refresher = asyncio.create_task(self._refresh_loop(), name="watch-refresher")
+        self._ticker = asyncio.create_task(self._tick_loop(), name="load-ticker")
 
     async def end_streams(self) -> None:
         """Ends every open stream (they finish with UNAVAILABLE) and stops re-projecting."""
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
-            self._refresher = None
+        for task in (self._ticker, self._refresher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._ticker = self._refresher = None
         for hub in (self.tickets, self.orders, self.loads):
             hub.close()
 
@@ -302,7 +308,7 @@ class Runtime:
         subscription = self.loads.subscribe(req.store_id)
         try:
             update = self.engine.load(req.store_id, self.clock())
-            level: int = store_pb2.LoadUpdate.FromString(update).level
+            level = _load_key(update)
             self._published_level.setdefault(req.store_id, level)
             yield update
             while True:
@@ -310,7 +316,7 @@ class Runtime:
                 if subscription.lagged:
                     subscription.lagged = False
                     now = self.engine.load(req.store_id, self.clock())
-                    batch = [(store_pb2.LoadUpdate.FromString(now).level, now)]
+                    batch = [(_load_key(now), now)]
                 for new_level, message in batch:
                     if new_level != level:
                         yield message
@@ -326,6 +332,18 @@ class Runtime:
         return _order_view(order, None)
 
     # Re-projection for watchers: ETAs drift and load levels change as time passes.
+
+    async def _tick_loop(self) -> None:
+        """Lets the core lower (or raise) load levels as time passes; each move is a logged
+        record like any other state change."""
+        while True:
+            await asyncio.sleep(TICK_INTERVAL_S)
+            try:
+                await self.call(lambda _request, now: self.engine.tick(now), b"")
+            except EngineFailedError:
+                return
+            except Exception:
+                log.exception("the load tick failed")
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -350,10 +368,15 @@ class Runtime:
             self.orders.publish(order_id, _order_view(order, None))
         for store_id in self.loads.topics():
             update = self.engine.load(store_id, now)
-            level = store_pb2.LoadUpdate.FromString(update).level
+            level = _load_key(update)
             if self._published_level.get(store_id) != level:
                 self._published_level[store_id] = level
                 self.loads.publish(store_id, (level, update))
+
+
+def _load_key(update: bytes) -> tuple[int, int]:
+    message = store_pb2.LoadUpdate.FromString(update)
+    return (message.level, message.since_ms)
 
 
 def _order_view(order: bytes, version: int | None) -> OrderView:

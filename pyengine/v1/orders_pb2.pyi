@@ -1,11 +1,23 @@
 from pyengine.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Admission(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADMISSION_UNSPECIFIED: _ClassVar[Admission]
+    ADMISSION_ADMITTED: _ClassVar[Admission]
+    ADMISSION_PACED: _ClassVar[Admission]
+    ADMISSION_EXTENDED: _ClassVar[Admission]
+ADMISSION_UNSPECIFIED: Admission
+ADMISSION_ADMITTED: Admission
+ADMISSION_PACED: Admission
+ADMISSION_EXTENDED: Admission
 
 class OrderLine(_message.Message):
     __slots__ = ("sku", "quantity", "modifiers", "note")
@@ -102,7 +114,7 @@ class PricedLine(_message.Message):
     def __init__(self, line_no: _Optional[int] = ..., sku: _Optional[str] = ..., name: _Optional[str] = ..., quantity: _Optional[int] = ..., modifiers: _Optional[_Iterable[str]] = ..., unit_price_minor: _Optional[int] = ..., gross_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., net_minor: _Optional[int] = ...) -> None: ...
 
 class Quote(_message.Message):
-    __slots__ = ("currency", "lines", "subtotal_minor", "discount_minor", "total_minor", "eta_ms", "prep_s", "cups_ahead", "load_level", "promotions", "near_misses", "points_used", "points_value_minor")
+    __slots__ = ("currency", "lines", "subtotal_minor", "discount_minor", "total_minor", "eta_ms", "prep_s", "cups_ahead", "load_level", "promotions", "near_misses", "points_used", "points_value_minor", "admission")
     CURRENCY_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     SUBTOTAL_MINOR_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +128,7 @@ class Quote(_message.Message):
     NEAR_MISSES_FIELD_NUMBER: _ClassVar[int]
     POINTS_USED_FIELD_NUMBER: _ClassVar[int]
     POINTS_VALUE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
     currency: str
     lines: _containers.RepeatedCompositeFieldContainer[PricedLine]
     subtotal_minor: int
@@ -129,7 +142,20 @@ class Quote(_message.Message):
     near_misses: _containers.RepeatedCompositeFieldContainer[NearMiss]
     points_used: int
     points_value_minor: int
-    def __init__(self, currency: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PricedLine, _Mapping]]] = ..., subtotal_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., total_minor: _Optional[int] = ..., eta_ms: _Optional[int] = ..., prep_s: _Optional[int] = ..., cups_ahead: _Optional[int] = ..., load_level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ..., promotions: _Optional[_Iterable[_Union[AppliedPromotion, _Mapping]]] = ..., near_misses: _Optional[_Iterable[_Union[NearMiss, _Mapping]]] = ..., points_used: _Optional[int] = ..., points_value_minor: _Optional[int] = ...) -> None: ...
+    admission: AdmissionDecision
+    def __init__(self, currency: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PricedLine, _Mapping]]] = ..., subtotal_minor: _Optional[int] = ..., discount_minor: _Optional[int] = ..., total_minor: _Optional[int] = ..., eta_ms: _Optional[int] = ..., prep_s: _Optional[int] = ..., cups_ahead: _Optional[int] = ..., load_level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ..., promotions: _Optional[_Iterable[_Union[AppliedPromotion, _Mapping]]] = ..., near_misses: _Optional[_Iterable[_Union[NearMiss, _Mapping]]] = ..., points_used: _Optional[int] = ..., points_value_minor: _Optional[int] = ..., admission: _Optional[_Union[AdmissionDecision, _Mapping]] = ...) -> None: ...
+
+class AdmissionDecision(_message.Message):
+    __slots__ = ("decision", "hold_until_ms", "extension_s", "reason")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    HOLD_UNTIL_MS_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_S_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    decision: Admission
+    hold_until_ms: int
+    extension_s: int
+    reason: str
+    def __init__(self, decision: _Optional[_Union[Admission, str]] = ..., hold_until_ms: _Optional[int] = ..., extension_s: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class LineAmount(_message.Message):
     __slots__ = ("line_no", "amount_minor")

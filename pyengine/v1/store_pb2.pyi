@@ -96,17 +96,29 @@ class WatchLoadRequest(_message.Message):
     def __init__(self, store_id: _Optional[str] = ...) -> None: ...
 
 class LoadUpdate(_message.Message):
-    __slots__ = ("store_id", "level", "reason", "open_orders", "backlog_s", "at_ms")
+    __slots__ = ("store_id", "level", "reason", "open_orders", "backlog_s", "at_ms", "since_ms", "pacing", "fast_mode", "hidden", "paused_channels", "actions")
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     OPEN_ORDERS_FIELD_NUMBER: _ClassVar[int]
     BACKLOG_S_FIELD_NUMBER: _ClassVar[int]
     AT_MS_FIELD_NUMBER: _ClassVar[int]
+    SINCE_MS_FIELD_NUMBER: _ClassVar[int]
+    PACING_FIELD_NUMBER: _ClassVar[int]
+    FAST_MODE_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
     store_id: str
     level: _common_pb2.LoadLevel
     reason: str
     open_orders: int
     backlog_s: int
     at_ms: int
-    def __init__(self, store_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ..., reason: _Optional[str] = ..., open_orders: _Optional[int] = ..., backlog_s: _Optional[int] = ..., at_ms: _Optional[int] = ...) -> None: ...
+    since_ms: int
+    pacing: bool
+    fast_mode: bool
+    hidden: _containers.RepeatedScalarFieldContainer[str]
+    paused_channels: _containers.RepeatedScalarFieldContainer[_common_pb2.Channel]
+    actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, store_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.LoadLevel, str]] = ..., reason: _Optional[str] = ..., open_orders: _Optional[int] = ..., backlog_s: _Optional[int] = ..., at_ms: _Optional[int] = ..., since_ms: _Optional[int] = ..., pacing: _Optional[bool] = ..., fast_mode: _Optional[bool] = ..., hidden: _Optional[_Iterable[str]] = ..., paused_channels: _Optional[_Iterable[_Union[_common_pb2.Channel, str]]] = ..., actions: _Optional[_Iterable[str]] = ...) -> None: ...

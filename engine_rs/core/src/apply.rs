@@ -7,8 +7,11 @@ use crate::menu::Catalog;
 use crate::order::{pickup_prefix, Order};
 use crate::outcome::{Effects, Response, TicketEventRef};
 use crate::record::{
-    AvailabilitySet, Body, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut, StaffingSet,
+    AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
+    StaffingSet,
 };
+use crate::scheduler::speed::learn;
+use crate::scheduler::LoadState;
 use crate::state::{PromotionEntry, State};
 use crate::ticket::Ticket;
 use crate::types::{OrderStatus, TicketEventKind, TicketState};
@@ -124,6 +127,7 @@ pub fn apply(
         Body::StaffingSet(b) => staffing(catalog, state, &b)?,
         Body::PromotionPut(b) => promotion_put(state, at_ms, b),
         Body::PromotionEnabled(b) => promotion_enabled(state, at_ms, &b)?,
+        Body::LoadChanged(b) => load_changed(catalog, state, at_ms, b)?,
     };
     state.last_lsn = lsn;
     Ok((fx, response))
@@ -242,6 +246,8 @@ fn submitted(
         units: b.units,
         fingerprint: b.fingerprint,
         lsn,
+        boost_ms: b.boost_ms,
+        hold_until_ms: b.hold_until_ms,
     });
     for t in 0..state.orders[index].tickets.len() {
         if state.orders[index].tickets[t].state == TicketState::Queued {
@@ -316,6 +322,12 @@ fn ticket_action(
             emit(state, fx, at_ms, index, t, TicketEventKind::Started);
         }
         TicketVerb::Bump => {
+            if ticket.state == TicketState::Started {
+                let (station, took, work) = (ticket.station, at_ms - ticket.started_at_ms, ticket.work_ms);
+                let speed = &mut state.stores[store].speed[station];
+                *speed = learn(*speed, took, work, catalog.scheduler.speed_alpha_percent);
+            }
+            let ticket = &mut state.orders[index].tickets[t];
             ticket.state = TicketState::Done;
             ticket.done_at_ms = at_ms;
             emit(state, fx, at_ms, index, t, TicketEventKind::Bumped);
@@ -374,6 +386,18 @@ fn availability(catalog: &Catalog, state: &mut State, b: &AvailabilitySet) -> Re
         }
     }
     Ok(Response::Menu(store))
+}
+
+fn load_changed(
+    catalog: &Catalog,
+    state: &mut State,
+    at_ms: i64,
+    b: LoadChanged,
+) -> Result<Response, EngineError> {
+    let store = store_index(catalog, &b.store_id)?;
+    state.stores[store].load =
+        LoadState { level: b.level, paused: b.paused, reason: b.reason, since_ms: at_ms };
+    Ok(Response::Load(store))
 }
 
 fn staffing(catalog: &Catalog, state: &mut State, b: &StaffingSet) -> Result<Response, EngineError> {

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 
 use crate::engine::Engine;
 use crate::error::EngineError;
-use crate::planner::Plan;
+use crate::scheduler::Plan;
 use crate::ticket::ms_to_s;
 use crate::types::TicketState;
 
@@ -22,9 +22,12 @@ pub struct Board {
     pub store: usize,
     pub station: usize,
     pub slots: u32,
-    /// (order, ticket) of QUEUED and STARTED tickets: STARTED first, then by due time (then
-    /// acceptance order).
+    /// (order, ticket) of the station's work now: STARTED tickets, then the QUEUED ones the plan
+    /// lets start (released), in planned order: a free slot takes the first QUEUED one.
     pub queue: Vec<(usize, usize)>,
+    /// (order, ticket) of QUEUED tickets held for later (just-in-time pickup and delivery
+    /// orders, paced orders, fire-last items), in planned order.
+    pub upcoming: Vec<(usize, usize)>,
     /// Per SKU, in order of first appearance in the queue.
     pub all_day: Vec<AllDay>,
     pub last_seq: u64,
@@ -39,20 +42,22 @@ impl Engine {
         let station = self.station_index(station)?;
         let plan = self.plan(store, now_ms);
         let state = self.state();
-        let mut queue: Vec<(bool, i64, usize, usize)> = Vec::new();
-        for p in plan.planned() {
-            let order = &state.orders[p.order];
-            if let Some(t) = order.ticket_at(station) {
-                let ticket = &order.tickets[t];
-                if ticket.state.is_released() {
-                    queue.push((ticket.state != TicketState::Started, p.tickets[t], p.order, t));
-                }
+        let (mut started, mut queue, mut upcoming) = (Vec::new(), Vec::new(), Vec::new());
+        for &(p, t) in plan.sequence(station) {
+            let planned = &plan.planned()[p];
+            let ticket = &state.orders[planned.order].tickets[t];
+            match ticket.state {
+                TicketState::Started => started.push((planned.order, t)),
+                TicketState::Queued if planned.releases[t] <= now_ms => queue.push((planned.order, t)),
+                TicketState::Queued => upcoming.push((planned.order, t)),
+                _ => {}
             }
         }
-        queue.sort_unstable();
+        started.append(&mut queue);
+        let queue = started;
         let mut all_day: IndexMap<&str, AllDay> = IndexMap::new();
         let mut backlog_ms = 0;
-        for &(_, _, o, t) in &queue {
+        for &(o, t) in queue.iter().chain(&upcoming) {
             let ticket = &state.orders[o].tickets[t];
             backlog_ms += ticket.work_ms;
             for item in ticket.items.iter().filter(|i| !i.sku.is_empty()) {
@@ -67,7 +72,8 @@ impl Engine {
             store,
             station,
             slots: s.slots[station],
-            queue: queue.into_iter().map(|(_, _, o, t)| (o, t)).collect(),
+            queue,
+            upcoming,
             all_day: all_day.into_values().collect(),
             last_seq: s.station_seq[station],
             backlog_s: ms_to_s(backlog_ms),

@@ -23,6 +23,47 @@ pub struct ShopConfig {
     /// promotion calculator, see docs/promotions.md.
     #[serde(default)]
     pub pricing: Option<serde_json::Value>,
+    /// Scheduler settings (load thresholds, automatic actions, freshness); every key has a
+    /// default, see [`crate::scheduler::Settings`].
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+}
+
+/// The `[scheduler]` table as written: seconds as numbers, names as strings. Compiled and
+/// range-checked by [`crate::scheduler::Settings::compile`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    pub busy: Option<ThresholdConfig>,
+    pub rush: Option<ThresholdConfig>,
+    pub overload: Option<ThresholdConfig>,
+    /// Channels pause at this threshold (only while overloaded).
+    pub pause: Option<ThresholdConfig>,
+    pub hysteresis_percent: Option<i64>,
+    pub min_dwell_s: Option<f64>,
+    pub pacing: Option<bool>,
+    pub fast_mode: Option<bool>,
+    pub channel_pause: Option<bool>,
+    pub pause_channels: Option<Vec<String>>,
+    pub fast_mode_hides: Option<Vec<String>>,
+    pub slow_item_s: Option<f64>,
+    pub freshness_s: Option<f64>,
+    pub jit_lead_s: Option<f64>,
+    pub target_margin_s: Option<f64>,
+    pub pace_lookahead_s: Option<f64>,
+    pub skip_queue_tiers: Option<Vec<String>>,
+    pub skip_queue_boost_s: Option<f64>,
+    pub speed_alpha_percent: Option<i64>,
+    pub fire_last: Option<Vec<String>>,
+}
+
+/// Entering a load level: `orders` in the kitchen or `backlog_s` of projected work, whichever
+/// comes first.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdConfig {
+    pub orders: i64,
+    pub backlog_s: f64,
 }
 
 #[derive(Debug, Deserialize)]

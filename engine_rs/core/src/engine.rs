@@ -9,18 +9,20 @@ use crate::apply::{self, check_cancel, check_ticket, find_ticket, TicketVerb};
 use crate::draft::{resolve, Draft, Purpose, Resolved};
 use crate::error::EngineError;
 use crate::hash;
-use crate::load::{assess, Load};
+use crate::load::Load;
 use crate::menu::{Catalog, MAX_SLOTS};
 use crate::order::{order_id, pickup_no, pickup_prefix};
 use crate::outcome::{Effects, EncodedRecord, Outcome, Response};
-use crate::planner::{with_target, Plan};
 use crate::pricing::{price_lines, AppliedPromotion, NearMiss, Quote, Totals};
 use crate::promo::Answer;
 use crate::promotions::Promotions;
 use crate::record::{
-    self, AvailabilitySet, Body, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut, StaffingSet,
-    TicketAction, TicketRecord,
+    self, AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
+    StaffingSet, TicketAction, TicketRecord,
 };
+use crate::scheduler::admission::{check_refusals, decide};
+use crate::scheduler::level::{self, Measures};
+use crate::scheduler::{with_target, Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
 
@@ -83,31 +85,56 @@ impl Engine {
         })
     }
 
-    /// The store's plan as of `now_ms` (derived; O(open tickets x log slots)).
+    /// The store's plan as of `now_ms` (derived; see `scheduler::plan` for its cost).
     pub fn plan(&self, store: usize, now_ms: i64) -> Plan {
-        let s = &self.state.stores[store];
-        Plan::build(&s.slots, &self.state.orders, s.open.iter().copied(), now_ms)
+        self.plan_with(store, None, now_ms)
     }
 
-    /// The store's load level as of `now_ms`.
+    /// The store's plan with one hypothetical new order (a quote).
+    pub fn plan_with(&self, store: usize, new: Option<&NewOrder<'_>>, now_ms: i64) -> Plan {
+        let s = &self.state.stores[store];
+        let kitchen = Kitchen { settings: &self.catalog.scheduler, slots: &s.slots, speed: &s.speed };
+        Plan::build(&kitchen, &self.state.orders, s.open.iter().copied(), new, now_ms)
+    }
+
+    /// What the load level is judged on (a pickup reserved for tonight is not kitchen work).
+    pub fn measures(&self, plan: &Plan) -> Measures {
+        level::measure(plan, |o| self.state.orders[o].fulfillment)
+    }
+
+    /// The store's load as of `now_ms`: the recorded level and actions, measures as of now.
     pub fn load(&self, store_id: &str, now_ms: i64) -> Result<Load, EngineError> {
         let store = self.store_index(store_id)?;
-        Ok(Self::load_of(store, &self.plan(store, now_ms)))
+        Ok(self.load_of(store, &self.plan(store, now_ms)))
     }
 
-    /// Backlog counts kitchen work only: a pickup reserved for tonight is not a backlog.
-    fn load_of(store: usize, plan: &Plan) -> Load {
-        let open = plan.planned().len() as i64;
-        let last = plan.planned().iter().map(|p| p.finish_ms).max().unwrap_or(plan.now_ms);
-        let backlog_s = i64::from(ms_to_s(last - plan.now_ms));
-        let (level, reason) = assess(open, backlog_s);
+    fn load_of(&self, store: usize, plan: &Plan) -> Load {
+        let m = self.measures(plan);
+        let s = &self.catalog.scheduler;
+        let load = &self.state.stores[store].load;
+        let fast = load.fast_mode(s);
+        let mut hidden: Vec<String> = Vec::new();
+        if fast {
+            hidden.extend(s.fast_mode_items.iter().map(|&i| self.catalog.item(i).sku.clone()));
+            hidden.extend(s.fast_mode_modifiers.iter().map(|&i| self.catalog.modifier(i).code.clone()));
+        }
         Load {
             store,
-            level,
-            reason,
-            open_orders: open as i32,
-            backlog_s: backlog_s as i32,
+            level: load.level,
+            reason: load.reason.clone(),
+            open_orders: m.orders.clamp(0, i64::from(i32::MAX)) as i32,
+            backlog_s: ms_to_s(m.backlog_ms),
             at_ms: plan.now_ms,
+            since_ms: load.since_ms,
+            pacing: load.pacing(s),
+            fast_mode: fast,
+            hidden,
+            paused_channels: if load.channels_paused(s) {
+                s.pause_channels.iter().copied().collect()
+            } else {
+                Vec::new()
+            },
+            actions: load.actions(s),
         }
     }
 
@@ -125,13 +152,26 @@ impl Engine {
     }
 
     /// Prices and plans a resolved draft against the store's current plan.
-    fn quote_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> (Quote, Vec<TicketDraft>) {
-        let (quote, tickets, _) = self.price_resolved(draft, r, now_ms);
-        (quote, tickets)
+    fn quote_resolved(
+        &self,
+        draft: &Draft,
+        r: &Resolved,
+        now_ms: i64,
+    ) -> Result<(Quote, Vec<TicketDraft>), EngineError> {
+        let (quote, tickets, _) = self.price_resolved(draft, r, now_ms)?;
+        Ok((quote, tickets))
     }
 
-    /// The quote with the calculator's whole answer (reasons for promotions not applied).
-    fn price_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> (Quote, Vec<TicketDraft>, Answer) {
+    /// The quote with the calculator's whole answer (reasons for promotions not applied). The
+    /// order is refused here if the store does not take it now (paused channel, fast mode).
+    fn price_resolved(
+        &self,
+        draft: &Draft,
+        r: &Resolved,
+        now_ms: i64,
+    ) -> Result<(Quote, Vec<TicketDraft>, Answer), EngineError> {
+        let load = &self.state.stores[r.store].load;
+        check_refusals(&self.catalog, load, r.channel, &r.lines)?;
         let mut lines = price_lines(&self.catalog, &r.lines);
         let answer = self.promotions.price(&self.catalog, &self.state.promotions, draft, &r.lines, now_ms);
         for (line, priced) in lines.iter_mut().zip(&answer.lines) {
@@ -143,17 +183,27 @@ impl Engine {
         let totals = Totals::of(&lines);
         let notes: Vec<&str> = draft.lines.iter().map(|l| l.note.as_str()).collect();
         let tickets = ticket::build(&self.catalog, &r.lines, &notes, r.fulfillment);
-        let plan = self.plan(r.store, now_ms);
-        let eta_ms = with_target(plan.project(&tickets), r.fulfillment, r.target_time_ms);
-        let cups_ahead: u32 = plan.planned().iter().map(|p| self.state.orders[p.order].units).sum();
-        let load = Self::load_of(r.store, &plan);
+        let new = NewOrder {
+            tickets: &tickets,
+            fulfillment: r.fulfillment,
+            target_time_ms: r.target_time_ms,
+            boost_ms: self.boost_ms(draft),
+            hold_until_ms: 0,
+            units: r.units,
+        };
+        let plan = self.plan_with(r.store, Some(&new), now_ms);
+        let planned = plan.new_order().expect("the quote's order is planned");
+        let eta_ms = with_target(planned.finish_ms, r.fulfillment, r.target_time_ms);
+        let cups_ahead = plan.cups_before(planned.finish_ms);
+        let admission =
+            decide(&self.catalog, load, r.channel, r.fulfillment, r.target_time_ms, planned, now_ms);
         let quote = Quote {
             currency: self.catalog.currency.clone(),
             lines,
             totals,
             eta_ms,
             prep_s: ms_to_s(eta_ms - now_ms),
-            cups_ahead: cups_ahead as i32,
+            cups_ahead: cups_ahead.min(i32::MAX as u32) as i32,
             load_level: load.level,
             promotions: answer
                 .applied
@@ -177,15 +227,26 @@ impl Engine {
                 .collect(),
             points_used: answer.points_used,
             points_value_minor: answer.points_value_minor,
+            admission,
         };
-        (quote, tickets, answer)
+        Ok((quote, tickets, answer))
+    }
+
+    /// The skip-the-queue boost of the draft's member tier.
+    fn boost_ms(&self, draft: &Draft) -> i64 {
+        let s = &self.catalog.scheduler;
+        if !draft.member.tier.is_empty() && s.skip_queue_tiers.contains(&draft.member.tier) {
+            s.skip_queue_boost_ms
+        } else {
+            0
+        }
     }
 
     /// DryRun: the quote with the calculator's whole answer, committing nothing.
     pub fn dry_run(&self, draft: Option<&Draft>, now_ms: i64) -> Result<(Quote, Answer), EngineError> {
         let r = self.resolve(draft, Purpose::Quote, now_ms)?;
         let draft = draft.expect("resolved drafts exist");
-        let (quote, _, answer) = self.price_resolved(draft, &r, now_ms);
+        let (quote, _, answer) = self.price_resolved(draft, &r, now_ms)?;
         Ok((quote, answer))
     }
 
@@ -229,7 +290,7 @@ impl Engine {
     pub fn quote(&self, draft: Option<&Draft>, now_ms: i64) -> Result<Quote, EngineError> {
         let r = self.resolve(draft, Purpose::Quote, now_ms)?;
         let draft = draft.expect("resolved drafts exist");
-        Ok(self.quote_resolved(draft, &r, now_ms).0)
+        Ok(self.quote_resolved(draft, &r, now_ms)?.0)
     }
 
     /// SubmitOrder: admits the order (one `order_submitted` record), or replays the first answer
@@ -261,7 +322,9 @@ impl Engine {
         }
         let r = self.resolve(draft.as_ref(), Purpose::Submit, now_ms)?;
         let mut draft = draft.expect("resolved drafts exist");
-        let (quote, tickets) = self.quote_resolved(&draft, &r, now_ms);
+        let (quote, tickets) = self.quote_resolved(&draft, &r, now_ms)?;
+        let boost_ms = self.boost_ms(&draft);
+        let hold_until_ms = quote.admission.hold_until_ms;
         let store = &self.state.stores[r.store];
         let store_id = self.catalog.store_id(r.store).to_owned();
         let prefix = pickup_prefix(r.channel);
@@ -287,6 +350,8 @@ impl Engine {
                     deps: t.deps,
                 })
                 .collect(),
+            boost_ms,
+            hold_until_ms,
         }));
         self.commit(now_ms, body, Some(r.store))
     }
@@ -416,15 +481,15 @@ impl Engine {
             station: station.to_owned(),
             slots: slots as u32,
         });
-        self.commit(now_ms, body, None)
+        self.commit(now_ms, body, Some(store))
     }
 
     fn unchanged(response: Response, plan: Option<Plan>) -> Outcome {
         Outcome { lsn: 0, replayed: false, records: Vec::new(), effects: Effects::default(), response, plan }
     }
 
-    /// Encodes the record, applies it, and plans the affected store for rendering.
-    fn commit(&mut self, at_ms: i64, body: Body, store: Option<usize>) -> Result<Outcome, EngineError> {
+    /// Encodes one record and applies it.
+    fn append(&mut self, at_ms: i64, body: Body) -> Result<(EncodedRecord, Effects, Response), EngineError> {
         let lsn = self.state.last_lsn + 1;
         let kind = body.kind();
         let bytes = record::encode(lsn, at_ms, &body);
@@ -433,13 +498,64 @@ impl Engine {
         if promotions_changed {
             self.promotions.rebuild(&self.state.promotions);
         }
-        let plan = store.map(|s| self.plan(s, at_ms));
+        Ok((EncodedRecord { lsn, kind, at_ms, bytes }, effects, response))
+    }
+
+    /// Encodes the record, applies it, re-judges the store's load (a second record if the
+    /// level moves), and plans the affected store for rendering.
+    fn commit(&mut self, at_ms: i64, body: Body, store: Option<usize>) -> Result<Outcome, EngineError> {
+        let (record, effects, response) = self.append(at_ms, body)?;
+        let mut records = vec![record];
+        let plan = match store {
+            Some(s) => Some(self.judge_load(s, at_ms, &mut records)?),
+            None => None,
+        };
+        let lsn = records.last().map_or(0, |r| r.lsn);
+        Ok(Outcome { lsn, replayed: false, records, effects, response, plan })
+    }
+
+    /// Plans the store and records a `load_changed` if its level moves; returns the plan.
+    fn judge_load(
+        &mut self,
+        store: usize,
+        now_ms: i64,
+        records: &mut Vec<EncodedRecord>,
+    ) -> Result<Plan, EngineError> {
+        let plan = self.plan(store, now_ms);
+        let m = self.measures(&plan);
+        if let Some(next) = level::next(&self.catalog.scheduler, &self.state.stores[store].load, m, now_ms) {
+            let body = Body::LoadChanged(LoadChanged {
+                store_id: self.catalog.store_id(store).to_owned(),
+                level: next.level,
+                paused: next.paused,
+                reason: next.reason,
+            });
+            records.push(self.append(now_ms, body)?.0);
+        }
+        Ok(plan)
+    }
+
+    /// The clock moved: re-judges every store's load (levels also fall while nothing
+    /// happens). Records only the moves; `lsn` is 0 when nothing moved.
+    pub fn tick(&mut self, now_ms: i64) -> Result<Outcome, EngineError> {
+        let mut records = Vec::new();
+        let mut moved = None;
+        for store in 0..self.state.stores.len() {
+            let before = records.len();
+            self.judge_load(store, now_ms, &mut records)?;
+            if moved.is_none() && records.len() > before {
+                moved = Some(store);
+            }
+        }
+        let lsn = records.last().map_or(0, |r| r.lsn);
+        let store = moved.unwrap_or(0);
+        let plan = moved.map(|s| self.plan(s, now_ms));
         Ok(Outcome {
             lsn,
             replayed: false,
-            records: vec![EncodedRecord { lsn, kind, at_ms, bytes }],
-            effects,
-            response,
+            records,
+            effects: Effects::default(),
+            response: Response::Load(store),
             plan,
         })
     }
@@ -463,6 +579,7 @@ impl Engine {
                 .rsplit_once('/')
                 .and_then(|(o, _)| self.state.by_id.get(o))
                 .map(|&o| self.state.orders[o].store),
+            Body::LoadChanged(b) => self.catalog.stores.get_index_of(&b.store_id),
             Body::AvailabilitySet(_)
             | Body::StaffingSet(_)
             | Body::PromotionPut(_)

@@ -16,8 +16,9 @@
 //! - [`ticket`]: per-station kitchen tickets built from the recipe steps, with batching and the
 //!   dependencies that release them;
 //! - [`order`]: an accepted order and its lifecycle fields;
-//! - [`planner`]: ETA projection by list scheduling (derived, never stored);
-//! - [`load`]: the store's load level from the plan;
+//! - [`scheduler`]: the capacity-aware scheduler: plans by slack (derived, never stored),
+//!   learned speeds, the load ladder with its automatic actions, admission decisions;
+//! - [`load`]: the store's load as the API answers it;
 //! - [`board`]: a station's board (queue, all-day counts);
 //! - [`record`]: event records (msgpack) holding decided facts;
 //! - [`state`]: the mutable state, and [`apply`]: the only code that mutates it;
@@ -36,11 +37,11 @@ pub mod load;
 pub mod menu;
 pub mod order;
 pub mod outcome;
-pub mod planner;
 pub mod pricing;
 pub mod promo;
 pub mod promotions;
 pub mod record;
+pub mod scheduler;
 pub mod state;
 pub mod ticket;
 pub mod types;

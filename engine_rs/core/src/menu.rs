@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use crate::config::{ShopConfig, StepConfig};
 use crate::error::EngineError;
+use crate::scheduler::Settings;
 use crate::types::Fulfillment;
 
 /// Most parallel slots a station may have.
@@ -90,6 +91,7 @@ pub struct Catalog {
     pub order_steps: Vec<OrderStep>,
     pub items: IndexMap<String, Item>,
     pub modifiers: IndexMap<String, Modifier>,
+    pub scheduler: Settings,
 }
 
 impl Catalog {
@@ -108,7 +110,8 @@ impl Catalog {
         let modifiers = compile_modifiers(&cfg, &stations)?;
         let items = compile_items(&cfg, &stations, &modifiers)?;
         let order_steps = compile_order_steps(&cfg, &stations)?;
-        Ok(Self { currency: cfg.currency, stores, stations, order_steps, items, modifiers })
+        let scheduler = Settings::compile(cfg.scheduler, &stations, &items, &modifiers)?;
+        Ok(Self { currency: cfg.currency, stores, stations, order_steps, items, modifiers, scheduler })
     }
 
     pub fn station(&self, index: usize) -> &Station {

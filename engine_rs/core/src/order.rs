@@ -44,6 +44,10 @@ pub struct Order {
     pub fingerprint: String,
     /// Log position of the submission record.
     pub lsn: u64,
+    /// Skip-the-queue boost decided at admission (0 for none).
+    pub boost_ms: i64,
+    /// A paced order reaches the kitchen at this time (0: at once).
+    pub hold_until_ms: i64,
 }
 
 impl Order {

@@ -3,7 +3,7 @@
 //! binding renders them right after the call (before any other call can change them), using the
 //! store's plan carried here for ETAs and due times.
 
-use crate::planner::Plan;
+use crate::scheduler::Plan;
 use crate::types::TicketEventKind;
 
 /// One encoded log record.
@@ -42,6 +42,8 @@ pub enum Response {
     Station(usize, usize),
     /// Promotion (index into the state's promotions).
     Promotion(usize),
+    /// LoadUpdate of the store.
+    Load(usize),
 }
 
 /// Effects gathered while applying one record.

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scheduler::Admission;
+
 use crate::draft::Line;
 use crate::menu::Catalog;
 use crate::types::LoadLevel;
@@ -59,6 +61,9 @@ pub struct Quote {
     pub near_misses: Vec<NearMiss>,
     pub points_used: i64,
     pub points_value_minor: i64,
+    /// The scheduler's admission decision (pace, extend) taken with this quote.
+    #[serde(default)]
+    pub admission: Admission,
 }
 
 /// A promotion as applied to an order (from the calculator's answer).

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::EngineError;
 use crate::pricing::Quote;
 use crate::ticket::TicketItem;
-use crate::types::{Channel, Fulfillment};
+use crate::types::{Channel, Fulfillment, LoadLevel};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -42,6 +42,7 @@ pub enum Body {
     StaffingSet(StaffingSet),
     PromotionPut(PromotionPut),
     PromotionEnabled(PromotionEnabled),
+    LoadChanged(LoadChanged),
 }
 
 impl Body {
@@ -57,6 +58,7 @@ impl Body {
             Self::StaffingSet(_) => "staffing_set",
             Self::PromotionPut(_) => "promotion_put",
             Self::PromotionEnabled(_) => "promotion_enabled",
+            Self::LoadChanged(_) => "load_changed",
         }
     }
 }
@@ -78,6 +80,19 @@ pub struct OrderSubmitted {
     pub quote: Quote,
     /// In kitchen order.
     pub tickets: Vec<TicketRecord>,
+    #[serde(default)]
+    pub boost_ms: i64,
+    #[serde(default)]
+    pub hold_until_ms: i64,
+}
+
+/// The store's load moved along the ladder (see `scheduler::level`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadChanged {
+    pub store_id: String,
+    pub level: LoadLevel,
+    pub paused: bool,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::draft::Availability;
 use crate::menu::Catalog;
 use crate::order::Order;
+use crate::scheduler::{LoadState, SPEED_ONE};
 use crate::types::Channel;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +25,10 @@ pub struct StoreState {
     pub slots: Vec<u32>,
     pub sold_out_items: BTreeSet<usize>,
     pub sold_out_modifiers: BTreeSet<usize>,
+    /// Learned speed per station (parts per thousand of standard time).
+    pub speed: Vec<i64>,
+    /// The recorded load level and the actions it switched on.
+    pub load: LoadState,
     /// Open (ACCEPTED / IN_PROGRESS) orders, ascending = acceptance order.
     #[serde(skip)]
     pub open: BTreeSet<usize>,
@@ -38,6 +43,8 @@ impl StoreState {
             slots: catalog.stations.values().map(|s| s.slots).collect(),
             sold_out_items: BTreeSet::new(),
             sold_out_modifiers: BTreeSet::new(),
+            speed: vec![SPEED_ONE; catalog.stations.len()],
+            load: LoadState::default(),
             open: BTreeSet::new(),
         }
     }

@@ -276,6 +276,14 @@ impl Engine {
         })
     }
 
+    fn tick(&mut self, py: Python<'_>, now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let out = engine.tick(now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
     fn apply(&mut self, py: Python<'_>, record: &[u8]) -> PyResult<Outcome> {
         let engine = &mut self.inner;
         outcome(py, || {

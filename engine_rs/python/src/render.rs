@@ -6,9 +6,9 @@ use pyengine_core::board::Board;
 use pyengine_core::load::Load;
 use pyengine_core::order::Order;
 use pyengine_core::outcome::{Outcome, Response, TicketEventRef};
-use pyengine_core::planner::Plan;
 use pyengine_core::pricing::Quote;
 use pyengine_core::promo::Answer;
+use pyengine_core::scheduler::{Admission, Decision, Plan};
 use pyengine_core::state::PromotionEntry;
 use pyengine_core::ticket::ms_to_s;
 use pyengine_core::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
@@ -76,6 +76,19 @@ fn load_level(l: LoadLevel) -> i32 {
     }) as i32
 }
 
+fn admission(a: &Admission) -> pb::AdmissionDecision {
+    pb::AdmissionDecision {
+        decision: (match a.decision {
+            Decision::Admitted => pb::Admission::Admitted,
+            Decision::Paced => pb::Admission::Paced,
+            Decision::Extended => pb::Admission::Extended,
+        }) as i32,
+        hold_until_ms: a.hold_until_ms,
+        extension_s: ms_to_s(a.extension_ms),
+        reason: a.reason.clone(),
+    }
+}
+
 pub fn quote(q: &Quote) -> pb::Quote {
     pb::Quote {
         currency: q.currency.clone(),
@@ -101,6 +114,7 @@ pub fn quote(q: &Quote) -> pb::Quote {
         prep_s: q.prep_s,
         cups_ahead: q.cups_ahead,
         load_level: load_level(q.load_level),
+        admission: Some(admission(&q.admission)),
         promotions: q
             .promotions
             .iter()
@@ -232,6 +246,8 @@ pub fn station(engine: &Engine, store: usize, station: usize) -> pb::Station {
 pub fn menu(engine: &Engine, store: usize) -> pb::Menu {
     let catalog = engine.catalog();
     let s = &engine.state().stores[store];
+    let sched = &catalog.scheduler;
+    let fast = s.load.fast_mode(sched);
     let (store_id, info) = catalog.stores.get_index(store).expect("store index from the engine");
     pb::Menu {
         store_id: store_id.clone(),
@@ -246,7 +262,7 @@ pub fn menu(engine: &Engine, store: usize) -> pb::Menu {
                 name: item.name.clone(),
                 category: item.category.clone(),
                 price_minor: item.price_minor,
-                available: !s.sold_out_items.contains(&i),
+                available: !(s.sold_out_items.contains(&i) || fast && sched.fast_mode_items.contains(&i)),
                 modifiers: item
                     .modifiers
                     .iter()
@@ -256,7 +272,8 @@ pub fn menu(engine: &Engine, store: usize) -> pb::Menu {
                             code: modifier.code.clone(),
                             name: modifier.name.clone(),
                             price_minor: modifier.price_minor,
-                            available: !s.sold_out_modifiers.contains(&m),
+                            available: !(s.sold_out_modifiers.contains(&m)
+                                || fast && sched.fast_mode_modifiers.contains(&m)),
                         }
                     })
                     .collect(),
@@ -291,6 +308,12 @@ pub fn load(engine: &Engine, l: &Load) -> pb::LoadUpdate {
         open_orders: l.open_orders,
         backlog_s: l.backlog_s,
         at_ms: l.at_ms,
+        since_ms: l.since_ms,
+        pacing: l.pacing,
+        fast_mode: l.fast_mode,
+        hidden: l.hidden.clone(),
+        paused_channels: l.paused_channels.iter().map(|&c| channel(c)).collect(),
+        actions: l.actions.clone(),
     }
 }
 
@@ -314,6 +337,11 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
         Response::Menu(s) => menu(engine, s).encode_to_vec(),
         Response::Station(s, st) => station(engine, s, st).encode_to_vec(),
         Response::Promotion(p) => promotion(&engine.state().promotions[p]).encode_to_vec(),
+        Response::Load(s) => {
+            let now = plan.map_or_else(|| out.records.last().map_or(0, |r| r.at_ms), |p| p.now_ms);
+            let store_id = engine.catalog().store_id(s);
+            engine.load(store_id, now).map(|l| load(engine, &l).encode_to_vec()).unwrap_or_default()
+        }
     };
     let catalog = engine.catalog();
     Encoded {

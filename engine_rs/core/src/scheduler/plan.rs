@@ -1,0 +1,495 @@
+//! The store's plan: list scheduling over the open tickets, priority by slack.
+//!
+//! Every open ticket is a job on its station with an effective duration (standard work x the
+//! station's learned speed). STARTED jobs hold a slot until `max(now, started + duration)`.
+//! The others are dispatched by a non-delay list scheduler: whenever a slot of a station is free
+//! and jobs are ready (predecessors projected done, release reached), the job with the least
+//! *latest start* runs, where `latest start = due - tail - duration` (the tail is the longest
+//! path of the order's work after the job). An order's due time is:
+//! - ASAP: acceptance + its remaining make time - its skip-the-queue boost, so older orders go
+//!   first, a small order may pass a big one by at most its make time, and a boosted order by
+//!   at most the boost: nothing waits forever (due times are fixed; newer orders get later ones);
+//! - PICKUP_AT / DELIVERY: the target minus a margin.
+//!
+//! Target orders are released just in time: at `due - make - jit_lead`, never earlier than
+//! `target - freshness - make` (so they are never ready long before the customer or rider), and
+//! a second pass moves the release of a target order that the first pass made late earlier, down
+//! to that freshness floor. Tickets on `fire_last` stations (ice-blended drinks) are released as
+//! late as the rest of their order allows, so they do not melt while the order's other items are
+//! still being made. Paced orders are not released before their hold time.
+//!
+//! Cost: O(J (S + log J)) for J open jobs over S stations, twice at most; nothing is cached (a
+//! plan is derived from the state and `now_ms` on demand, so replay needs no plan).
+
+use std::cmp::{max, Reverse};
+use std::collections::BinaryHeap;
+
+use crate::order::Order;
+use crate::scheduler::Settings;
+use crate::ticket::TicketDraft;
+use crate::types::{Fulfillment, OrderStatus, TicketState};
+
+/// Speeds are parts per thousand of the standard time (1000 = as the recipe says).
+pub const SPEED_ONE: i64 = 1000;
+/// `Planned::order` of the hypothetical order a quote plans.
+pub const NEW_ORDER: usize = usize::MAX;
+
+/// What the plan needs of a store besides its orders.
+#[derive(Debug, Clone, Copy)]
+pub struct Kitchen<'a> {
+    pub settings: &'a Settings,
+    /// Live slots per station (0 = closed; planned as one slot, the station reopens).
+    pub slots: &'a [u32],
+    /// Learned speed per station, [`SPEED_ONE`] = standard.
+    pub speed: &'a [i64],
+}
+
+/// An order not yet accepted, planned with the others (a quote or an admission decision).
+#[derive(Debug, Clone, Copy)]
+pub struct NewOrder<'a> {
+    pub tickets: &'a [TicketDraft],
+    pub fulfillment: Fulfillment,
+    pub target_time_ms: i64,
+    pub boost_ms: i64,
+    pub hold_until_ms: i64,
+    pub units: u32,
+}
+
+/// The projection of one open order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Index into the state's orders, or [`NEW_ORDER`].
+    pub order: usize,
+    /// Projected finish of the order's last ticket (no pickup target applied).
+    pub finish_ms: i64,
+    /// Projected finish per ticket (0 for DONE/VOID tickets).
+    pub tickets: Vec<i64>,
+    /// Planned start per ticket (0 for DONE/VOID tickets).
+    pub starts: Vec<i64>,
+    /// Earliest start the plan allows per ticket (release, hold, fire-last; 0 for DONE/VOID).
+    pub releases: Vec<i64>,
+    /// When the order's work may start (just-in-time release, pacing hold; `<= now` = released).
+    pub release_ms: i64,
+    /// When the order should be ready (its due time before boosts).
+    pub due_ms: i64,
+    pub units: u32,
+}
+
+/// A store's plan as of `now_ms`.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub now_ms: i64,
+    planned: Vec<Planned>,
+    /// Per station, (planned index, ticket) of every open job in planned start order.
+    sequence: Vec<Vec<(usize, usize)>>,
+}
+
+/// One ticket as the scheduler sees it.
+#[derive(Debug, Clone)]
+struct Job {
+    planned: usize,
+    ticket: usize,
+    station: usize,
+    state: TicketState,
+    duration: i64,
+    started_at: i64,
+    /// Job ids this one waits for (open ones only).
+    deps: Vec<usize>,
+    /// Longest work after this job within its order.
+    tail: i64,
+    key: i64,
+}
+
+/// What an order contributes before scheduling.
+struct Spec {
+    order: usize,
+    fulfillment: Fulfillment,
+    target: i64,
+    accepted: i64,
+    boost: i64,
+    hold: i64,
+    units: u32,
+    /// (station, state, work, started_at, deps) per ticket.
+    tickets: Vec<(usize, TicketState, i64, i64, Vec<u32>)>,
+}
+
+impl Spec {
+    fn of(index: usize, o: &Order) -> Self {
+        Self {
+            order: index,
+            fulfillment: o.fulfillment,
+            target: o.target_time_ms,
+            accepted: o.accepted_at_ms,
+            boost: o.boost_ms,
+            hold: o.hold_until_ms,
+            units: o.units,
+            tickets: o
+                .tickets
+                .iter()
+                .map(|t| (t.station, t.state, t.work_ms, t.started_at_ms, t.deps.clone()))
+                .collect(),
+        }
+    }
+
+    fn new(n: &NewOrder<'_>, now_ms: i64) -> Self {
+        Self {
+            order: NEW_ORDER,
+            fulfillment: n.fulfillment,
+            target: n.target_time_ms,
+            accepted: now_ms,
+            boost: n.boost_ms,
+            hold: n.hold_until_ms,
+            units: n.units,
+            tickets: n
+                .tickets
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let state = if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting };
+                    let _ = i;
+                    (t.station, state, t.work_ms, 0, t.deps.clone())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Standard work scaled by a learned speed.
+pub fn effective(work_ms: i64, speed: i64) -> i64 {
+    (i128::from(work_ms) * i128::from(speed) / i128::from(SPEED_ONE)).clamp(0, i128::from(i64::MAX / 4))
+        as i64
+}
+
+impl Plan {
+    /// Plans the open orders `open` (indices into `orders`, ascending) and, for a quote, one
+    /// hypothetical new order.
+    pub fn build(
+        kitchen: &Kitchen<'_>,
+        orders: &[Order],
+        open: impl Iterator<Item = usize>,
+        new: Option<&NewOrder<'_>>,
+        now_ms: i64,
+    ) -> Self {
+        let mut specs: Vec<Spec> = open.map(|o| Spec::of(o, &orders[o])).collect();
+        if let Some(n) = new {
+            specs.push(Spec::new(n, now_ms));
+        }
+        let s = kitchen.settings;
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut planned = Vec::with_capacity(specs.len());
+        let mut release = Vec::with_capacity(specs.len());
+        let mut floor = Vec::with_capacity(specs.len());
+        for (p, spec) in specs.iter().enumerate() {
+            let (entry, order_release, order_floor) = add_jobs(kitchen, p, spec, &mut jobs, now_ms);
+            release.push(order_release);
+            floor.push(order_floor);
+            planned.push(entry);
+        }
+        let mut job_release: Vec<i64> = jobs.iter().map(|j| release[j.planned]).collect();
+        let mut times = dispatch(kitchen, &jobs, &job_release, now_ms);
+        let finish = order_finish(&jobs, &times, planned.len(), now_ms);
+
+        // Second pass: late target orders start earlier (down to their freshness floor);
+        // fire-last tickets wait until the rest of their order is nearly done.
+        let mut again = false;
+        for (p, pl) in planned.iter_mut().enumerate() {
+            if specs[p].fulfillment.has_target() && finish[p] > pl.due_ms && release[p] > floor[p] {
+                release[p] = max(floor[p], release[p] - (finish[p] - pl.due_ms));
+                pl.release_ms = release[p];
+                again = true;
+            }
+        }
+        for (j, job) in jobs.iter().enumerate() {
+            job_release[j] = release[job.planned];
+            if s.fire_last.get(job.station).copied().unwrap_or(false) && job.state != TicketState::Started {
+                let late = finish[job.planned] - job.tail - job.duration;
+                if late > job_release[j] && late > times[j].0 {
+                    job_release[j] = late;
+                    again = true;
+                }
+            }
+        }
+        if again {
+            times = dispatch(kitchen, &jobs, &job_release, now_ms);
+        }
+        let finish = order_finish(&jobs, &times, planned.len(), now_ms);
+        for (j, job) in jobs.iter().enumerate() {
+            let pl = &mut planned[job.planned];
+            pl.starts[job.ticket] = times[j].0;
+            pl.releases[job.ticket] = job_release[j];
+            pl.tickets[job.ticket] = times[j].1;
+        }
+        for (p, pl) in planned.iter_mut().enumerate() {
+            pl.finish_ms = finish[p];
+        }
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&j| (times[j].0, jobs[j].state != TicketState::Started, jobs[j].key, j));
+        let stations = kitchen.slots.len();
+        let mut sequence = vec![Vec::new(); stations];
+        for j in order {
+            if let Some(seq) = sequence.get_mut(jobs[j].station) {
+                seq.push((jobs[j].planned, jobs[j].ticket));
+            }
+        }
+        Self { now_ms, planned, sequence }
+    }
+
+    fn find(&self, order: usize) -> Option<&Planned> {
+        self.planned.binary_search_by_key(&order, |p| p.order).ok().map(|i| &self.planned[i])
+    }
+
+    /// The open orders in acceptance order, then the new order of a quote (if any).
+    pub fn planned(&self) -> &[Planned] {
+        &self.planned
+    }
+
+    /// The hypothetical order of a quote.
+    pub fn new_order(&self) -> Option<&Planned> {
+        self.planned.last().filter(|p| p.order == NEW_ORDER)
+    }
+
+    /// The station's open tickets as (planned index, ticket), in planned start order.
+    pub fn sequence(&self, station: usize) -> &[(usize, usize)] {
+        self.sequence.get(station).map_or(&[], Vec::as_slice)
+    }
+
+    /// The order's ETA: READY orders their ready time, cancelled 0, open ones the projection
+    /// (for PICKUP_AT no earlier than the reserved time).
+    pub fn eta_ms(&self, index: usize, order: &Order) -> i64 {
+        match order.status {
+            OrderStatus::Ready => order.ready_at_ms,
+            OrderStatus::Cancelled => 0,
+            OrderStatus::Accepted | OrderStatus::InProgress => {
+                let projected = self.find(index).map_or(self.now_ms, |p| p.finish_ms);
+                with_target(projected, order.fulfillment, order.target_time_ms)
+            }
+        }
+    }
+
+    /// When the plan wants the ticket done: its projected finish while open, its bump time once
+    /// done, 0 when void.
+    pub fn due_ms(&self, index: usize, order: &Order, ticket: usize) -> i64 {
+        let t = &order.tickets[ticket];
+        match t.state {
+            TicketState::Done => t.done_at_ms,
+            TicketState::Void => 0,
+            _ => self.find(index).map_or(self.now_ms, |p| p.tickets[ticket]),
+        }
+    }
+
+    /// Whether the order's work is in the kitchen now (not held for a later release).
+    pub fn released(&self, index: usize) -> bool {
+        self.find(index).is_none_or(|p| p.release_ms <= self.now_ms)
+    }
+
+    /// Cups of the other open orders projected to be ready no later than `finish_ms`.
+    pub fn cups_before(&self, finish_ms: i64) -> u32 {
+        self.planned
+            .iter()
+            .filter(|p| p.order != NEW_ORDER && p.finish_ms <= finish_ms)
+            .map(|p| p.units)
+            .sum()
+    }
+}
+
+/// Adds an order's open tickets as jobs (durations, tails, keys); returns its plan entry, its
+/// release and the earliest release freshness allows.
+fn add_jobs(
+    kitchen: &Kitchen<'_>,
+    p: usize,
+    spec: &Spec,
+    jobs: &mut Vec<Job>,
+    now_ms: i64,
+) -> (Planned, i64, i64) {
+    let s = kitchen.settings;
+    let base = jobs.len();
+    let n = spec.tickets.len();
+    // Job index of each open ticket; usize::MAX for DONE/VOID ones.
+    let mut id = vec![usize::MAX; n];
+    for (t, (station, state, work, started_at, deps)) in spec.tickets.iter().enumerate() {
+        if state.is_open() {
+            id[t] = jobs.len();
+            let speed = kitchen.speed.get(*station).copied().unwrap_or(SPEED_ONE);
+            jobs.push(Job {
+                planned: p,
+                ticket: t,
+                station: *station,
+                state: *state,
+                duration: effective(*work, speed),
+                started_at: *started_at,
+                // A started ticket is past its dependencies (a recalled predecessor does not
+                // stop it).
+                deps: if *state == TicketState::Started {
+                    Vec::new()
+                } else {
+                    deps.iter().map(|&d| id[d as usize]).filter(|&j| j != usize::MAX).collect()
+                },
+                tail: 0,
+                key: 0,
+            });
+        }
+    }
+    // Deps point to earlier tickets, so one backward sweep finds every tail.
+    for j in (base..jobs.len()).rev() {
+        let after = jobs[j].tail + jobs[j].duration;
+        for k in 0..jobs[j].deps.len() {
+            let d = jobs[j].deps[k];
+            jobs[d].tail = max(jobs[d].tail, after);
+        }
+    }
+    let make = jobs[base..].iter().map(|j| j.tail + j.duration).max().unwrap_or(0);
+    let (due, release, floor) = if spec.fulfillment.has_target() {
+        let due = spec.target - s.target_margin_ms;
+        let jit = due - make - s.jit_lead_ms;
+        let fresh = spec.target - s.freshness_ms - make;
+        (due, max(now_ms, max(spec.hold, jit)), max(now_ms, max(spec.hold, fresh)))
+    } else {
+        let due = spec.accepted + make;
+        let release = max(now_ms, spec.hold);
+        (due, release, release)
+    };
+    let priority = due - spec.boost;
+    for job in &mut jobs[base..] {
+        job.key = priority - job.tail - job.duration;
+    }
+    let entry = Planned {
+        order: spec.order,
+        finish_ms: now_ms,
+        tickets: vec![0; n],
+        starts: vec![0; n],
+        releases: vec![0; n],
+        release_ms: release,
+        due_ms: due,
+        units: spec.units,
+    };
+    (entry, release, floor)
+}
+
+/// Jobs waiting for their ready time at one station: (ready, key, job).
+type Waiting = BinaryHeap<Reverse<(i64, i64, usize)>>;
+
+/// The state of one list-scheduling run.
+struct Dispatch<'j> {
+    jobs: &'j [Job],
+    successors: Vec<Vec<usize>>,
+    /// Open dependencies left per job.
+    left: Vec<usize>,
+    ready: Vec<i64>,
+    waiting: Vec<Waiting>,
+    times: Vec<(i64, i64)>,
+}
+
+impl Dispatch<'_> {
+    /// A job is done at `finish`: its successors may become ready.
+    fn done(&mut self, j: usize, finish: i64) {
+        for k in 0..self.successors[j].len() {
+            let n = self.successors[j][k];
+            self.ready[n] = max(self.ready[n], finish);
+            self.left[n] -= 1;
+            if self.left[n] == 0 {
+                let job = &self.jobs[n];
+                self.waiting[job.station].push(Reverse((self.ready[n], job.key, n)));
+            }
+        }
+    }
+}
+
+/// Per job (start, finish) by non-delay list scheduling, least key first among the ready.
+fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -> Vec<(i64, i64)> {
+    let stations = kitchen.slots.len().max(jobs.iter().map(|j| j.station + 1).max().unwrap_or(0));
+    let mut free: Vec<BinaryHeap<Reverse<i64>>> = (0..stations)
+        .map(|s| {
+            let slots = kitchen.slots.get(s).copied().unwrap_or(1).max(1) as usize;
+            std::iter::repeat_n(Reverse(now_ms), slots).collect()
+        })
+        .collect();
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    for (j, job) in jobs.iter().enumerate() {
+        for &d in &job.deps {
+            successors[d].push(j);
+        }
+    }
+    let mut d = Dispatch {
+        jobs,
+        successors,
+        left: jobs.iter().map(|j| j.deps.len()).collect(),
+        ready: release.iter().map(|&r| max(r, now_ms)).collect(),
+        waiting: vec![BinaryHeap::new(); stations],
+        times: vec![(0, 0); jobs.len()],
+    };
+    let mut available: Vec<BinaryHeap<Reverse<(i64, usize)>>> = vec![BinaryHeap::new(); stations];
+    let mut pending = 0_usize;
+    for (j, job) in jobs.iter().enumerate() {
+        if job.state == TicketState::Started {
+            let end = max(now_ms, job.started_at + job.duration);
+            let heap = &mut free[job.station];
+            let Reverse(slot) = heap.pop().unwrap_or(Reverse(now_ms));
+            heap.push(Reverse(max(slot, end)));
+            d.times[j] = (job.started_at, end);
+        } else {
+            pending += 1;
+            if d.left[j] == 0 {
+                d.waiting[job.station].push(Reverse((d.ready[j], job.key, j)));
+            }
+        }
+    }
+    for (j, job) in jobs.iter().enumerate() {
+        if job.state == TicketState::Started {
+            d.done(j, d.times[j].1);
+        }
+    }
+    // Decisions are taken in non-decreasing time (a dispatch only makes work ready later than
+    // itself), so every available job was ready by `clock`.
+    let mut clock = now_ms;
+    while pending > 0 {
+        let mut best: Option<(i64, usize)> = None;
+        for s in 0..stations {
+            let slot = free[s].peek().map_or(now_ms, |r| r.0);
+            let at = if !available[s].is_empty() {
+                max(slot, clock)
+            } else if let Some(Reverse((r, _, _))) = d.waiting[s].peek() {
+                max(slot, *r)
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(t, _)| at < t) {
+                best = Some((at, s));
+            }
+        }
+        let Some((at, s)) = best else { break };
+        clock = at;
+        while let Some(&Reverse((r, key, j))) = d.waiting[s].peek() {
+            if r > at {
+                break;
+            }
+            d.waiting[s].pop();
+            available[s].push(Reverse((key, j)));
+        }
+        let Some(Reverse((_, j))) = available[s].pop() else { break };
+        free[s].pop();
+        let finish = at + jobs[j].duration;
+        free[s].push(Reverse(finish));
+        d.times[j] = (at, finish);
+        pending -= 1;
+        d.done(j, finish);
+    }
+    d.times
+}
+
+fn order_finish(jobs: &[Job], times: &[(i64, i64)], orders: usize, now_ms: i64) -> Vec<i64> {
+    let mut finish = vec![now_ms; orders];
+    for (j, job) in jobs.iter().enumerate() {
+        finish[job.planned] = max(finish[job.planned], times[j].1);
+    }
+    finish
+}
+
+/// PICKUP_AT orders are not ready before the reserved time (the kitchen could finish earlier;
+/// the customer comes then).
+pub fn with_target(projected: i64, fulfillment: Fulfillment, target_ms: i64) -> i64 {
+    if fulfillment == Fulfillment::PickupAt {
+        max(projected, target_ms)
+    } else {
+        projected
+    }
+}
