@@ -190,8 +190,15 @@ impl Engine {
             boost_ms: self.boost_ms(draft),
             hold_until_ms: 0,
             units: r.units,
+            promise_ms: None,
         };
-        let plan = self.plan_with(r.store, Some(&new), now_ms);
+        let mut plan = self.plan_with(r.store, Some(&new), now_ms);
+        if new.boost_ms > 0 && !r.fulfillment.has_target() {
+            // Skip the queue: planned as if promised `boost` earlier than where it fits.
+            let fits = plan.new_order().expect("the quote's order is planned").finish_ms;
+            let boosted = NewOrder { promise_ms: Some(fits - new.boost_ms), ..new };
+            plan = self.plan_with(r.store, Some(&boosted), now_ms);
+        }
         let planned = plan.new_order().expect("the quote's order is planned");
         let eta_ms = with_target(planned.finish_ms, r.fulfillment, r.target_time_ms);
         let cups_ahead = plan.cups_before(planned.finish_ms);

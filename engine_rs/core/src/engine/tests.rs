@@ -456,3 +456,319 @@ proptest! {
         prop_assert_eq!(replica.state_hash(), live.state_hash());
     }
 }
+
+/// Checks a plan against the kitchen it plans: no ticket starts before its predecessors'
+/// projected finish or before now, and no station runs more tickets at once than it has slots
+/// (tickets already started count as they are: staff may have been sent home mid-ticket).
+fn plan_is_feasible(e: &Engine, store: usize, now: i64) -> Result<(), String> {
+    let plan = e.plan(store, now);
+    let slots = &e.state().stores[store].slots;
+    let mut intervals: Vec<Vec<(i64, i64, bool)>> = vec![Vec::new(); slots.len()];
+    for p in plan.planned() {
+        let o = &e.state().orders[p.order];
+        for (t, ticket) in o.tickets.iter().enumerate() {
+            if !ticket.state.is_open() {
+                continue;
+            }
+            let (start, finish) = (p.starts[t], p.tickets[t]);
+            let started = ticket.state == TicketState::Started;
+            if !started {
+                if start < now {
+                    return Err(format!("{}/{t} starts at {start} before now {now}", o.order_id));
+                }
+                for &d in &ticket.deps {
+                    let dep = &o.tickets[d as usize];
+                    if dep.state.is_open() && p.tickets[d as usize] > start {
+                        return Err(format!("{}/{t} starts before its predecessor {d} ends", o.order_id));
+                    }
+                }
+            }
+            if finish < start {
+                return Err(format!("{}/{t} finishes before it starts", o.order_id));
+            }
+            intervals[ticket.station].push((start, finish, started));
+        }
+    }
+    for (s, list) in intervals.iter().enumerate() {
+        let started = list.iter().filter(|i| i.2).count();
+        let capacity = (slots[s].max(1) as usize).max(started);
+        for &(at, _, _) in list {
+            let running = list.iter().filter(|&&(a, b, _)| a <= at && at < b).count();
+            if running > capacity {
+                return Err(format!("station {s} runs {running} tickets at {at} with {capacity} slots"));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn plans_are_feasible_and_replay_to_the_same_plan(cmds in prop::collection::vec(cmd(), 1..80)) {
+        let mut live = engine();
+        let mut records = Vec::new();
+        let mut now = T0;
+        for (i, c) in cmds.iter().enumerate() {
+            now = T0 + i as i64 * 7_000;
+            if let Some(out) = run(&mut live, c, now) {
+                records.extend(out.records.iter().map(|r| r.bytes.clone()));
+            }
+            if i % 10 == 0 {
+                records.extend(live.tick(now).unwrap().records.into_iter().map(|r| r.bytes));
+            }
+            for store in 0..2 {
+                prop_assert_eq!(plan_is_feasible(&live, store, now), Ok(()));
+            }
+        }
+        let mut replica = engine();
+        for bytes in &records {
+            replica.apply(bytes).unwrap();
+        }
+        prop_assert_eq!(replica.state_hash(), live.state_hash());
+        for store in 0..2 {
+            let (a, b) = (live.plan(store, now), replica.plan(store, now));
+            prop_assert_eq!(a.planned(), b.planned());
+            for station in 0..7 {
+                prop_assert_eq!(a.sequence(station), b.sequence(station));
+            }
+        }
+    }
+}
+
+#[test]
+fn eta_is_monotone_in_the_queue_ahead() {
+    let mut e = engine();
+    let mut last = 0;
+    for i in 0..12 {
+        let quoted = e.quote(Some(&tea("")), T0).unwrap().eta_ms;
+        assert!(quoted >= last, "quote {i}: {quoted} < {last}");
+        let out = e.submit(Some(tea(&format!("c-{i}"))), T0).unwrap();
+        let Response::Submitted(o) = out.response else { panic!("not submitted") };
+        // The first quote holds: the next identical order does not move this one.
+        assert_eq!(e.state().orders[o].quote.eta_ms, quoted);
+        last = quoted;
+    }
+    let plan = e.plan(0, T0);
+    let etas: Vec<i64> = (0..12).map(|o| plan.eta_ms(o, &e.state().orders[o])).collect();
+    assert!(etas.windows(2).all(|w| w[0] <= w[1]), "{etas:?}");
+}
+
+fn delivery(key: &str, sku: &str, target: i64) -> Draft {
+    let mut d = draft(key, vec![line(sku, 1, &[])]);
+    d.channel = Some(Channel::Meituan);
+    d.fulfillment = Some(Fulfillment::Delivery);
+    d.target_time_ms = target;
+    d
+}
+
+#[test]
+fn target_orders_are_released_just_in_time_and_never_melt() {
+    let mut e = engine();
+    let target = T0 + 30 * 60_000;
+    let out = e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
+    let Response::Submitted(o) = out.response else { panic!("not submitted") };
+    let s = &e.catalog().scheduler;
+    let plan = e.plan(0, T0);
+    let p = &plan.planned()[0];
+    // make = 45 s brew + 15 s shake + 5 s seal + 15 s bag; released at due - make - lead.
+    assert_eq!(p.release_ms, target - s.target_margin_ms - 80_000 - s.jit_lead_ms);
+    assert!(p.finish_ms <= target - s.target_margin_ms);
+    assert!(p.finish_ms >= target - s.freshness_ms, "ready too early: it would melt");
+    // Not on the tea bar's board until its release; then first in line.
+    let board = e.board("sh-001", "tea_bar", T0).unwrap();
+    assert!(board.queue.is_empty());
+    assert_eq!(board.upcoming, vec![(o, 0)]);
+    let board = e.board("sh-001", "tea_bar", p.release_ms).unwrap();
+    assert_eq!(board.queue, vec![(o, 0)]);
+    assert!(e.state().orders[o].quote.admission.decision == crate::scheduler::Decision::Admitted);
+}
+
+#[test]
+fn a_late_target_order_starts_earlier_but_not_before_its_freshness_floor() {
+    let mut e = engine();
+    e.set_staffing("sh-001", "tea_bar", 1, T0).unwrap();
+    for i in 0..10 {
+        e.submit(Some(draft(&format!("c-{i}"), vec![line("classic_milk_tea", 4, &[])])), T0).unwrap();
+    }
+    // Ten batches of brew take 450 s on the one tea bar slot, promised in turn; a rider due in
+    // 6 minutes is served on time: its tickets go ahead of the walk-ins whose promises are
+    // later than its due time (priority by slack), released no earlier than freshness allows.
+    let target = T0 + 6 * 60_000;
+    let out = e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
+    let Response::Submitted(o) = out.response else { panic!("not submitted") };
+    let plan = e.plan(0, T0);
+    let p = plan.planned().iter().find(|p| p.order == o).unwrap();
+    let s = &e.catalog().scheduler;
+    assert!(p.release_ms >= T0.max(target - s.freshness_ms - 80_000));
+    assert!(p.finish_ms <= target, "{} > {target}", p.finish_ms);
+    // The walk-ins it passed are the last ones (promised after its due time), none earlier.
+    let passed: Vec<usize> = plan
+        .planned()
+        .iter()
+        .filter(|q| q.order != o && q.starts[0] > p.starts[0])
+        .map(|q| q.order)
+        .collect();
+    assert!(!passed.is_empty());
+    assert!(passed.iter().all(|&q| e.state().orders[q].quote.eta_ms > target - s.target_margin_ms - 80_000));
+}
+
+#[test]
+fn a_delivery_the_kitchen_cannot_make_in_time_is_extended_at_once() {
+    let mut e = engine();
+    for i in 0..6 {
+        e.submit(Some(draft(&format!("c-{i}"), vec![line("fresh_grape_tea", 2, &[])])), T0).unwrap();
+    }
+    // The rider is predicted in 90 s; a grape tea takes 135 s to make and bag even if it
+    // goes first.
+    let q = e.quote(Some(&delivery("", "fresh_grape_tea", T0 + 90_000)), T0).unwrap();
+    assert_eq!(q.admission.decision, crate::scheduler::Decision::Extended);
+    assert_eq!(q.admission.extension_ms, q.eta_ms - (T0 + 90_000));
+    assert!(q.admission.extension_ms > 0);
+    assert!(q.admission.reason.contains("rider"), "{}", q.admission.reason);
+}
+
+#[test]
+fn skip_the_queue_members_pass_at_most_by_the_boost() {
+    let mut cfg = sample_value();
+    cfg["scheduler"] = serde_json::json!({"skip_queue_tiers": ["gold"], "skip_queue_boost_s": 120});
+    let mut e = Engine::new(&cfg.to_string()).unwrap();
+    e.set_staffing("sh-001", "tea_bar", 1, T0).unwrap();
+    for i in 0..8 {
+        e.submit(Some(tea(&format!("c-{i}"))), T0 + i * 10_000).unwrap();
+    }
+    let now = T0 + 80_000;
+    let unboosted = e.quote(Some(&tea("")), now).unwrap().eta_ms;
+    let mut gold = tea("");
+    gold.member_id = "m1".into();
+    gold.member.tier = "gold".into();
+    let boosted = e.quote(Some(&gold), now).unwrap().eta_ms;
+    assert!(boosted < unboosted, "{boosted} !< {unboosted}");
+    // It passes only orders promised less than the boost before where it would have fit: the
+    // others still brew first.
+    let out = e
+        .submit(
+            Some({
+                gold.channel_order_id = "g".into();
+                gold
+            }),
+            now,
+        )
+        .unwrap();
+    let Response::Submitted(g) = out.response else { panic!("not submitted") };
+    let plan = e.plan(0, now);
+    let gold_start = plan.planned().iter().find(|p| p.order == g).unwrap().starts[0];
+    let mut passed = 0;
+    for p in plan.planned().iter().filter(|p| p.order != g) {
+        if e.state().orders[p.order].quote.eta_ms <= unboosted - 120_000 {
+            assert!(p.starts[0] <= gold_start, "order {} was passed by more than the boost", p.order);
+        } else if p.starts[0] > gold_start {
+            passed += 1;
+        }
+    }
+    assert!(passed > 0, "the boost passed nobody");
+}
+
+#[test]
+fn learned_speed_makes_quotes_follow_a_slow_kitchen() {
+    let mut e = engine();
+    let before = e.quote(Some(&tea("")), T0).unwrap().prep_s;
+    let mut now = T0;
+    for i in 0..6 {
+        let out = e.submit(Some(tea(&format!("c-{i}"))), now).unwrap();
+        let Response::Submitted(o) = out.response else { panic!("not submitted") };
+        let id = e.state().orders[o].ticket_id(e.catalog(), 0);
+        e.start_ticket(&id, now).unwrap();
+        now += 90_000; // brew takes 90 s, the recipe says 45 s
+        e.bump_ticket(&id, now).unwrap();
+    }
+    let tea_bar = e.station_index("tea_bar").unwrap();
+    let speed = e.state().stores[0].speed[tea_bar];
+    assert!((1600..=2000).contains(&speed), "{speed}");
+    let after = e.quote(Some(&tea("")), now).unwrap().prep_s;
+    assert!(after >= before + 30, "{before} -> {after}");
+}
+
+fn fill(e: &mut Engine, n: usize, now: i64) {
+    let first = e.state().orders.len();
+    for i in 0..n {
+        let key = format!("f-{}", first + i);
+        e.submit(Some(draft(&key, vec![line("classic_milk_tea", 1, &[])])), now).unwrap();
+    }
+}
+
+#[test]
+fn the_load_ladder_rises_at_once_and_falls_with_hysteresis() {
+    let mut e = engine();
+    fill(&mut e, 7, T0);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
+    let out = e.submit(Some(tea("c-8")), T0).unwrap();
+    assert_eq!(out.records.len(), 2, "the order and the level move");
+    assert_eq!(out.records[1].kind, "load_changed");
+    let load = e.load("sh-001", T0).unwrap();
+    assert_eq!(load.level, LoadLevel::Busy);
+    assert_eq!(load.reason, "busy: 8 orders in the kitchen (at 8)");
+    assert_eq!(load.actions, vec!["warn the counter: the kitchen is busy".to_owned()]);
+    // Cancel two: 6 orders is below 8 but not below 75 % of it; nothing moves.
+    for id in ["sh-001-000001", "sh-001-000002"] {
+        let out = e.cancel(id, "test".into(), T0 + 70_000).unwrap();
+        assert_eq!(out.records.len(), 1);
+    }
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
+    // One more: 5 < 6 = 75 % of 8, and a minute has passed: back to normal by itself.
+    let out = e.cancel("sh-001-000003", "test".into(), T0 + 70_000).unwrap();
+    assert_eq!(out.records.len(), 2);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
+    assert!(e.state().stores[0].load.reason.starts_with("normal: eased off busy"));
+}
+
+#[test]
+fn levels_do_not_fall_before_the_dwell_time_and_tick_lowers_them() {
+    let mut e = engine();
+    fill(&mut e, 8, T0);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
+    for i in 1..=8 {
+        e.cancel(&format!("sh-001-{i:06}"), "test".into(), T0 + 1_000).unwrap();
+    }
+    // Empty, but busy was entered a second ago: it holds until min_dwell has passed.
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
+    assert_eq!(e.tick(T0 + 30_000).unwrap().lsn, 0);
+    let out = e.tick(T0 + 60_000).unwrap();
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
+    assert_eq!(e.tick(T0 + 120_000).unwrap().lsn, 0, "nothing moves twice");
+}
+
+#[test]
+fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
+    let mut e = engine();
+    fill(&mut e, 14, T0);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Rush);
+    // Pacing: a counter order is accepted but held before the kitchen until near its turn.
+    let out = e.submit(Some(tea("c-paced")), T0).unwrap();
+    let Response::Submitted(o) = out.response else { panic!("not submitted") };
+    let a = e.state().orders[o].quote.admission.clone();
+    assert_eq!(a.decision, crate::scheduler::Decision::Paced);
+    assert!(a.hold_until_ms > T0);
+    let board = e.board("sh-001", "tea_bar", T0).unwrap();
+    assert!(!board.queue.contains(&(o, 0)) && board.upcoming.contains(&(o, 0)));
+    // Fast mode at 20 orders: the slow fruit tea is refused, naming the line.
+    fill(&mut e, 5, T0);
+    assert_eq!(e.state().stores[0].load.level, LoadLevel::Overload);
+    let err = e.submit(Some(draft("c-fruit", vec![line("fresh_grape_tea", 1, &[])])), T0).unwrap_err();
+    assert!(matches!(err, EngineError::FailedPrecondition { .. }));
+    assert_eq!(err.field(), "order.lines[0].sku");
+    assert!(err.reason().contains("fast mode"), "{}", err.reason());
+    assert!(e.load("sh-001", T0).unwrap().hidden.contains(&"fresh_grape_tea".to_owned()));
+    // Channel pause at 30 orders: delivery platforms are refused, the counter is not.
+    fill(&mut e, 10, T0);
+    assert!(e.state().stores[0].load.paused);
+    let err = e.submit(Some(delivery("m-1", "classic_milk_tea", T0 + 3_600_000)), T0).unwrap_err();
+    assert_eq!(err.field(), "order.channel");
+    e.submit(Some(tea("c-counter")), T0).unwrap();
+    // The other store is not affected.
+    let mut d = delivery("m-2", "classic_milk_tea", T0 + 3_600_000);
+    d.store_id = "sh-002".into();
+    e.submit(Some(d), T0).unwrap();
+}

@@ -6,9 +6,11 @@
 //! and jobs are ready (predecessors projected done, release reached), the job with the least
 //! *latest start* runs, where `latest start = due - tail - duration` (the tail is the longest
 //! path of the order's work after the job). An order's due time is:
-//! - ASAP: acceptance + its remaining make time - its skip-the-queue boost, so older orders go
-//!   first, a small order may pass a big one by at most its make time, and a boosted order by
-//!   at most the boost: nothing waits forever (due times are fixed; newer orders get later ones);
+//! - ASAP: its promise, the ETA quoted when it was accepted. A new order is planned after every
+//!   accepted one (its promise is where it fits), so accepted promises hold; a skip-the-queue
+//!   member's order is planned `boost` earlier than that, so it passes at most the orders
+//!   promised within `boost` of it: due times are fixed and newer orders get later ones, so
+//!   nothing waits forever;
 //! - PICKUP_AT / DELIVERY: the target minus a margin.
 //!
 //! Target orders are released just in time: at `due - make - jit_lead`, never earlier than
@@ -33,6 +35,8 @@ use crate::types::{Fulfillment, OrderStatus, TicketState};
 pub const SPEED_ONE: i64 = 1000;
 /// `Planned::order` of the hypothetical order a quote plans.
 pub const NEW_ORDER: usize = usize::MAX;
+/// The due time of a new ASAP order planned after every accepted one.
+const APPEND: i64 = i64::MAX / 4;
 
 /// What the plan needs of a store besides its orders.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +57,8 @@ pub struct NewOrder<'a> {
     pub boost_ms: i64,
     pub hold_until_ms: i64,
     pub units: u32,
+    /// ASAP: the due time to plan with (`None`: after every accepted order).
+    pub promise_ms: Option<i64>,
 }
 
 /// The projection of one open order.
@@ -105,7 +111,8 @@ struct Spec {
     order: usize,
     fulfillment: Fulfillment,
     target: i64,
-    accepted: i64,
+    /// ASAP: the promise (first quoted ETA); [`APPEND`] for a new order.
+    promise: i64,
     boost: i64,
     hold: i64,
     units: u32,
@@ -119,7 +126,7 @@ impl Spec {
             order: index,
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
-            accepted: o.accepted_at_ms,
+            promise: o.quote.eta_ms,
             boost: o.boost_ms,
             hold: o.hold_until_ms,
             units: o.units,
@@ -131,12 +138,12 @@ impl Spec {
         }
     }
 
-    fn new(n: &NewOrder<'_>, now_ms: i64) -> Self {
+    fn new(n: &NewOrder<'_>) -> Self {
         Self {
             order: NEW_ORDER,
             fulfillment: n.fulfillment,
             target: n.target_time_ms,
-            accepted: now_ms,
+            promise: n.promise_ms.unwrap_or(APPEND),
             boost: n.boost_ms,
             hold: n.hold_until_ms,
             units: n.units,
@@ -172,7 +179,7 @@ impl Plan {
     ) -> Self {
         let mut specs: Vec<Spec> = open.map(|o| Spec::of(o, &orders[o])).collect();
         if let Some(n) = new {
-            specs.push(Spec::new(n, now_ms));
+            specs.push(Spec::new(n));
         }
         let s = kitchen.settings;
         let mut jobs: Vec<Job> = Vec::new();
@@ -344,11 +351,12 @@ fn add_jobs(
         let fresh = spec.target - s.freshness_ms - make;
         (due, max(now_ms, max(spec.hold, jit)), max(now_ms, max(spec.hold, fresh)))
     } else {
-        let due = spec.accepted + make;
+        // A boost is already in a promise (it was quoted earlier than where it fit).
+        let due = spec.promise;
         let release = max(now_ms, spec.hold);
         (due, release, release)
     };
-    let priority = due - spec.boost;
+    let priority = if spec.fulfillment.has_target() { due - spec.boost } else { due };
     for job in &mut jobs[base..] {
         job.key = priority - job.tail - job.duration;
     }
