@@ -45,6 +45,10 @@ def test_watch_load_streams_each_level_with_its_reason_and_actions(client: Clien
 
 
 def test_rush_paces_walk_ins_and_tells_the_customer_when(client: Client) -> None:
+    # One brewer: fourteen teas are four batches, three minutes of work ahead.
+    client.store.SetStaffing(
+        store_pb2.SetStaffingRequest(store_id=STORE, station="tea_bar", slots=1)
+    )
     fill(client, 14)
     answer = client.submit(draft(line("classic_milk_tea")))
     admission = answer.quote.admission

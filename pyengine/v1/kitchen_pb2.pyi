@@ -44,7 +44,7 @@ class TicketItem(_message.Message):
     def __init__(self, line_no: _Optional[int] = ..., sku: _Optional[str] = ..., name: _Optional[str] = ..., quantity: _Optional[int] = ..., modifiers: _Optional[_Iterable[str]] = ..., steps: _Optional[_Iterable[str]] = ..., work_s: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("ticket_id", "order_id", "store_id", "station", "pickup_no", "channel", "state", "items", "created_at_ms", "started_at_ms", "done_at_ms", "due_at_ms", "work_s", "customer_note")
+    __slots__ = ("ticket_id", "order_id", "store_id", "station", "pickup_no", "channel", "state", "items", "created_at_ms", "started_at_ms", "done_at_ms", "due_at_ms", "work_s", "customer_note", "batch")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class Ticket(_message.Message):
     DUE_AT_MS_FIELD_NUMBER: _ClassVar[int]
     WORK_S_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_NOTE_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     order_id: str
     store_id: str
@@ -73,7 +74,8 @@ class Ticket(_message.Message):
     due_at_ms: int
     work_s: int
     customer_note: str
-    def __init__(self, ticket_id: _Optional[str] = ..., order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., station: _Optional[str] = ..., pickup_no: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., state: _Optional[_Union[_common_pb2.TicketState, str]] = ..., items: _Optional[_Iterable[_Union[TicketItem, _Mapping]]] = ..., created_at_ms: _Optional[int] = ..., started_at_ms: _Optional[int] = ..., done_at_ms: _Optional[int] = ..., due_at_ms: _Optional[int] = ..., work_s: _Optional[int] = ..., customer_note: _Optional[str] = ...) -> None: ...
+    batch: int
+    def __init__(self, ticket_id: _Optional[str] = ..., order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., station: _Optional[str] = ..., pickup_no: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., state: _Optional[_Union[_common_pb2.TicketState, str]] = ..., items: _Optional[_Iterable[_Union[TicketItem, _Mapping]]] = ..., created_at_ms: _Optional[int] = ..., started_at_ms: _Optional[int] = ..., done_at_ms: _Optional[int] = ..., due_at_ms: _Optional[int] = ..., work_s: _Optional[int] = ..., customer_note: _Optional[str] = ..., batch: _Optional[int] = ...) -> None: ...
 
 class TicketEvent(_message.Message):
     __slots__ = ("seq", "kind", "at_ms", "ticket")
@@ -122,7 +124,7 @@ class AllDayCount(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., name: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class StationBoard(_message.Message):
-    __slots__ = ("store_id", "station", "slots", "queue", "all_day", "last_seq", "backlog_s")
+    __slots__ = ("store_id", "station", "slots", "queue", "all_day", "last_seq", "backlog_s", "upcoming")
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     STATION_FIELD_NUMBER: _ClassVar[int]
     SLOTS_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +132,7 @@ class StationBoard(_message.Message):
     ALL_DAY_FIELD_NUMBER: _ClassVar[int]
     LAST_SEQ_FIELD_NUMBER: _ClassVar[int]
     BACKLOG_S_FIELD_NUMBER: _ClassVar[int]
+    UPCOMING_FIELD_NUMBER: _ClassVar[int]
     store_id: str
     station: str
     slots: int
@@ -137,4 +140,5 @@ class StationBoard(_message.Message):
     all_day: _containers.RepeatedCompositeFieldContainer[AllDayCount]
     last_seq: int
     backlog_s: int
-    def __init__(self, store_id: _Optional[str] = ..., station: _Optional[str] = ..., slots: _Optional[int] = ..., queue: _Optional[_Iterable[_Union[Ticket, _Mapping]]] = ..., all_day: _Optional[_Iterable[_Union[AllDayCount, _Mapping]]] = ..., last_seq: _Optional[int] = ..., backlog_s: _Optional[int] = ...) -> None: ...
+    upcoming: _containers.RepeatedCompositeFieldContainer[Ticket]
+    def __init__(self, store_id: _Optional[str] = ..., station: _Optional[str] = ..., slots: _Optional[int] = ..., queue: _Optional[_Iterable[_Union[Ticket, _Mapping]]] = ..., all_day: _Optional[_Iterable[_Union[AllDayCount, _Mapping]]] = ..., last_seq: _Optional[int] = ..., backlog_s: _Optional[int] = ..., upcoming: _Optional[_Iterable[_Union[Ticket, _Mapping]]] = ...) -> None: ...

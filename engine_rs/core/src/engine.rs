@@ -93,7 +93,12 @@ impl Engine {
     /// The store's plan with one hypothetical new order (a quote).
     pub fn plan_with(&self, store: usize, new: Option<&NewOrder<'_>>, now_ms: i64) -> Plan {
         let s = &self.state.stores[store];
-        let kitchen = Kitchen { settings: &self.catalog.scheduler, slots: &s.slots, speed: &s.speed };
+        let kitchen = Kitchen {
+            settings: &self.catalog.scheduler,
+            slots: &s.slots,
+            speed: &s.speed,
+            batch: &self.catalog.batch_sizes,
+        };
         Plan::build(&kitchen, &self.state.orders, s.open.iter().copied(), new, now_ms)
     }
 

@@ -92,6 +92,8 @@ pub struct Catalog {
     pub items: IndexMap<String, Item>,
     pub modifiers: IndexMap<String, Modifier>,
     pub scheduler: Settings,
+    /// Batch size per station (for the scheduler's cross-order batches).
+    pub batch_sizes: Vec<u32>,
 }
 
 impl Catalog {
@@ -111,7 +113,17 @@ impl Catalog {
         let items = compile_items(&cfg, &stations, &modifiers)?;
         let order_steps = compile_order_steps(&cfg, &stations)?;
         let scheduler = Settings::compile(cfg.scheduler, &stations, &items, &modifiers)?;
-        Ok(Self { currency: cfg.currency, stores, stations, order_steps, items, modifiers, scheduler })
+        let batch_sizes = stations.values().map(|s| s.batch_size).collect();
+        Ok(Self {
+            currency: cfg.currency,
+            stores,
+            stations,
+            order_steps,
+            items,
+            modifiers,
+            scheduler,
+            batch_sizes,
+        })
     }
 
     pub fn station(&self, index: usize) -> &Station {

@@ -220,6 +220,7 @@ pub fn ticket(engine: &Engine, index: usize, t: usize, plan: Option<&Plan>) -> p
         started_at_ms: ticket.started_at_ms,
         done_at_ms: ticket.done_at_ms,
         due_at_ms: plan.map_or(0, |p| p.due_ms(index, o, t)),
+        batch: plan.map_or(0, |p| p.batch(index, t)),
         work_s: ms_to_s(ticket.work_ms),
         customer_note: o.customer_note.clone(),
     }
@@ -290,6 +291,7 @@ pub fn board(engine: &Engine, b: &Board) -> pb::StationBoard {
         station: engine.catalog().station_name(b.station).to_owned(),
         slots: b.slots as i32,
         queue: b.queue.iter().map(|&(o, t)| ticket(engine, o, t, Some(&b.plan))).collect(),
+        upcoming: b.upcoming.iter().map(|&(o, t)| ticket(engine, o, t, Some(&b.plan))).collect(),
         all_day: b
             .all_day
             .iter()

@@ -463,7 +463,8 @@ proptest! {
 fn plan_is_feasible(e: &Engine, store: usize, now: i64) -> Result<(), String> {
     let plan = e.plan(store, now);
     let slots = &e.state().stores[store].slots;
-    let mut intervals: Vec<Vec<(i64, i64, bool)>> = vec![Vec::new(); slots.len()];
+    // (start, finish, started, batch): a batch's tickets share one slot.
+    let mut intervals: Vec<Vec<(i64, i64, bool, u32)>> = vec![Vec::new(); slots.len()];
     for p in plan.planned() {
         let o = &e.state().orders[p.order];
         for (t, ticket) in o.tickets.iter().enumerate() {
@@ -486,14 +487,18 @@ fn plan_is_feasible(e: &Engine, store: usize, now: i64) -> Result<(), String> {
             if finish < start {
                 return Err(format!("{}/{t} finishes before it starts", o.order_id));
             }
-            intervals[ticket.station].push((start, finish, started));
+            intervals[ticket.station].push((start, finish, started, p.batches[t]));
         }
     }
     for (s, list) in intervals.iter().enumerate() {
         let started = list.iter().filter(|i| i.2).count();
         let capacity = (slots[s].max(1) as usize).max(started);
-        for &(at, _, _) in list {
-            let running = list.iter().filter(|&&(a, b, _)| a <= at && at < b).count();
+        for &(at, _, _, _) in list {
+            let mut batches = std::collections::BTreeSet::new();
+            let running = list
+                .iter()
+                .filter(|&&(a, b, _, batch)| a <= at && at < b && (batch == 0 || batches.insert(batch)))
+                .count();
             if running > capacity {
                 return Err(format!("station {s} runs {running} tickets at {at} with {capacity} slots"));
             }
@@ -535,6 +540,29 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn identical_cups_of_different_orders_share_a_batch() {
+    let mut e = engine();
+    e.set_staffing("sh-001", "tea_bar", 1, T0).unwrap();
+    for i in 0..5 {
+        e.submit(Some(tea(&format!("c-{i}"))), T0).unwrap();
+    }
+    e.submit(Some(draft("c-latte", vec![line("brown_sugar_boba_milk", 1, &[])])), T0).unwrap();
+    let plan = e.plan(0, T0);
+    // Batch size 4 at the tea bar: the first four teas brew together (0..45 s), the fifth and
+    // the different drink after them, each alone.
+    let brew: Vec<(i64, u32)> = plan.planned().iter().map(|p| (p.starts[0], p.batches[0])).collect();
+    assert_eq!(brew[..4].iter().map(|b| b.0).collect::<Vec<_>>(), vec![T0; 4]);
+    assert!(brew[0].1 != 0 && brew[..4].iter().all(|b| b.1 == brew[0].1));
+    assert_eq!(brew[4].1, 0);
+    assert_eq!(brew[5].1, 0);
+    assert!(brew[4].0 >= T0 + 45_000 && brew[5].0 >= T0 + 45_000);
+    // The board lists the batch together, first.
+    let board = e.board("sh-001", "tea_bar", T0).unwrap();
+    assert_eq!(board.queue[..4].iter().map(|q| q.0).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    assert_eq!(plan_is_feasible(&e, 0, T0), Ok(()));
 }
 
 #[test]
@@ -743,6 +771,8 @@ fn levels_do_not_fall_before_the_dwell_time_and_tick_lowers_them() {
 #[test]
 fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
     let mut e = engine();
+    // One brewer: fourteen teas are four batches, three minutes of work ahead.
+    e.set_staffing("sh-001", "tea_bar", 1, T0).unwrap();
     fill(&mut e, 14, T0);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Rush);
     // Pacing: a counter order is accepted but held before the kitchen until near its turn.

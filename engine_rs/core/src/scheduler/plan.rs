@@ -24,11 +24,11 @@
 //! plan is derived from the state and `now_ms` on demand, so replay needs no plan).
 
 use std::cmp::{max, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use crate::order::Order;
 use crate::scheduler::Settings;
-use crate::ticket::TicketDraft;
+use crate::ticket::{TicketDraft, TicketItem};
 use crate::types::{Fulfillment, OrderStatus, TicketState};
 
 /// Speeds are parts per thousand of the standard time (1000 = as the recipe says).
@@ -46,6 +46,9 @@ pub struct Kitchen<'a> {
     pub slots: &'a [u32],
     /// Learned speed per station, [`SPEED_ONE`] = standard.
     pub speed: &'a [i64],
+    /// Batch size per station: identical tickets of different orders are made together up to
+    /// this many units.
+    pub batch: &'a [u32],
 }
 
 /// An order not yet accepted, planned with the others (a quote or an admission decision).
@@ -74,6 +77,9 @@ pub struct Planned {
     pub starts: Vec<i64>,
     /// Earliest start the plan allows per ticket (release, hold, fire-last; 0 for DONE/VOID).
     pub releases: Vec<i64>,
+    /// Per ticket, 0 when made alone, else a number shared by the tickets of other orders made
+    /// in the same batch (adjacent in the station's sequence).
+    pub batches: Vec<u32>,
     /// When the order's work may start (just-in-time release, pacing hold; `<= now` = released).
     pub release_ms: i64,
     /// When the order should be ready (its due time before boosts).
@@ -104,7 +110,12 @@ struct Job {
     /// Longest work after this job within its order.
     tail: i64,
     key: i64,
+    /// (signature, units) if the job may share a batch with identical ones; see [`NO_BATCH`].
+    batch: (usize, u32),
 }
+
+/// The signature of a job that is made alone.
+const NO_BATCH: usize = usize::MAX;
 
 /// What an order contributes before scheduling.
 struct Spec {
@@ -116,8 +127,30 @@ struct Spec {
     boost: i64,
     hold: i64,
     units: u32,
-    /// (station, state, work, started_at, deps) per ticket.
-    tickets: Vec<(usize, TicketState, i64, i64, Vec<u32>)>,
+    tickets: Vec<SpecTicket>,
+}
+
+/// A ticket as the plan needs it.
+struct SpecTicket {
+    station: usize,
+    state: TicketState,
+    work: i64,
+    started_at: i64,
+    deps: Vec<u32>,
+    /// What makes two tickets batchable (same SKU, modifiers and tasks), and their units.
+    batch: Option<(String, u32)>,
+}
+
+/// Tickets of one kind of item only can share a batch with other orders' identical ones.
+fn batch_signature(items: &[TicketItem]) -> Option<(String, u32)> {
+    let first = items.iter().find(|i| !i.sku.is_empty())?;
+    let same =
+        |i: &TicketItem| i.sku == first.sku && i.modifiers == first.modifiers && i.steps == first.steps;
+    if !items.iter().all(same) {
+        return None;
+    }
+    let units = items.iter().map(|i| i.quantity.max(0) as u32).sum();
+    Some((format!("{}|{}|{}", first.sku, first.modifiers.join(","), first.steps.join(",")), units))
 }
 
 impl Spec {
@@ -133,7 +166,14 @@ impl Spec {
             tickets: o
                 .tickets
                 .iter()
-                .map(|t| (t.station, t.state, t.work_ms, t.started_at_ms, t.deps.clone()))
+                .map(|t| SpecTicket {
+                    station: t.station,
+                    state: t.state,
+                    work: t.work_ms,
+                    started_at: t.started_at_ms,
+                    deps: t.deps.clone(),
+                    batch: batch_signature(&t.items),
+                })
                 .collect(),
         }
     }
@@ -150,11 +190,13 @@ impl Spec {
             tickets: n
                 .tickets
                 .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let state = if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting };
-                    let _ = i;
-                    (t.station, state, t.work_ms, 0, t.deps.clone())
+                .map(|t| SpecTicket {
+                    station: t.station,
+                    state: if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting },
+                    work: t.work_ms,
+                    started_at: 0,
+                    deps: t.deps.clone(),
+                    batch: batch_signature(&t.items),
                 })
                 .collect(),
         }
@@ -183,18 +225,20 @@ impl Plan {
         }
         let s = kitchen.settings;
         let mut jobs: Vec<Job> = Vec::new();
+        let mut signatures = BTreeMap::new();
         let mut planned = Vec::with_capacity(specs.len());
         let mut release = Vec::with_capacity(specs.len());
         let mut floor = Vec::with_capacity(specs.len());
         for (p, spec) in specs.iter().enumerate() {
-            let (entry, order_release, order_floor) = add_jobs(kitchen, p, spec, &mut jobs, now_ms);
+            let (entry, order_release, order_floor) =
+                add_jobs(kitchen, p, spec, &mut jobs, &mut signatures, now_ms);
             release.push(order_release);
             floor.push(order_floor);
             planned.push(entry);
         }
         let mut job_release: Vec<i64> = jobs.iter().map(|j| release[j.planned]).collect();
-        let mut times = dispatch(kitchen, &jobs, &job_release, now_ms);
-        let finish = order_finish(&jobs, &times, planned.len(), now_ms);
+        let mut schedule = dispatch(kitchen, &jobs, &job_release, now_ms);
+        let finish = order_finish(&jobs, &schedule.times, planned.len(), now_ms);
 
         // Second pass: late target orders start earlier (down to their freshness floor);
         // fire-last tickets wait until the rest of their order is nearly done.
@@ -210,29 +254,52 @@ impl Plan {
             job_release[j] = release[job.planned];
             if s.fire_last.get(job.station).copied().unwrap_or(false) && job.state != TicketState::Started {
                 let late = finish[job.planned] - job.tail - job.duration;
-                if late > job_release[j] && late > times[j].0 {
+                if late > job_release[j] && late > schedule.times[j].0 {
                     job_release[j] = late;
                     again = true;
                 }
             }
         }
         if again {
-            times = dispatch(kitchen, &jobs, &job_release, now_ms);
+            schedule = dispatch(kitchen, &jobs, &job_release, now_ms);
         }
-        let finish = order_finish(&jobs, &times, planned.len(), now_ms);
+        Self::assemble(kitchen, &jobs, &schedule, &job_release, planned, now_ms)
+    }
+
+    /// Writes a schedule into the plan entries and the per-station sequences.
+    fn assemble(
+        kitchen: &Kitchen<'_>,
+        jobs: &[Job],
+        schedule: &Schedule,
+        job_release: &[i64],
+        mut planned: Vec<Planned>,
+        now_ms: i64,
+    ) -> Self {
+        let (times, leader) = (&schedule.times, &schedule.leader);
+        let finish = order_finish(jobs, times, planned.len(), now_ms);
+        let mut members = vec![0_u32; jobs.len()];
+        for &l in leader {
+            members[l] += 1;
+        }
         for (j, job) in jobs.iter().enumerate() {
             let pl = &mut planned[job.planned];
             pl.starts[job.ticket] = times[j].0;
             pl.releases[job.ticket] = job_release[j];
             pl.tickets[job.ticket] = times[j].1;
+            if members[leader[j]] > 1 {
+                pl.batches[job.ticket] = u32::try_from(leader[j] + 1).unwrap_or(u32::MAX);
+            }
         }
         for (p, pl) in planned.iter_mut().enumerate() {
             pl.finish_ms = finish[p];
         }
+        // By start; a batch's tickets together, in their leader's place.
         let mut order: Vec<usize> = (0..jobs.len()).collect();
-        order.sort_by_key(|&j| (times[j].0, jobs[j].state != TicketState::Started, jobs[j].key, j));
-        let stations = kitchen.slots.len();
-        let mut sequence = vec![Vec::new(); stations];
+        order.sort_by_key(|&j| {
+            let l = leader[j];
+            (times[j].0, jobs[j].state != TicketState::Started, jobs[l].key, l, jobs[j].key, j)
+        });
+        let mut sequence = vec![Vec::new(); kitchen.slots.len()];
         for j in order {
             if let Some(seq) = sequence.get_mut(jobs[j].station) {
                 seq.push((jobs[j].planned, jobs[j].ticket));
@@ -284,6 +351,11 @@ impl Plan {
         }
     }
 
+    /// The ticket's batch number (0: made alone, or not planned).
+    pub fn batch(&self, index: usize, ticket: usize) -> u32 {
+        self.find(index).and_then(|p| p.batches.get(ticket).copied()).unwrap_or(0)
+    }
+
     /// Whether the order's work is in the kitchen now (not held for a later release).
     pub fn released(&self, index: usize) -> bool {
         self.find(index).is_none_or(|p| p.release_ms <= self.now_ms)
@@ -306,6 +378,7 @@ fn add_jobs(
     p: usize,
     spec: &Spec,
     jobs: &mut Vec<Job>,
+    signatures: &mut BTreeMap<String, usize>,
     now_ms: i64,
 ) -> (Planned, i64, i64) {
     let s = kitchen.settings;
@@ -313,26 +386,35 @@ fn add_jobs(
     let n = spec.tickets.len();
     // Job index of each open ticket; usize::MAX for DONE/VOID ones.
     let mut id = vec![usize::MAX; n];
-    for (t, (station, state, work, started_at, deps)) in spec.tickets.iter().enumerate() {
-        if state.is_open() {
+    for (t, st) in spec.tickets.iter().enumerate() {
+        if st.state.is_open() {
             id[t] = jobs.len();
-            let speed = kitchen.speed.get(*station).copied().unwrap_or(SPEED_ONE);
+            let speed = kitchen.speed.get(st.station).copied().unwrap_or(SPEED_ONE);
+            let batch_size = kitchen.batch.get(st.station).copied().unwrap_or(1);
+            let batch = match &st.batch {
+                Some((sig, units)) if *units < batch_size && st.state != TicketState::Started => {
+                    let next = signatures.len();
+                    (*signatures.entry(sig.clone()).or_insert(next), *units)
+                }
+                _ => (NO_BATCH, 0),
+            };
             jobs.push(Job {
                 planned: p,
                 ticket: t,
-                station: *station,
-                state: *state,
-                duration: effective(*work, speed),
-                started_at: *started_at,
+                station: st.station,
+                state: st.state,
+                duration: effective(st.work, speed),
+                started_at: st.started_at,
                 // A started ticket is past its dependencies (a recalled predecessor does not
                 // stop it).
-                deps: if *state == TicketState::Started {
+                deps: if st.state == TicketState::Started {
                     Vec::new()
                 } else {
-                    deps.iter().map(|&d| id[d as usize]).filter(|&j| j != usize::MAX).collect()
+                    st.deps.iter().map(|&d| id[d as usize]).filter(|&j| j != usize::MAX).collect()
                 },
                 tail: 0,
                 key: 0,
+                batch,
             });
         }
     }
@@ -366,6 +448,7 @@ fn add_jobs(
         tickets: vec![0; n],
         starts: vec![0; n],
         releases: vec![0; n],
+        batches: vec![0; n],
         release_ms: release,
         due_ms: due,
         units: spec.units,
@@ -402,8 +485,17 @@ impl Dispatch<'_> {
     }
 }
 
-/// Per job (start, finish) by non-delay list scheduling, least key first among the ready.
-fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -> Vec<(i64, i64)> {
+/// What one list-scheduling run decided per job.
+struct Schedule {
+    times: Vec<(i64, i64)>,
+    /// The job whose batch this one joined (itself when made alone or leading).
+    leader: Vec<usize>,
+}
+
+/// Per job (start, finish) by non-delay list scheduling, least key first among the ready; the
+/// chosen job takes ready identical jobs (least key first) into its batch while the station's
+/// batch size allows.
+fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -> Schedule {
     let stations = kitchen.slots.len().max(jobs.iter().map(|j| j.station + 1).max().unwrap_or(0));
     let mut free: Vec<BinaryHeap<Reverse<i64>>> = (0..stations)
         .map(|s| {
@@ -425,7 +517,10 @@ fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -
         waiting: vec![BinaryHeap::new(); stations],
         times: vec![(0, 0); jobs.len()],
     };
-    let mut available: Vec<BinaryHeap<Reverse<(i64, usize)>>> = vec![BinaryHeap::new(); stations];
+    let mut available: Vec<BTreeSet<(i64, usize)>> = vec![BTreeSet::new(); stations];
+    // Available batchable jobs by (station, signature).
+    let mut alike: BTreeMap<(usize, usize), BTreeSet<(i64, usize)>> = BTreeMap::new();
+    let mut leader: Vec<usize> = (0..jobs.len()).collect();
     let mut pending = 0_usize;
     for (j, job) in jobs.iter().enumerate() {
         if job.state == TicketState::Started {
@@ -471,17 +566,46 @@ fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -
                 break;
             }
             d.waiting[s].pop();
-            available[s].push(Reverse((key, j)));
+            available[s].insert((key, j));
+            if jobs[j].batch.0 != NO_BATCH {
+                alike.entry((s, jobs[j].batch.0)).or_default().insert((key, j));
+            }
         }
-        let Some(Reverse((_, j))) = available[s].pop() else { break };
+        let Some((key, j)) = available[s].pop_first() else { break };
+        let mut batch = vec![j];
+        let (sig, mut units) = jobs[j].batch;
+        if sig != NO_BATCH {
+            let size = kitchen.batch.get(s).copied().unwrap_or(1);
+            let same = alike.get_mut(&(s, sig)).expect("indexed when it became available");
+            same.remove(&(key, j));
+            let fits: Vec<(i64, usize)> = same
+                .iter()
+                .copied()
+                .filter(|&(_, k)| {
+                    let ok = units + jobs[k].batch.1 <= size;
+                    if ok {
+                        units += jobs[k].batch.1;
+                    }
+                    ok
+                })
+                .collect();
+            for entry in fits {
+                same.remove(&entry);
+                available[s].remove(&entry);
+                batch.push(entry.1);
+            }
+        }
         free[s].pop();
-        let finish = at + jobs[j].duration;
+        let finish = at + batch.iter().map(|&k| jobs[k].duration).max().unwrap_or(0);
         free[s].push(Reverse(finish));
-        d.times[j] = (at, finish);
-        pending -= 1;
-        d.done(j, finish);
+        for &k in &batch {
+            d.times[k] = (at, finish);
+            leader[k] = j;
+            pending -= 1;
+            d.done(k, finish);
+        }
     }
-    d.times
+    Schedule { times: d.times, leader }
 }
 
 fn order_finish(jobs: &[Job], times: &[(i64, i64)], orders: usize, now_ms: i64) -> Vec<i64> {
