@@ -7,6 +7,9 @@
 //!
 //! `cargo bench -p pyengine-core --bench replan`
 
+// Timings are printed as fractional microseconds; nanosecond counts fit f64 exactly here.
+#![allow(clippy::cast_precision_loss)]
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -48,7 +51,7 @@ fn draft(n: usize) -> Draft {
         store_id: "s".into(),
         channel: Some(Channel::Kiosk),
         channel_order_id: format!("k{n}"),
-        lines: (0..1 + n % 3)
+        lines: (0..=(n % 3))
             .map(|l| DraftLine {
                 sku: format!("i{}", (n * 7 + l * 11) % 30),
                 quantity: 1,
@@ -131,7 +134,7 @@ fn bench(c: &mut Criterion) {
         let e = loaded(tickets);
         let now = now_of(&e);
         group.bench_with_input(BenchmarkId::from_parameter(tickets), &e, |b, e| {
-            b.iter(|| e.plan(0, black_box(now)))
+            b.iter(|| e.plan(0, black_box(now)));
         });
     }
     group.finish();

@@ -572,29 +572,9 @@ fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -
             }
         }
         let Some((key, j)) = available[s].pop_first() else { break };
-        let mut batch = vec![j];
-        let (sig, mut units) = jobs[j].batch;
-        if sig != NO_BATCH {
-            let size = kitchen.batch.get(s).copied().unwrap_or(1);
-            let same = alike.get_mut(&(s, sig)).expect("indexed when it became available");
-            same.remove(&(key, j));
-            let fits: Vec<(i64, usize)> = same
-                .iter()
-                .copied()
-                .filter(|&(_, k)| {
-                    let ok = units + jobs[k].batch.1 <= size;
-                    if ok {
-                        units += jobs[k].batch.1;
-                    }
-                    ok
-                })
-                .collect();
-            for entry in fits {
-                same.remove(&entry);
-                available[s].remove(&entry);
-                batch.push(entry.1);
-            }
-        }
+        let size = kitchen.batch.get(s).copied().unwrap_or(1);
+        let batch =
+            gather_batch(jobs, (key, j), size, &mut available[s], alike.get_mut(&(s, jobs[j].batch.0)));
         free[s].pop();
         let finish = at + batch.iter().map(|&k| jobs[k].duration).max().unwrap_or(0);
         free[s].push(Reverse(finish));
@@ -606,6 +586,38 @@ fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -
         }
     }
     Schedule { times: d.times, leader }
+}
+
+/// The chosen job and the available identical ones (least key first) that fit its batch,
+/// removed from the station's available set.
+fn gather_batch(
+    jobs: &[Job],
+    chosen: (i64, usize),
+    size: u32,
+    available: &mut BTreeSet<(i64, usize)>,
+    alike: Option<&mut BTreeSet<(i64, usize)>>,
+) -> Vec<usize> {
+    let mut batch = vec![chosen.1];
+    let Some(same) = alike.filter(|_| jobs[chosen.1].batch.0 != NO_BATCH) else { return batch };
+    same.remove(&chosen);
+    let mut units = jobs[chosen.1].batch.1;
+    let fits: Vec<(i64, usize)> = same
+        .iter()
+        .copied()
+        .filter(|&(_, k)| {
+            let ok = units + jobs[k].batch.1 <= size;
+            if ok {
+                units += jobs[k].batch.1;
+            }
+            ok
+        })
+        .collect();
+    for entry in fits {
+        same.remove(&entry);
+        available.remove(&entry);
+        batch.push(entry.1);
+    }
+    batch
 }
 
 fn order_finish(jobs: &[Job], times: &[(i64, i64)], orders: usize, now_ms: i64) -> Vec<i64> {
