@@ -169,8 +169,11 @@ def test_quote_commits_nothing(client: Client, data_dir) -> None:  # type: ignor
 def test_quote_grows_with_the_queue_ahead(client: Client) -> None:
     request = orders_pb2.QuoteOrderRequest(order=draft(line("classic_milk_tea", 1)))
     empty = client.orders.QuoteOrder(request).quote
-    for _ in range(6):
-        client.submit(draft(line("classic_milk_tea", 4)))
+    answers = [client.submit(draft(line("classic_milk_tea", 4))) for _ in range(6)]
+    # GetOrder says how many cups are ahead of each accepted order, as planned now.
+    ahead = [client.get(a.order_id).cups_ahead for a in answers]
+    assert ahead[0] == 0
+    assert ahead == sorted(ahead) and ahead[-1] >= 4
     busy = client.orders.QuoteOrder(request).quote
     # Cups ahead are those of the orders planned to be ready first: a single cup may pass the
     # last of six four-cup orders at the one sealer, never the first ones.

@@ -220,7 +220,7 @@ class TicketRef(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., station: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.TicketState, str]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "store_id", "channel", "channel_order_id", "pickup_no", "status", "fulfillment", "target_time_ms", "quote", "accepted_at_ms", "eta_ms", "ready_at_ms", "cancelled_at_ms", "cancel_reason", "tickets", "version", "member_id", "customer_note")
+    __slots__ = ("order_id", "store_id", "channel", "channel_order_id", "pickup_no", "status", "fulfillment", "target_time_ms", "quote", "accepted_at_ms", "eta_ms", "ready_at_ms", "cancelled_at_ms", "cancel_reason", "tickets", "version", "member_id", "customer_note", "cups_ahead")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +239,7 @@ class Order(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_NOTE_FIELD_NUMBER: _ClassVar[int]
+    CUPS_AHEAD_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     store_id: str
     channel: _common_pb2.Channel
@@ -257,7 +258,8 @@ class Order(_message.Message):
     version: int
     member_id: str
     customer_note: str
-    def __init__(self, order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., pickup_no: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ..., accepted_at_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., ready_at_ms: _Optional[int] = ..., cancelled_at_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[TicketRef, _Mapping]]] = ..., version: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ...) -> None: ...
+    cups_ahead: int
+    def __init__(self, order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., pickup_no: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ..., accepted_at_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., ready_at_ms: _Optional[int] = ..., cancelled_at_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[TicketRef, _Mapping]]] = ..., version: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., cups_ahead: _Optional[int] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
     __slots__ = ("order_id",)

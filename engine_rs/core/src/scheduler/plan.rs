@@ -351,6 +351,18 @@ impl Plan {
         }
     }
 
+    /// Cups of the other planned orders projected ready before the order (0 when the order is
+    /// not open).
+    pub fn cups_ahead(&self, index: usize) -> u32 {
+        self.find(index).map_or(0, |me| {
+            self.planned
+                .iter()
+                .filter(|p| p.order != index && p.order != NEW_ORDER && p.finish_ms < me.finish_ms)
+                .map(|p| p.units)
+                .sum()
+        })
+    }
+
     /// The ticket's batch number (0: made alone, or not planned).
     pub fn batch(&self, index: usize, ticket: usize) -> u32 {
         self.find(index).and_then(|p| p.batches.get(ticket).copied()).unwrap_or(0)
