@@ -32,7 +32,7 @@ class OrderLine(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., modifiers: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class OrderDraft(_message.Message):
-    __slots__ = ("store_id", "channel", "channel_order_id", "lines", "fulfillment", "target_time_ms", "member_id", "customer_note", "member", "points_to_redeem")
+    __slots__ = ("store_id", "channel", "channel_order_id", "lines", "fulfillment", "target_time_ms", "member_id", "customer_note", "member", "points_to_redeem", "delivery_zone")
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,7 @@ class OrderDraft(_message.Message):
     CUSTOMER_NOTE_FIELD_NUMBER: _ClassVar[int]
     MEMBER_FIELD_NUMBER: _ClassVar[int]
     POINTS_TO_REDEEM_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ZONE_FIELD_NUMBER: _ClassVar[int]
     store_id: str
     channel: _common_pb2.Channel
     channel_order_id: str
@@ -53,7 +54,8 @@ class OrderDraft(_message.Message):
     customer_note: str
     member: MemberContext
     points_to_redeem: int
-    def __init__(self, store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., member: _Optional[_Union[MemberContext, _Mapping]] = ..., points_to_redeem: _Optional[int] = ...) -> None: ...
+    delivery_zone: str
+    def __init__(self, store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[OrderLine, _Mapping]]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., member: _Optional[_Union[MemberContext, _Mapping]] = ..., points_to_redeem: _Optional[int] = ..., delivery_zone: _Optional[str] = ...) -> None: ...
 
 class WalletCoupon(_message.Message):
     __slots__ = ("coupon_id", "promotion_id", "valid_from_ms", "valid_to_ms")
@@ -220,7 +222,7 @@ class TicketRef(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., station: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.TicketState, str]] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "store_id", "channel", "channel_order_id", "pickup_no", "status", "fulfillment", "target_time_ms", "quote", "accepted_at_ms", "eta_ms", "ready_at_ms", "cancelled_at_ms", "cancel_reason", "tickets", "version", "member_id", "customer_note", "cups_ahead")
+    __slots__ = ("order_id", "store_id", "channel", "channel_order_id", "pickup_no", "status", "fulfillment", "target_time_ms", "quote", "accepted_at_ms", "eta_ms", "ready_at_ms", "cancelled_at_ms", "cancel_reason", "tickets", "version", "member_id", "customer_note", "cups_ahead", "delivery_zone")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     STORE_ID_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
@@ -240,6 +242,7 @@ class Order(_message.Message):
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_NOTE_FIELD_NUMBER: _ClassVar[int]
     CUPS_AHEAD_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_ZONE_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     store_id: str
     channel: _common_pb2.Channel
@@ -259,7 +262,8 @@ class Order(_message.Message):
     member_id: str
     customer_note: str
     cups_ahead: int
-    def __init__(self, order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., pickup_no: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ..., accepted_at_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., ready_at_ms: _Optional[int] = ..., cancelled_at_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[TicketRef, _Mapping]]] = ..., version: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., cups_ahead: _Optional[int] = ...) -> None: ...
+    delivery_zone: str
+    def __init__(self, order_id: _Optional[str] = ..., store_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., channel_order_id: _Optional[str] = ..., pickup_no: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., fulfillment: _Optional[_Union[_common_pb2.Fulfillment, str]] = ..., target_time_ms: _Optional[int] = ..., quote: _Optional[_Union[Quote, _Mapping]] = ..., accepted_at_ms: _Optional[int] = ..., eta_ms: _Optional[int] = ..., ready_at_ms: _Optional[int] = ..., cancelled_at_ms: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., tickets: _Optional[_Iterable[_Union[TicketRef, _Mapping]]] = ..., version: _Optional[int] = ..., member_id: _Optional[str] = ..., customer_note: _Optional[str] = ..., cups_ahead: _Optional[int] = ..., delivery_zone: _Optional[str] = ...) -> None: ...
 
 class GetOrderRequest(_message.Message):
     __slots__ = ("order_id",)

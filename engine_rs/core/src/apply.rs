@@ -248,6 +248,7 @@ fn submitted(
         lsn,
         boost_ms: b.boost_ms,
         hold_until_ms: b.hold_until_ms,
+        delivery_zone: b.delivery_zone,
     });
     for t in 0..state.orders[index].tickets.len() {
         if state.orders[index].tickets[t].state == TicketState::Queued {

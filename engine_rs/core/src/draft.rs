@@ -17,6 +17,7 @@ pub const MAX_UNITS: u32 = 200;
 pub const MAX_CHANNEL_ORDER_ID: usize = 128;
 pub const MAX_NOTE: usize = 500;
 pub const MAX_MEMBER_ID: usize = 64;
+pub const MAX_ZONE: usize = 32;
 pub const MAX_TIER: usize = 32;
 pub const MAX_WALLET: usize = 50;
 /// A target time may lie this far in the past (clock skew, slow riders).
@@ -35,6 +36,7 @@ pub struct Draft {
     pub target_time_ms: i64,
     pub member_id: String,
     pub customer_note: String,
+    pub delivery_zone: String,
     pub member: MemberContext,
     pub points_to_redeem: i64,
 }
@@ -97,6 +99,9 @@ impl Draft {
             member_id: &'a str,
             customer_note: &'a str,
             member: &'a MemberContext,
+            // Skipped when empty, so drafts without a zone keep their earlier fingerprints.
+            #[serde(skip_serializing_if = "str::is_empty")]
+            delivery_zone: &'a str,
             points_to_redeem: i64,
         }
         let normalized = Normalized {
@@ -112,6 +117,7 @@ impl Draft {
             member_id: &self.member_id,
             customer_note: &self.customer_note,
             member: &self.member,
+            delivery_zone: &self.delivery_zone,
             points_to_redeem: self.points_to_redeem,
         };
         let bytes = rmp_serde::to_vec(&normalized).expect("plain data serializes");
@@ -212,6 +218,12 @@ pub fn resolve(
         return Err(EngineError::invalid(
             "order.customer_note",
             format!("longer than {MAX_NOTE} characters"),
+        ));
+    }
+    if too_long(&draft.delivery_zone, MAX_ZONE) {
+        return Err(EngineError::invalid(
+            "order.delivery_zone",
+            format!("longer than {MAX_ZONE} characters"),
         ));
     }
     if too_long(&draft.member_id, MAX_MEMBER_ID) {

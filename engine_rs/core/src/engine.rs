@@ -25,6 +25,7 @@ use crate::scheduler::level::{self, Measures};
 use crate::scheduler::{with_target, Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
+use crate::types::Fulfillment;
 
 /// The deterministic order-orchestration state machine of one shop (all its stores).
 #[derive(Debug, Clone)]
@@ -196,6 +197,7 @@ impl Engine {
             hold_until_ms: 0,
             units: r.units,
             promise_ms: None,
+            zone: if r.fulfillment == Fulfillment::Delivery { &draft.delivery_zone } else { "" },
         };
         let mut plan = self.plan_with(r.store, Some(&new), now_ms);
         if new.boost_ms > 0 && !r.fulfillment.has_target() {
@@ -364,6 +366,11 @@ impl Engine {
                 .collect(),
             boost_ms,
             hold_until_ms,
+            delivery_zone: if r.fulfillment == Fulfillment::Delivery {
+                std::mem::take(&mut draft.delivery_zone)
+            } else {
+                String::new()
+            },
         }));
         self.commit(now_ms, body, Some(r.store))
     }

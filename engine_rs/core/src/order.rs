@@ -48,6 +48,8 @@ pub struct Order {
     pub boost_ms: i64,
     /// A paced order reaches the kitchen at this time (0: at once).
     pub hold_until_ms: i64,
+    /// DELIVERY: the platform's zone (orders of one zone due close together are made together).
+    pub delivery_zone: String,
 }
 
 impl Order {

@@ -84,6 +84,8 @@ pub struct OrderSubmitted {
     pub boost_ms: i64,
     #[serde(default)]
     pub hold_until_ms: i64,
+    #[serde(default)]
+    pub delivery_zone: String,
 }
 
 /// The store's load moved along the ladder (see `scheduler::level`).

@@ -56,6 +56,7 @@ pub fn draft(order: Option<pb::OrderDraft>) -> Result<Option<Draft>, EngineError
         target_time_ms: o.target_time_ms,
         member_id: o.member_id,
         customer_note: o.customer_note,
+        delivery_zone: o.delivery_zone,
         member: o.member.map(member).unwrap_or_default(),
         points_to_redeem: o.points_to_redeem,
     }))

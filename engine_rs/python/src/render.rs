@@ -171,6 +171,7 @@ pub fn order(engine: &Engine, index: usize, plan: Option<&Plan>) -> pb::Order {
         quote: Some(quote(&o.quote)),
         accepted_at_ms: o.accepted_at_ms,
         eta_ms: plan.map_or(o.quote.eta_ms, |p| p.eta_ms(index, o)),
+        delivery_zone: o.delivery_zone.clone(),
         cups_ahead: plan.map_or(0, |p| p.cups_ahead(index)).min(i32::MAX as u32) as i32,
         ready_at_ms: o.ready_at_ms,
         cancelled_at_ms: o.cancelled_at_ms,

@@ -802,3 +802,31 @@ fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
     d.store_id = "sh-002".into();
     e.submit(Some(d), T0).unwrap();
 }
+
+#[test]
+fn same_zone_deliveries_are_made_for_one_rider() {
+    let mut e = engine();
+    let s = e.catalog().scheduler.clone();
+    let (early, late) = (T0 + 20 * 60_000, T0 + 23 * 60_000);
+    let mut a = delivery("m-a", "classic_milk_tea", early);
+    a.delivery_zone = "north".into();
+    e.submit(Some(a), T0).unwrap();
+    // Same zone, rider three minutes later: planned ready with the first (within 240 s).
+    let mut b = delivery("m-b", "jasmine_milk_green", late);
+    b.delivery_zone = "north".into();
+    e.submit(Some(b), T0).unwrap();
+    // Another zone: planned for its own rider.
+    let mut c = delivery("m-c", "jasmine_milk_green", late);
+    c.delivery_zone = "south".into();
+    e.submit(Some(c), T0).unwrap();
+    let plan = e.plan(0, T0);
+    let finish: Vec<i64> = plan.planned().iter().map(|p| p.finish_ms).collect();
+    assert!(finish[0] <= early - s.target_margin_ms && finish[1] <= early - s.target_margin_ms, "{finish:?}");
+    assert!(finish[1] >= early - s.freshness_ms);
+    assert!(finish[2] > early, "the other zone's order is not made early: {finish:?}");
+    assert_eq!(e.state().orders[1].delivery_zone, "north");
+    // A zone longer than 32 characters names its field.
+    let mut long = delivery("m-d", "classic_milk_tea", late);
+    long.delivery_zone = "z".repeat(33);
+    assert_eq!(e.submit(Some(long), T0).unwrap_err().field(), "order.delivery_zone");
+}

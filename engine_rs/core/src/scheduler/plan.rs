@@ -62,6 +62,8 @@ pub struct NewOrder<'a> {
     pub units: u32,
     /// ASAP: the due time to plan with (`None`: after every accepted order).
     pub promise_ms: Option<i64>,
+    /// DELIVERY: the platform's zone ("" for none).
+    pub zone: &'a str,
 }
 
 /// The projection of one open order.
@@ -124,6 +126,7 @@ struct Spec {
     target: i64,
     /// ASAP: the promise (first quoted ETA); [`APPEND`] for a new order.
     promise: i64,
+    zone: String,
     boost: i64,
     hold: i64,
     units: u32,
@@ -160,6 +163,7 @@ impl Spec {
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
             promise: o.quote.eta_ms,
+            zone: o.delivery_zone.clone(),
             boost: o.boost_ms,
             hold: o.hold_until_ms,
             units: o.units,
@@ -184,6 +188,7 @@ impl Spec {
             fulfillment: n.fulfillment,
             target: n.target_time_ms,
             promise: n.promise_ms.unwrap_or(APPEND),
+            zone: n.zone.to_owned(),
             boost: n.boost_ms,
             hold: n.hold_until_ms,
             units: n.units,
@@ -223,6 +228,7 @@ impl Plan {
         if let Some(n) = new {
             specs.push(Spec::new(n));
         }
+        align_zones(&mut specs, kitchen.settings.zone_window_ms);
         let s = kitchen.settings;
         let mut jobs: Vec<Job> = Vec::new();
         let mut signatures = BTreeMap::new();
@@ -380,6 +386,32 @@ impl Plan {
             .filter(|p| p.order != NEW_ORDER && p.finish_ms <= finish_ms)
             .map(|p| p.units)
             .sum()
+    }
+}
+
+/// Same-zone delivery batching: delivery orders of one zone whose riders are due within
+/// `window` of the earliest of them are planned for that earliest rider, so one rider can take
+/// them all (their own targets still decide extensions and lateness).
+fn align_zones(specs: &mut [Spec], window: i64) {
+    let mut by_zone: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in specs.iter().enumerate() {
+        if s.fulfillment == Fulfillment::Delivery && !s.zone.is_empty() {
+            by_zone.entry(s.zone.as_str()).or_default().push(i);
+        }
+    }
+    let mut aligned: Vec<(usize, i64)> = Vec::new();
+    for members in by_zone.values_mut() {
+        members.sort_by_key(|&i| (specs[i].target, i));
+        let mut first = i64::MIN;
+        for &i in members.iter() {
+            if specs[i].target > first.saturating_add(window) {
+                first = specs[i].target;
+            }
+            aligned.push((i, first));
+        }
+    }
+    for (i, target) in aligned {
+        specs[i].target = target;
     }
 }
 

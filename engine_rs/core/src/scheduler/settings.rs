@@ -54,6 +54,8 @@ pub struct Settings {
     pub speed_alpha_percent: i64,
     /// Stations whose tickets fire as late as the rest of their order allows (ice-blended).
     pub fire_last: Vec<bool>,
+    /// Delivery orders of one zone due within this window of each other are made together.
+    pub zone_window_ms: i64,
 }
 
 fn ms(field: &str, seconds: Option<f64>, default_s: i64) -> Result<i64, EngineError> {
@@ -181,6 +183,7 @@ impl Settings {
             skip_queue_boost_ms: ms("skip_queue_boost_s", cfg.skip_queue_boost_s, 180)?,
             speed_alpha_percent,
             fire_last,
+            zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 240)?,
         })
     }
 }
