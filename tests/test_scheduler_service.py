@@ -29,14 +29,14 @@ def test_watch_load_streams_each_level_with_its_reason_and_actions(client: Clien
     first = stream.next()
     assert first.level == common_pb2.LOAD_LEVEL_NORMAL
     assert first.store_id == STORE
-    fill(client, 8)
+    fill(client, 10)
     busy = stream.next()
     assert busy.level == common_pb2.LOAD_LEVEL_BUSY
-    assert busy.reason == "busy: 8 orders in the kitchen (at 8)"
+    assert busy.reason == "busy: 10 orders waiting (at 10)"
     assert busy.actions == ["warn the counter: the kitchen is busy"]
-    assert busy.open_orders == 8
+    assert busy.open_orders == 10
     assert not busy.pacing and not busy.fast_mode
-    fill(client, 6)
+    fill(client, 5)
     rush = stream.next()
     assert rush.level == common_pb2.LOAD_LEVEL_RUSH
     assert rush.pacing
@@ -49,7 +49,7 @@ def test_rush_paces_walk_ins_and_tells_the_customer_when(client: Client) -> None
     client.store.SetStaffing(
         store_pb2.SetStaffingRequest(store_id=STORE, station="tea_bar", slots=1)
     )
-    fill(client, 14)
+    fill(client, 15)
     answer = client.submit(draft(line("classic_milk_tea")))
     admission = answer.quote.admission
     assert admission.decision == orders_pb2.ADMISSION_PACED
@@ -106,7 +106,7 @@ def test_channel_pause_refuses_delivery_platforms_only(client: Client) -> None:
 
 @pytest.fixture
 def fast_clock_server(data_dir: Path) -> Iterator[ServerProcess]:
-    # 600x: the one-minute dwell of a level passes in a tenth of a second of wall time.
+    # 600x: the three-minute dwell of a level passes in a third of a second of wall time.
     process = ServerProcess(data_dir, extra_args=["--time-scale", "600"])
     process.start()
     yield process
@@ -118,7 +118,7 @@ def test_levels_fall_by_themselves_and_survive_a_crash(fast_clock_server: Server
     client = Client.connect(fast_clock_server.target)
     stream = watch_load(client)
     assert stream.next().level == common_pb2.LOAD_LEVEL_NORMAL
-    orders = fill(client, 8)
+    orders = fill(client, 10)
     assert stream.next().level == common_pb2.LOAD_LEVEL_BUSY
     for answer in orders:
         client.orders.CancelOrder(
@@ -129,7 +129,7 @@ def test_levels_fall_by_themselves_and_survive_a_crash(fast_clock_server: Server
     assert eased.level == common_pb2.LOAD_LEVEL_NORMAL
     assert eased.reason.startswith("normal: eased off busy")
     stream.cancel()
-    fill(client, 8)
+    fill(client, 10)
     before = next(iter(client.store.WatchLoad(store_pb2.WatchLoadRequest(store_id=STORE))))
     assert before.level == common_pb2.LOAD_LEVEL_BUSY
     client.close()

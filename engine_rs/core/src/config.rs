@@ -56,6 +56,7 @@ pub struct SchedulerConfig {
     pub speed_alpha_percent: Option<i64>,
     pub fire_last: Option<Vec<String>>,
     pub zone_window_s: Option<f64>,
+    pub quote_margin_s: Option<f64>,
 }
 
 /// Entering a load level: `orders` in the kitchen or `backlog_s` of projected work, whichever

@@ -22,7 +22,7 @@ use crate::record::{
 };
 use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
-use crate::scheduler::{with_target, Kitchen, NewOrder, Plan};
+use crate::scheduler::{Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
 use crate::types::Fulfillment;
@@ -105,7 +105,10 @@ impl Engine {
 
     /// What the load level is judged on (a pickup reserved for tonight is not kitchen work).
     pub fn measures(&self, plan: &Plan) -> Measures {
-        level::measure(plan, |o| self.state.orders[o].fulfillment)
+        level::measure(plan, |o| {
+            let order = &self.state.orders[o];
+            (order.fulfillment, order.status != crate::types::OrderStatus::Accepted)
+        })
     }
 
     /// The store's load as of `now_ms`: the recorded level and actions, measures as of now.
@@ -200,14 +203,17 @@ impl Engine {
             zone: if r.fulfillment == Fulfillment::Delivery { &draft.delivery_zone } else { "" },
         };
         let mut plan = self.plan_with(r.store, Some(&new), now_ms);
-        if new.boost_ms > 0 && !r.fulfillment.has_target() {
-            // Skip the queue: planned as if promised `boost` earlier than where it fits.
-            let fits = plan.new_order().expect("the quote's order is planned").finish_ms;
-            let boosted = NewOrder { promise_ms: Some(fits - new.boost_ms), ..new };
-            plan = self.plan_with(r.store, Some(&boosted), now_ms);
+        let mut eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms;
+        if !r.fulfillment.has_target() {
+            // An ASAP order is first planned after every accepted one, then again with that
+            // finish as its due time (minus a skip-the-queue boost), as it will be planned once
+            // accepted; the quote adds a margin for the kitchen's spread, so it is kept.
+            let promised = NewOrder { promise_ms: Some(eta_ms - new.boost_ms), ..new };
+            plan = self.plan_with(r.store, Some(&promised), now_ms);
+            eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms
+                + self.catalog.scheduler.quote_margin_ms;
         }
         let planned = plan.new_order().expect("the quote's order is planned");
-        let eta_ms = with_target(planned.finish_ms, r.fulfillment, r.target_time_ms);
         let cups_ahead = plan.cups_before(planned.finish_ms);
         let admission =
             decide(&self.catalog, load, r.channel, r.fulfillment, r.target_time_ms, planned, now_ms);

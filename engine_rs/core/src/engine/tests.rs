@@ -66,9 +66,9 @@ fn submit_accepts_and_releases_first_stations() {
     assert_eq!(o.status, OrderStatus::Accepted);
     let states: Vec<_> = o.tickets.iter().map(|t| t.state).collect();
     assert_eq!(states, [TicketState::Queued, TicketState::Waiting, TicketState::Waiting]);
-    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen.
-    assert_eq!(o.quote.eta_ms, T0 + 65_000);
-    assert_eq!(o.quote.prep_s, 65);
+    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen, plus the quote's 45 s margin.
+    assert_eq!(o.quote.eta_ms, T0 + 110_000);
+    assert_eq!(o.quote.prep_s, 110);
     assert_eq!(o.quote.totals.total_minor, 1500);
     let mut d = tea("mt-1");
     d.channel = Some(Channel::Meituan);
@@ -217,8 +217,9 @@ fn quote_commits_nothing_and_counts_cups_ahead() {
     assert_eq!(q.load_level, LoadLevel::Normal);
     // Brew (45 s) runs in parallel slots for both orders; the new cup shakes 45..60 s while the
     // three cups shake 45..75 s (two batches of two), so the one sealer takes the new cup at
-    // 60..65 s, before the three cups reach it: nothing is ahead of it.
-    assert_eq!(q.eta_ms, T0 + 65_000);
+    // 60..65 s, before the three cups reach it: nothing is ahead of it. (The quote adds its
+    // 45 s margin.)
+    assert_eq!(q.eta_ms, T0 + 110_000);
     assert_eq!(q.cups_ahead, 0);
     assert_eq!(e.state_hash(), hash);
     assert_eq!(e.quote(None, T0).unwrap_err().field(), "order");
@@ -228,7 +229,10 @@ fn quote_commits_nothing_and_counts_cups_ahead() {
     let mut d = tea("");
     d.fulfillment = Some(Fulfillment::PickupAt);
     d.target_time_ms = T0 + 3_600_000;
-    assert_eq!(e.quote(Some(&d), T0).unwrap().eta_ms, T0 + 3_600_000);
+    // A reserved pickup is planned ready shortly before the customer comes: the ETA says when.
+    let s = &e.catalog().scheduler;
+    let eta = e.quote(Some(&d), T0).unwrap().eta_ms;
+    assert!(eta <= T0 + 3_600_000 - s.target_margin_ms && eta >= T0 + 3_600_000 - s.freshness_ms, "{eta}");
     // Behind two orders of three cups the sealer is busy: at least one of them is ahead.
     e.submit(Some(draft("c-2", vec![line("classic_milk_tea", 3, &[])])), T0).unwrap();
     let q = e.quote(Some(&tea("")), T0).unwrap();
@@ -244,7 +248,7 @@ fn load_levels_follow_open_orders() {
     let load = e.load("sh-001", T0).unwrap();
     assert_eq!(load.level, LoadLevel::Overload);
     assert_eq!(load.open_orders, 21);
-    assert_eq!(load.reason, "overload: 20 orders in the kitchen (at 20)");
+    assert_eq!(load.reason, "overload: 20 orders waiting (at 20)");
     assert!(load.fast_mode && load.pacing && load.paused_channels.is_empty());
     assert!(load.backlog_s > 0);
     assert_eq!(e.load("sh-002", T0).unwrap().level, LoadLevel::Normal);
@@ -729,23 +733,23 @@ fn fill(e: &mut Engine, n: usize, now: i64) {
 #[test]
 fn the_load_ladder_rises_at_once_and_falls_with_hysteresis() {
     let mut e = engine();
-    fill(&mut e, 7, T0);
+    fill(&mut e, 9, T0);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
-    let out = e.submit(Some(tea("c-8")), T0).unwrap();
+    let out = e.submit(Some(tea("c-10")), T0).unwrap();
     assert_eq!(out.records.len(), 2, "the order and the level move");
     assert_eq!(out.records[1].kind, "load_changed");
     let load = e.load("sh-001", T0).unwrap();
     assert_eq!(load.level, LoadLevel::Busy);
-    assert_eq!(load.reason, "busy: 8 orders in the kitchen (at 8)");
+    assert_eq!(load.reason, "busy: 10 orders waiting (at 10)");
     assert_eq!(load.actions, vec!["warn the counter: the kitchen is busy".to_owned()]);
-    // Cancel two: 6 orders is below 8 but not below 75 % of it; nothing moves.
-    for id in ["sh-001-000001", "sh-001-000002"] {
-        let out = e.cancel(id, "test".into(), T0 + 70_000).unwrap();
+    // Cancel three: 7 orders is below 10 but not below 70 % of it; nothing moves.
+    for id in ["sh-001-000001", "sh-001-000002", "sh-001-000003"] {
+        let out = e.cancel(id, "test".into(), T0 + 200_000).unwrap();
         assert_eq!(out.records.len(), 1);
     }
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
-    // One more: 5 < 6 = 75 % of 8, and a minute has passed: back to normal by itself.
-    let out = e.cancel("sh-001-000003", "test".into(), T0 + 70_000).unwrap();
+    // One more: 6 < 7 = 70 % of 10, and the 3-minute dwell has passed: normal by itself.
+    let out = e.cancel("sh-001-000004", "test".into(), T0 + 200_000).unwrap();
     assert_eq!(out.records.len(), 2);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
     assert!(e.state().stores[0].load.reason.starts_with("normal: eased off busy"));
@@ -754,18 +758,18 @@ fn the_load_ladder_rises_at_once_and_falls_with_hysteresis() {
 #[test]
 fn levels_do_not_fall_before_the_dwell_time_and_tick_lowers_them() {
     let mut e = engine();
-    fill(&mut e, 8, T0);
+    fill(&mut e, 10, T0);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
-    for i in 1..=8 {
+    for i in 1..=10 {
         e.cancel(&format!("sh-001-{i:06}"), "test".into(), T0 + 1_000).unwrap();
     }
-    // Empty, but busy was entered a second ago: it holds until min_dwell has passed.
+    // Empty, but busy was entered a second ago: it holds until min_dwell (180 s) has passed.
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Busy);
-    assert_eq!(e.tick(T0 + 30_000).unwrap().lsn, 0);
-    let out = e.tick(T0 + 60_000).unwrap();
+    assert_eq!(e.tick(T0 + 120_000).unwrap().lsn, 0);
+    let out = e.tick(T0 + 180_000).unwrap();
     assert_eq!(out.records.len(), 1);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Normal);
-    assert_eq!(e.tick(T0 + 120_000).unwrap().lsn, 0, "nothing moves twice");
+    assert_eq!(e.tick(T0 + 400_000).unwrap().lsn, 0, "nothing moves twice");
 }
 
 #[test]
@@ -773,7 +777,7 @@ fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
     let mut e = engine();
     // One brewer: fourteen teas are four batches, three minutes of work ahead.
     e.set_staffing("sh-001", "tea_bar", 1, T0).unwrap();
-    fill(&mut e, 14, T0);
+    fill(&mut e, 15, T0);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Rush);
     // Pacing: a counter order is accepted but held before the kitchen until near its turn.
     let out = e.submit(Some(tea("c-paced")), T0).unwrap();
@@ -784,7 +788,7 @@ fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
     let board = e.board("sh-001", "tea_bar", T0).unwrap();
     assert!(!board.queue.contains(&(o, 0)) && board.upcoming.contains(&(o, 0)));
     // Fast mode at 20 orders: the slow fruit tea is refused, naming the line.
-    fill(&mut e, 5, T0);
+    fill(&mut e, 4, T0);
     assert_eq!(e.state().stores[0].load.level, LoadLevel::Overload);
     let err = e.submit(Some(draft("c-fruit", vec![line("fresh_grape_tea", 1, &[])])), T0).unwrap_err();
     assert!(matches!(err, EngineError::FailedPrecondition { .. }));

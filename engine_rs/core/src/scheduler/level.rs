@@ -98,22 +98,24 @@ const RUNG_NAMES: [&str; 5] = ["normal", "busy", "rush", "overload", "channel pa
 /// What the level is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Measures {
-    /// Open orders whose work is in the kitchen: every ASAP order (paced ones too: they are
-    /// promised), target orders once released.
+    /// The queue: orders in the kitchen that it has not started yet. In the kitchen are every
+    /// ASAP order (paced ones too: they are promised) and target orders once released.
     pub orders: i64,
     /// From now until the projected finish of the last of those orders.
     pub backlog_ms: i64,
 }
 
-pub fn measure(plan: &Plan, fulfillment_of: impl Fn(usize) -> Fulfillment) -> Measures {
+/// `order_of(index)` says an order's fulfillment and whether the kitchen started it.
+pub fn measure(plan: &Plan, order_of: impl Fn(usize) -> (Fulfillment, bool)) -> Measures {
     let mut orders = 0;
     let mut last = plan.now_ms;
     for p in plan.planned() {
         if p.order == crate::scheduler::plan::NEW_ORDER {
             continue;
         }
-        if !fulfillment_of(p.order).has_target() || p.release_ms <= plan.now_ms {
-            orders += 1;
+        let (fulfillment, started) = order_of(p.order);
+        if !fulfillment.has_target() || p.release_ms <= plan.now_ms {
+            orders += i64::from(!started);
             last = last.max(p.finish_ms);
         }
     }
@@ -144,11 +146,11 @@ fn reached(s: &Settings, m: Measures, percent: i64) -> usize {
 pub fn next(s: &Settings, current: &LoadState, m: Measures, now_ms: i64) -> Option<LoadState> {
     let cur = current.rung();
     let up = reached(s, m, 100);
-    let measured = format!("{} orders in the kitchen, {} s of work queued", m.orders, m.backlog_ms / 1000);
+    let measured = format!("{} orders waiting, {} s of work queued", m.orders, m.backlog_ms / 1000);
     let to = if up > cur {
         let t = s.rungs[up - 1];
         let why = if m.orders >= t.orders {
-            format!("{} orders in the kitchen (at {})", m.orders, t.orders)
+            format!("{} orders waiting (at {})", m.orders, t.orders)
         } else {
             format!("{} s of work queued (at {} s)", m.backlog_ms / 1000, t.backlog_ms / 1000)
         };

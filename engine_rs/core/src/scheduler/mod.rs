@@ -14,5 +14,5 @@ pub mod speed;
 
 pub use admission::{Admission, Decision};
 pub use level::{LoadState, Measures};
-pub use plan::{with_target, Kitchen, NewOrder, Plan, Planned, NEW_ORDER, SPEED_ONE};
+pub use plan::{Kitchen, NewOrder, Plan, Planned, NEW_ORDER, SPEED_ONE};
 pub use settings::Settings;

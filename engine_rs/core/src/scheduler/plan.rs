@@ -157,12 +157,13 @@ fn batch_signature(items: &[TicketItem]) -> Option<(String, u32)> {
 }
 
 impl Spec {
-    fn of(index: usize, o: &Order) -> Self {
+    fn of(index: usize, o: &Order, margin: i64) -> Self {
         Self {
             order: index,
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
-            promise: o.quote.eta_ms,
+            // The quote's margin is for the customer, not the kitchen's priority.
+            promise: o.quote.eta_ms - margin,
             zone: o.delivery_zone.clone(),
             boost: o.boost_ms,
             hold: o.hold_until_ms,
@@ -224,7 +225,8 @@ impl Plan {
         new: Option<&NewOrder<'_>>,
         now_ms: i64,
     ) -> Self {
-        let mut specs: Vec<Spec> = open.map(|o| Spec::of(o, &orders[o])).collect();
+        let mut specs: Vec<Spec> =
+            open.map(|o| Spec::of(o, &orders[o], kitchen.settings.quote_margin_ms)).collect();
         if let Some(n) = new {
             specs.push(Spec::new(n));
         }
@@ -334,14 +336,13 @@ impl Plan {
     }
 
     /// The order's ETA: READY orders their ready time, cancelled 0, open ones the projection
-    /// (for PICKUP_AT no earlier than the reserved time).
+    /// (for PICKUP_AT and DELIVERY: when it will be ready, usually shortly before the target).
     pub fn eta_ms(&self, index: usize, order: &Order) -> i64 {
         match order.status {
             OrderStatus::Ready => order.ready_at_ms,
             OrderStatus::Cancelled => 0,
             OrderStatus::Accepted | OrderStatus::InProgress => {
-                let projected = self.find(index).map_or(self.now_ms, |p| p.finish_ms);
-                with_target(projected, order.fulfillment, order.target_time_ms)
+                self.find(index).map_or(self.now_ms, |p| p.finish_ms)
             }
         }
     }
@@ -670,14 +671,4 @@ fn order_finish(jobs: &[Job], times: &[(i64, i64)], orders: usize, now_ms: i64) 
         finish[job.planned] = max(finish[job.planned], times[j].1);
     }
     finish
-}
-
-/// PICKUP_AT orders are not ready before the reserved time (the kitchen could finish earlier;
-/// the customer comes then).
-pub fn with_target(projected: i64, fulfillment: Fulfillment, target_ms: i64) -> i64 {
-    if fulfillment == Fulfillment::PickupAt {
-        max(projected, target_ms)
-    } else {
-        projected
-    }
 }

@@ -56,6 +56,9 @@ pub struct Settings {
     pub fire_last: Vec<bool>,
     /// Delivery orders of one zone due within this window of each other are made together.
     pub zone_window_ms: i64,
+    /// ASAP quotes are the projection plus this margin (the kitchen's spread: a quote should
+    /// rarely be late, and never far early).
+    pub quote_margin_ms: i64,
 }
 
 fn ms(field: &str, seconds: Option<f64>, default_s: i64) -> Result<i64, EngineError> {
@@ -101,8 +104,8 @@ impl Settings {
         modifiers: &IndexMap<String, Modifier>,
     ) -> Result<Self, EngineError> {
         let rungs = [
-            threshold("busy", cfg.busy, (8, 300))?,
-            threshold("rush", cfg.rush, (14, 600))?,
+            threshold("busy", cfg.busy, (10, 300))?,
+            threshold("rush", cfg.rush, (15, 600))?,
             threshold("overload", cfg.overload, (20, 900))?,
             threshold("pause", cfg.pause, (30, 1500))?,
         ];
@@ -114,7 +117,7 @@ impl Settings {
                 ));
             }
         }
-        let hysteresis_percent = cfg.hysteresis_percent.unwrap_or(25);
+        let hysteresis_percent = cfg.hysteresis_percent.unwrap_or(30);
         if !(0..=90).contains(&hysteresis_percent) {
             return Err(EngineError::config("scheduler.hysteresis_percent", "must be between 0 and 90"));
         }
@@ -168,7 +171,7 @@ impl Settings {
         Ok(Self {
             rungs,
             hysteresis_percent,
-            min_dwell_ms: ms("min_dwell_s", cfg.min_dwell_s, 60)?,
+            min_dwell_ms: ms("min_dwell_s", cfg.min_dwell_s, 180)?,
             pacing: cfg.pacing.unwrap_or(true),
             fast_mode: cfg.fast_mode.unwrap_or(true),
             channel_pause: cfg.channel_pause.unwrap_or(true),
@@ -176,14 +179,15 @@ impl Settings {
             fast_mode_items,
             fast_mode_modifiers,
             freshness_ms: ms("freshness_s", cfg.freshness_s, 300)?,
-            jit_lead_ms: ms("jit_lead_s", cfg.jit_lead_s, 90)?,
-            target_margin_ms: ms("target_margin_s", cfg.target_margin_s, 60)?,
+            jit_lead_ms: ms("jit_lead_s", cfg.jit_lead_s, 60)?,
+            target_margin_ms: ms("target_margin_s", cfg.target_margin_s, 45)?,
             pace_lookahead_ms: ms("pace_lookahead_s", cfg.pace_lookahead_s, 120)?,
             skip_queue_tiers: cfg.skip_queue_tiers.unwrap_or_default().into_iter().collect(),
             skip_queue_boost_ms: ms("skip_queue_boost_s", cfg.skip_queue_boost_s, 180)?,
             speed_alpha_percent,
             fire_last,
             zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 240)?,
+            quote_margin_ms: ms("quote_margin_s", cfg.quote_margin_s, 45)?,
         })
     }
 }
