@@ -517,10 +517,11 @@ EXAMPLES = [
             not_applied={"second-half": "excluded_by_exclusive", "mk30-5": "excluded_by_exclusive"},
         ),
     ),
-    # 新客立减13元 ties with the 13.00 stack: fewer applied promotions wins the tie. Split
+    # 新客立减13元 ties with the 13.00 stack: the smaller assignment vector wins the tie, and the
+    # exclusive one claims no unit (all zeros) while 第二杯半价 claims the pair. Split
     # 1300*3200/5400 = 770 r 2000, 1300*2200/5400 = 529 r 3400 -> 770 + 530.
     Example(
-        "exclusive vs stack: a tie goes to fewer promotions",
+        "exclusive vs stack: a tie goes to the smaller assignment vector",
         [SECOND_HALF, MK30, newcomer(1300)],
         cart(line(0, "jasmine_milk_green", 2), line(1, "fresh_grape_tea")),
         Expect(
