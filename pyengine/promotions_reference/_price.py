@@ -125,6 +125,11 @@ def best_combination(
     for subset in allowed_sets(applicable):
         for assignment in assignments(subset, units, labels):
             candidate = evaluate(cart, units, Combination(subset, assignment), labels)
+            if any(
+                labels[p.id] in assignment and candidate.amount(p.id) == 0
+                for p in candidate.combination.claimers
+            ):
+                continue  # a promotion that takes nothing off claims no unit
             if best is None or candidate.sort_key() < best.sort_key():
                 best = candidate
     assert best is not None  # the empty set is always allowed

@@ -396,6 +396,7 @@ impl Searcher<'_> {
         let rest = i64::from(run.avail[l]) * run.st_rate[l];
         run.unclaimed_ub += rest;
         let mark = run.closed.len();
+        let mut dead = false;
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
             if run.counts[k].iter().all(|&c| c == 0) {
@@ -421,8 +422,12 @@ impl Searcher<'_> {
             }
             run.exact_by[k] += exact;
             run.closed.push((k, bound, exact));
+            // A claim that takes nothing off is not allowed (the contract): no completion.
+            dead |= run.exact_by[k] == 0;
         }
-        self.dfs(run, pos + 1, 0);
+        if !dead {
+            self.dfs(run, pos + 1, 0);
+        }
         while run.closed.len() > mark {
             let (k, bound, added) = run.closed.pop().expect("pushed above");
             run.exact_by[k] -= added;
