@@ -6,25 +6,29 @@
 //! `line_no` order and, within a line, the claiming promotions eligible there (largest
 //! per-unit bound first), branching on how many of the line's still unclaimed units each one
 //! claims (most first). Once the walk has passed a promotion's last line its claim is complete
-//! and its exact discount replaces its bound. At a leaf every claim is fixed; the stackable
-//! promotions are then chosen exactly (every group-compatible subset, applied in
-//! `(priority, id)` order on the unclaimed pool) and, for each, the order-level promotions (see
-//! [`leaf`](super::leaf)). Exclusive promotions are searched alone, one search each; the empty
-//! combination is the first incumbent.
+//! and its exact discount replaces its bound; a completed claim worth nothing ends the branch
+//! (the contract: a promotion that takes nothing off claims no unit). At a leaf every claim is
+//! fixed; the promotions without a group are always in S, so only the grouped stackable and
+//! order-level promotions are chosen there (see [`leaf`](super::leaf)). Exclusive promotions
+//! are searched alone, one search each; the first leaf (no claim) is the first incumbent.
 //!
 //! **Bounds.** Each claiming promotion has a per-unit upper bound per line (the sum over any
 //! set of its units bounds its discount: exact for percent, amount and tier price; for the
 //! other kinds a share that may land on another unit, so never capped by the unit's price); a
 //! unit left unclaimed is bounded by the sum of the stackable promotions' bounds. Item and
 //! order stage are bounded together ([`OrderBound`]). A node is cut when its bound is below the
-//! incumbent's value, or equal to it while more promotions are already surely applied than in
-//! the incumbent; so every combination that could win a tie-break is seen.
+//! incumbent's value, or equal to it while its smallest completion's assignment vector (the
+//! current claims, every undecided unit unclaimed) is larger than the incumbent's; so every
+//! combination that could win a tie-break is seen. Where the order-level promotions make the
+//! order free without any claim, the first leaf has the all-zero vector and cuts every claim.
 //!
-//! **Ties** are compared explicitly, as the contract orders them: value, fewer applied, smaller
-//! sorted applied ids, smaller assignment vector, fewer promotions in S, smaller sorted S ids.
+//! **Ties** are compared explicitly, as the contract orders them: value, smaller assignment
+//! vector, the shared combination before an exclusive one, fewer promotions in S, smaller
+//! sorted S ids.
 //!
 //! **Budget.** [`NODE_BUDGET`] counts the search tree's nodes plus the leaves' work in node
-//! equivalents (stackable subsets, order-level candidates and choices), so it bounds time. A search that reaches it stops; the answer is
+//! equivalents (stackable subsets, order-level candidates and choices), so it bounds time. A
+//! search that reaches it stops; the answer is
 //! then the better of the best combination found so far and the greedy one
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
@@ -36,10 +40,11 @@ use super::rule::ItemRule;
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
-/// carts, 100 active promotions, `sample.rs`) 997 of 1,000 carts finish exactly, most in a few
-/// hundred nodes. Mixes that exceed it: many stacking order-level promotions that together make
-/// the order free (the tie-break then asks for the fewest promotions that do, a covering
-/// problem), many stackable item promotions, category-wide combos on every drink.
+/// carts, 100 active promotions, `sample.rs`) 999 of 1,000 carts finish exactly, most in a few
+/// hundred nodes. Mixes that exceed it: many non-stackable item promotions competing for every
+/// line (`benchmarks/workload.py`: 40 and more claiming promotions, 5 to 15 on a line, half of
+/// them category-wide) under many thresholds on the after-items base: which item totals keep
+/// which step is a subset-sum question the bounds cannot settle early.
 pub const NODE_BUDGET: u64 = 100_000;
 
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
