@@ -11,6 +11,8 @@ import pytest
 RESULTS: dict[str, dict[str, tuple[float, bool]]] = {}
 # case -> whether the Rust search finished within its budget (exact best deal)
 EXACT: dict[str, bool] = {}
+# case -> (sorted per-cart nanoseconds, exact answers) over distinct carts
+DISTRIBUTIONS: dict[str, tuple[list[int], int]] = {}
 
 
 def record(case: str, implementation: str, benchmark: Any, correct: bool) -> None:
@@ -18,12 +20,25 @@ def record(case: str, implementation: str, benchmark: Any, correct: bool) -> Non
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    write = terminalreporter.write_line
+    if DISTRIBUTIONS:
+        write("")
+        write("pricing: Rust calculator over distinct carts (each priced once, JSON in and out)")
+        write(f"{'case':<52} {'exact':>9} {'p50 us':>8} {'p90 us':>8} {'p99 us':>8} {'max us':>8}")
+        for case, (nanos, exact) in sorted(DISTRIBUTIONS.items()):
+
+            def at(percent: int, nanos: list[int] = nanos) -> float:
+                return nanos[(len(nanos) - 1) * percent // 100] / 1000
+
+            write(
+                f"{case:<52} {f'{exact}/{len(nanos)}':>9} {at(50):>8.0f} {at(90):>8.0f} "
+                f"{at(99):>8.0f} {at(100):>8.0f}"
+            )
     if not RESULTS:
         return
-    write = terminalreporter.write_line
     write("")
     write("pricing: Rust calculator vs the Python reference, same run")
-    write(f"{'case':<40} {'rust us':>10} {'reference us':>14} {'ratio':>9}  correct  exact")
+    write(f"{'case':<52} {'rust us':>10} {'reference us':>14} {'ratio':>9}  correct  exact")
     for case, results in sorted(RESULTS.items()):
         rust = results.get("rust")
         reference = results.get("reference")
@@ -31,7 +46,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         correct = all(ok for _, ok in results.values())
         exact = EXACT.get(case, True)
         write(
-            f"{case:<40} {rust[0] * 1e6 if rust else float('nan'):>10.1f} "
+            f"{case:<52} {rust[0] * 1e6 if rust else float('nan'):>10.1f} "
             f"{reference[0] * 1e6 if reference else float('nan'):>14.1f} {ratio}  "
             f"{correct!s:<7}  {exact}"
         )

@@ -3,19 +3,23 @@ correctness is checked beside every timing.
 
 - The Rust calculator on the issue's workload: a 10-line cart against 100 active promotions,
   exact best deal.
+- The Rust calculator on the distribution of many distinct carts per promotion mix (the
+  generators of `workload.py`): how many answers are exact and the per-cart latency percentiles
+  through the Python boundary (JSON in, JSON out), reported at the end of the run.
 - The Rust calculator against the plain-Python reference on carts the reference can finish (it is
   a brute force, exponential in units and promotions): same inputs, answers compared, ratio
-  reported at the end of the run.
+  reported at the end of the run per cart size.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 
-from benchmarks.conftest import EXACT, record
+from benchmarks.conftest import DISTRIBUTIONS, EXACT, record
 from benchmarks.workload import MENU, SHOP, WIDE_MENU, cart, promotions
 from pyengine import _native, promotions_reference
 
@@ -44,7 +48,43 @@ def test_rust_10_lines_100_promotions(benchmark: Any, case: str, menu: list[Any]
     assert consistent(answer)
 
 
-SMALL = [(2, 4, 1), (3, 6, 2), (4, 6, 3)]  # lines, promotions, seed
+MIXES = [
+    ("realistic, promotions seed 7", WIDE_MENU, 7),
+    ("realistic, promotions seed 8", WIDE_MENU, 8),
+    ("realistic, promotions seed 9", WIDE_MENU, 9),
+    ("dense, promotions seed 7", MENU, 7),
+]
+CARTS = 200
+
+
+@pytest.mark.parametrize(("case", "menu", "seed"), MIXES, ids=[m[0] for m in MIXES])
+def test_rust_distribution_over_carts(
+    benchmark: Any, case: str, menu: list[Any], seed: int
+) -> None:
+    """Each of CARTS distinct 10-line carts priced once against 100 promotions of the mix."""
+    calculator = _native.PriceCalculator(
+        json.dumps(SHOP), json.dumps(promotions(100, seed=seed, menu=menu))
+    )
+    carts = [json.dumps(cart(10, seed=n, menu=menu)) for n in range(CARTS)]
+
+    def sweep() -> tuple[list[int], int, bool]:
+        nanos, exact, ok = [], 0, True
+        for cart_json in carts:
+            start = time.perf_counter_ns()
+            out = calculator.price(cart_json)
+            nanos.append(time.perf_counter_ns() - start)
+            answer = json.loads(out)
+            exact += answer["exact"]
+            ok = ok and consistent(answer)
+        return nanos, exact, ok
+
+    nanos, exact, ok = benchmark.pedantic(sweep, rounds=1, iterations=1)
+    DISTRIBUTIONS[f"10 lines x 100 promotions, {case}"] = (sorted(nanos), exact)
+    assert ok
+
+
+# lines, promotions, seed: the reference's time grows with the combinations it evaluates
+SMALL = [(2, 4, 1), (3, 6, 2), (4, 6, 3), (5, 8, 5), (6, 8, 6), (5, 6, 4)]
 
 
 @pytest.mark.parametrize(("lines", "count", "seed"), SMALL)
@@ -65,5 +105,7 @@ def test_small_carts_side_by_side(
     } and [(a["id"], a["amount_minor"]) for a in answer["applied"]] == [
         (a["id"], a["amount_minor"]) for a in expected["applied"]
     ]
-    record(f"{lines} lines x {count} promotions", implementation, benchmark, same)
+    size = promotions_reference.search_size(shop, promos, the_cart)
+    case = f"{lines} lines x {count} promotions ({size} combinations)"
+    record(case, implementation, benchmark, same)
     assert same

@@ -517,10 +517,11 @@ EXAMPLES = [
             not_applied={"second-half": "excluded_by_exclusive", "mk30-5": "excluded_by_exclusive"},
         ),
     ),
-    # 新客立减13元 ties with the 13.00 stack: fewer applied promotions wins the tie. Split
+    # 新客立减13元 ties with the 13.00 stack: the smaller assignment vector wins the tie, and the
+    # exclusive one claims no unit (all zeros) while 第二杯半价 claims the pair. Split
     # 1300*3200/5400 = 770 r 2000, 1300*2200/5400 = 529 r 3400 -> 770 + 530.
     Example(
-        "exclusive vs stack: a tie goes to fewer promotions",
+        "exclusive vs stack: a tie goes to the smaller assignment vector",
         [SECOND_HALF, MK30, newcomer(1300)],
         cart(line(0, "jasmine_milk_green", 2), line(1, "fresh_grape_tea")),
         Expect(
@@ -616,14 +617,14 @@ EXAMPLES = [
             },
         ),
     ),
-    # A promotion that discounts nothing can still shape the best deal. 满27减10 on tea (milk and
-    # fruit), a stackable 会员9折, 第四杯半价 (nothing with 3 cups): 12.00 + 15.00 tea, 23.00
-    # smoothie. Letting 9折 touch the teas (1.20 + 1.50) drops the tea base to 24.30 < 27.00 and
-    # loses 10.00; so 第四杯半价 claims both teas (unused, they stay claimed), 9折 takes only the
-    # smoothie's 2.30 and 满27减10 stays reached: 12.30 beats 10.00 (threshold alone) and 5.00
-    # (9折 alone). 10.00 split 1200:1500: 444 r 1200, 555 r 1500 -> 444 + 556.
+    # A promotion that discounts nothing holds no unit, and a stackable one without a group
+    # always applies. 满27减10 on tea (milk and fruit), a stackable 会员9折, 第四杯半价
+    # (nothing with 3 cups): 12.00 + 15.00 tea, 23.00 smoothie. 第四杯半价 cannot claim the teas
+    # to shield them (it would take nothing off), so 9折 takes 1.20 + 1.50 + 2.30 = 5.00 and the
+    # tea base drops to 24.30 < 27.00: 满27减10 is 2.70 away (near miss). (A shop that wants the
+    # better of the two puts them in one group.)
     Example(
-        "a claim without a discount shields units from a stackable promotion",
+        "a claim without a discount does not shield units from a stackable promotion",
         [
             promo(
                 "tea27-10",
@@ -644,11 +645,12 @@ EXAMPLES = [
         ],
         cart(line(0, "lemon_black_tea"), line(1, "classic_milk_tea"), line(2, "mango_smoothie")),
         Expect(
-            3770,
-            [756, 944, 2070],
-            [("member-90", 230), ("tea27-10", 1000)],
-            {"tea27-10": {0: 444, 1: 556}},
-            not_applied={"fourth-half": "no_benefit"},
+            4500,
+            [1080, 1350, 2070],
+            [("member-90", 500)],
+            {"member-90": {0: 120, 1: 150, 2: 230}},
+            not_applied={"fourth-half": "no_benefit", "tea27-10": "threshold_not_reached"},
+            near_misses=[("tea27-10", 270, 1000)],
         ),
     ),
     # A budget used up (the engine passes remaining_uses 0): 满30减5 is not applied.

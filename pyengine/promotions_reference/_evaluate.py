@@ -17,8 +17,9 @@ from pyengine.promotions_reference._rules import (
 class Combination:
     """A set S of promotions (sorted by (priority, id)) and an assignment of units.
 
-    `assignment[u]` is the 1-based position of the non-stackable item-level promotion of S (in
-    (priority, id) order) that claims unit u, 0 for none: exactly the contract's assignment vector.
+    `assignment[u]` is the label of the non-stackable item-level promotion of S that claims unit
+    u (its 1-based position among all the promotions in (priority, id) order), 0 for none:
+    exactly the contract's assignment vector.
     """
 
     promotions: tuple[Promotion, ...]
@@ -51,15 +52,13 @@ class Evaluation:
         ]
         return [p for p in ordered if self.amount(p.id) > 0]
 
-    def sort_key(self) -> tuple[int, int, tuple[str, ...], tuple[int, ...], int, tuple[str, ...]]:
+    def sort_key(self) -> tuple[int, tuple[int, ...], bool, int, tuple[str, ...]]:
         """The best combination has the smallest key (docs/promotions.md, "The best deal")."""
-        applied_ids = tuple(sorted(p.id for p in self.applied))
         s_ids = tuple(sorted(p.id for p in self.combination.promotions))
         return (
             -self.value,
-            len(applied_ids),
-            applied_ids,
             self.combination.assignment,
+            any(p.exclusive for p in self.combination.promotions),
             len(s_ids),
             s_ids,
         )
@@ -74,9 +73,10 @@ def order_base(promotion: Promotion, units: list[Unit], item_prices: list[int]) 
     )
 
 
-def evaluate(cart: Cart, units: list[Unit], combination: Combination) -> Evaluation:
+def evaluate(
+    cart: Cart, units: list[Unit], combination: Combination, labels: dict[str, int]
+) -> Evaluation:
     promotions = combination.promotions
-    claimers = combination.claimers
     current = [unit.unit_price for unit in units]
     amounts: dict[str, dict[int, int]] = {p.id: {} for p in promotions}
 
@@ -91,8 +91,8 @@ def evaluate(cart: Cart, units: list[Unit], combination: Combination) -> Evaluat
                 if eligible(promotion, unit.line) and combination.assignment[u] == 0
             ]
         else:
-            position = claimers.index(promotion) + 1
-            its_units = [u for u in range(len(units)) if combination.assignment[u] == position]
+            label = labels[promotion.id]
+            its_units = [u for u in range(len(units)) if combination.assignment[u] == label]
         for u, discount in item_discounts(promotion, its_units, units, current).items():
             assert 0 <= discount <= current[u]
             current[u] -= discount

@@ -71,24 +71,37 @@ def static_reason(promotion: Promotion, shop: Shop, cart: Cart, units: list[Unit
 
 
 def allowed_sets(applicable: list[Promotion]) -> Iterator[tuple[Promotion, ...]]:
-    """Every subset with at most one promotion per group and an exclusive one only alone."""
-    for size in range(len(applicable) + 1):
-        for subset in itertools.combinations(applicable, size):
-            groups = [p.group for p in subset if p.group is not None]
-            if len(groups) != len(set(groups)):
-                continue
-            if size > 1 and any(p.exclusive for p in subset):
-                continue
-            yield tuple(sorted(subset, key=lambda p: p.order_key))
+    """Every allowed S: each exclusive promotion alone; and the shared combinations: every
+    non-exclusive promotion without a group, plus none or one of each group's."""
+    shared = [p for p in applicable if not p.exclusive]
+    forced = [p for p in shared if p.group is None]
+    groups: dict[str, list[Promotion]] = {}
+    for p in shared:
+        if p.group is not None:
+            groups.setdefault(p.group, []).append(p)
+    options: list[list[Promotion | None]] = [[None, *members] for members in groups.values()]
+    for chosen in itertools.product(*options):
+        subset = forced + [p for p in chosen if p is not None]
+        yield tuple(sorted(subset, key=lambda p: p.order_key))
+    for p in applicable:
+        if p.exclusive:
+            yield (p,)
 
 
-def assignments(promotions: tuple[Promotion, ...], units: list[Unit]) -> Iterator[tuple[int, ...]]:
-    """Every assignment vector: each unit to 0 or to an eligible non-stackable item promotion."""
+def assignments(
+    promotions: tuple[Promotion, ...], units: list[Unit], labels: dict[str, int]
+) -> Iterator[tuple[int, ...]]:
+    """Every assignment vector: each unit to 0 or to an eligible non-stackable item promotion
+    of S, named by its label (1-based position among all promotions in (priority, id) order)."""
     claimers = [p for p in promotions if p.is_item_level and not p.stackable]
-    choices = [
-        [0] + [i + 1 for i, p in enumerate(claimers) if eligible(p, unit.line)] for unit in units
-    ]
+    choices = [[0] + [labels[p.id] for p in claimers if eligible(p, unit.line)] for unit in units]
     return itertools.product(*choices)
+
+
+def vector_labels(promotions: list[Promotion]) -> dict[str, int]:
+    """Each promotion's label in assignment vectors (docs/promotions.md, "The best deal")."""
+    ordered = sorted(promotions, key=lambda p: p.order_key)
+    return {p.id: position + 1 for position, p in enumerate(ordered)}
 
 
 def search_size(shop: Shop, promotions: list[Promotion], cart: Cart) -> int:
@@ -105,11 +118,18 @@ def search_size(shop: Shop, promotions: list[Promotion], cart: Cart) -> int:
     return total
 
 
-def best_combination(cart: Cart, units: list[Unit], applicable: list[Promotion]) -> Evaluation:
+def best_combination(
+    cart: Cart, units: list[Unit], applicable: list[Promotion], labels: dict[str, int]
+) -> Evaluation:
     best: Evaluation | None = None
     for subset in allowed_sets(applicable):
-        for assignment in assignments(subset, units):
-            candidate = evaluate(cart, units, Combination(subset, assignment))
+        for assignment in assignments(subset, units, labels):
+            candidate = evaluate(cart, units, Combination(subset, assignment), labels)
+            if any(
+                labels[p.id] in assignment and candidate.amount(p.id) == 0
+                for p in candidate.combination.claimers
+            ):
+                continue  # a promotion that takes nothing off claims no unit
             if best is None or candidate.sort_key() < best.sort_key():
                 best = candidate
     assert best is not None  # the empty set is always allowed
@@ -131,7 +151,7 @@ def price_model(shop: Shop, promotions: list[Promotion], cart: Cart) -> dict[str
             applicable.append(promotion)
         else:
             reasons[promotion.id] = reason
-    best = best_combination(cart, units, applicable)
+    best = best_combination(cart, units, applicable, vector_labels(promotions))
     applied = best.applied
     applied_ids = {p.id for p in applied}
 

@@ -86,9 +86,15 @@ pub struct Cart {
 impl Cart {
     /// Parses and validates the JSON form; lines come back sorted by `line_no`.
     pub fn from_json(json: &str) -> Result<Self, EngineError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let mut cart: Self = serde_path_to_error::deserialize(de)
-            .map_err(|err| json_error(err, "cart", ".", EngineError::invalid))?;
+        // The plain parse first (per call, path tracking costs as much as the rest of a small
+        // cart's pricing); only a refused cart is parsed again to name the field.
+        let mut cart: Self = if let Ok(cart) = serde_json::from_str(json) {
+            cart
+        } else {
+            let de = &mut serde_json::Deserializer::from_str(json);
+            serde_path_to_error::deserialize(de)
+                .map_err(|err| json_error(err, "cart", ".", EngineError::invalid))?
+        };
         cart.validate()?;
         cart.lines.sort_by_key(|line| line.line_no);
         Ok(cart)

@@ -34,12 +34,9 @@ impl Searcher<'_> {
                         let group = self.cx.promotions[run.ns[k]].group;
                         set_claim(run, group, k, l, quantity);
                     }
-                    let value = self.best.value;
-                    let applied = self.best.applied.len();
+                    let found = self.found;
                     self.evaluate_claims(run);
-                    if self.best.value > value
-                        || (self.best.value == value && self.best.applied.len() < applied)
-                    {
+                    if self.found > found {
                         improved = true;
                     } else {
                         for (k, &count) in before.iter().enumerate() {
@@ -93,8 +90,8 @@ impl Searcher<'_> {
     /// The fallback: claiming promotions in `(priority, id)` order each claim every eligible
     /// unit still free (when that gives them something), then the leaf's exact choice of
     /// stackable and order-level promotions.
-    pub(super) fn greedy(&mut self, candidates: &[usize]) {
-        let mut run = self.prepare(candidates);
+    pub(super) fn greedy(&mut self, candidates: &[usize], exclusive: bool) {
+        let mut run = self.prepare(candidates, exclusive);
         let cx = self.cx;
         let mut scratch = vec![0; cx.lines.len()];
         let mut claims = Vec::new();

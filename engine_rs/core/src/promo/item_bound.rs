@@ -80,7 +80,8 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]
             v
         });
     for (i, &p) in ns.iter().enumerate() {
-        if dominated(cx, ns, &additive, i) {
+        // A promotion that can take nothing off claims no unit (the contract).
+        if cap[i] == 0 || dominated(cx, ns, &additive, i) {
             continue;
         }
         for l in lines_of(cx.eligible[p]) {
@@ -121,9 +122,10 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]
 }
 
 /// Whether claiming promotion `i` is never needed: another additive one of the same group (or
-/// both ungrouped) with a smaller id is eligible wherever it is and takes exactly as much off
-/// each unit there. Moving its units to that one keeps every discount and lowers the sorted
-/// applied ids (or the number of applied promotions), which the tie-break prefers.
+/// both ungrouped) earlier in `(priority, id)` order is eligible wherever it is and takes exactly as much off
+/// each unit there. Moving its units to that one keeps every discount and lowers the
+/// assignment vector (its label, the position in `(priority, id)` order, is smaller), which
+/// the tie-break prefers.
 fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: usize) -> bool {
     let p = ns[i];
     let mask = cx.eligible[p];
@@ -132,7 +134,7 @@ fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: us
     }
     ns.iter().enumerate().any(|(j, &q)| {
         j != i
-            && cx.promotions[q].id < cx.promotions[p].id
+            && q < p
             && cx.promotions[q].group == cx.promotions[p].group
             && cx.eligible[q] & mask == mask
             && lines_of(mask).all(|l| additive[j][l] == additive[i][l])

@@ -1,38 +1,40 @@
 //! The leaves of the search: every claim is fixed, so the item stage of the claiming
-//! promotions is known; the stackable promotions are chosen exactly (every group-compatible
-//! subset, applied in `(priority, id)` order on the unclaimed pool) and, for each, the
-//! order-level promotions: one per group with the largest discount when no cap binds (then
-//! nothing can do better), else every subset. The result is compared with the incumbent on the
+//! promotions is known. The stackable and order-level promotions without a group are always
+//! in S (the contract's shared combination); of each group at most one is chosen, exactly: the
+//! grouped stackables by every group-compatible subset (applied in `(priority, id)` order on
+//! the unclaimed pool with the others), the grouped order-level ones by the best of each group
+//! when no cap binds (nothing can do better), the fewest that make the order free when every
+//! one covers every line, else every subset. The result is compared with the incumbent on the
 //! contract's full tie-break order.
 
 use std::cmp::Ordering;
 
 use super::eval::{CartCx, Choice};
 use super::rule::{OrderRule, Unit};
-use super::search::{Best, Run, Searcher};
+use super::search::{label, Best, Run, Searcher};
 
 impl Searcher<'_> {
-    /// Every claim is fixed: choose the stackable and order-level promotions exactly.
+    /// Every claim is fixed: the stackable and order-level promotions, then the comparison.
     pub(super) fn leaf(&mut self, run: &Run) {
         let cx = self.cx;
-        let mut applied = Vec::new();
         let mut members = Vec::new();
         let mut taken = vec![false; self.groups];
         for (k, &p) in run.ns.iter().enumerate() {
-            if run.counts[k].iter().all(|&c| c == 0) {
-                continue;
+            let claims = run.counts[k].iter().any(|&c| c > 0);
+            // A promotion that takes nothing off claims no unit (the contract).
+            if claims && run.exact_by[k] == 0 {
+                return;
             }
-            members.push(self.id_rank[p]);
-            if run.exact_by[k] > 0 {
-                applied.push(self.id_rank[p]);
+            if run.forced[p] || claims {
+                members.push(self.id_rank[p]);
             }
-            if let Some(g) = cx.promotions[p].group {
+            if let (true, Some(g)) = (claims, cx.promotions[p].group) {
                 taken[g] = true;
             }
         }
         let value: i64 = run.exact_by.iter().sum();
         if run.st.is_empty() {
-            self.finish(run, &run.exact_line, value, &applied, &members, &taken, &[]);
+            self.finish(run, &run.exact_line, value, &members, &taken, &[]);
             return;
         }
         let pool = cx.pool(&run.avail);
@@ -53,29 +55,29 @@ impl Searcher<'_> {
             pool,
             run.exact_line.clone(),
             value,
-            &mut applied,
             &mut members,
             &mut taken,
             &mut picked,
         );
     }
 
+    /// The stackables from `j` on: a forced one is applied, a grouped one (whose group is
+    /// free) is tried with and without.
     #[allow(clippy::too_many_arguments)]
     fn stackables(
         &mut self,
         run: &Run,
         rest: &[i64],
         j: usize,
-        pool: Vec<Unit>,
-        item_line: Vec<i64>,
+        mut pool: Vec<Unit>,
+        mut item_line: Vec<i64>,
         value: i64,
-        applied: &mut Vec<u32>,
         members: &mut Vec<u32>,
         taken: &mut Vec<bool>,
         picked: &mut Vec<usize>,
     ) {
         if j == run.st.len() {
-            self.finish(run, &item_line, value, applied, members, taken, picked);
+            self.finish(run, &item_line, value, members, taken, picked);
             return;
         }
         if !self.tick() {
@@ -85,39 +87,48 @@ impl Searcher<'_> {
             return;
         }
         let p = run.st[j];
+        let rank = self.id_rank[p];
+        if run.forced[p] {
+            if !self.charge(pool.len() as u64 / 8) {
+                return;
+            }
+            let d = self.cx.stack(p, &mut pool, &mut item_line);
+            members.push(rank);
+            picked.push(p);
+            self.stackables(run, rest, j + 1, pool, item_line, value + d, members, taken, picked);
+            picked.pop();
+            members.pop();
+            return;
+        }
         let group = self.cx.promotions[p].group;
         if !group.is_some_and(|g| taken[g]) && self.charge(pool.len() as u64 / 8) {
             let mut pool2 = pool.clone();
             let mut line2 = item_line.clone();
             let d = self.cx.stack(p, &mut pool2, &mut line2);
+            // One that gives nothing only makes S larger.
             if d > 0 {
-                let rank = self.id_rank[p];
-                applied.push(rank);
                 members.push(rank);
                 picked.push(p);
                 if let Some(g) = group {
                     taken[g] = true;
                 }
-                self.stackables(run, rest, j + 1, pool2, line2, value + d, applied, members, taken, picked);
+                self.stackables(run, rest, j + 1, pool2, line2, value + d, members, taken, picked);
                 if let Some(g) = group {
                     taken[g] = false;
                 }
                 picked.pop();
                 members.pop();
-                applied.pop();
             }
         }
-        self.stackables(run, rest, j + 1, pool, item_line, value, applied, members, taken, picked);
+        self.stackables(run, rest, j + 1, pool, item_line, value, members, taken, picked);
     }
 
     /// The item stage is fixed: the best order-level choice, then compare with the incumbent.
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &mut self,
         run: &Run,
         item_line: &[i64],
         value: i64,
-        applied: &[u32],
         members: &[u32],
         taken: &[bool],
         stacked: &[usize],
@@ -137,23 +148,9 @@ impl Searcher<'_> {
         if total < self.best.value {
             return;
         }
-        let mut applied = applied.to_vec();
         let mut members = members.to_vec();
-        for &p in &ordered {
-            applied.push(self.id_rank[p]);
-            members.push(self.id_rank[p]);
-        }
-        applied.sort_unstable();
+        members.extend(ordered.iter().map(|&p| self.id_rank[p]));
         members.sort_unstable();
-        let best = &self.best;
-        let mut order = best
-            .value
-            .cmp(&total)
-            .then(applied.len().cmp(&best.applied.len()))
-            .then_with(|| applied.cmp(&best.applied));
-        if order == Ordering::Greater {
-            return;
-        }
         let claims: Vec<(usize, Vec<u32>)> = run
             .ns
             .iter()
@@ -161,41 +158,44 @@ impl Searcher<'_> {
             .filter(|(_, c)| c.iter().any(|&x| x > 0))
             .map(|(&p, c)| (p, c.clone()))
             .collect();
-        let mut vector = Vec::new();
-        if order == Ordering::Equal {
-            let units = self.best.vector.len() as u64;
-            self.charge(units / 8);
-            let best = &self.best;
-            vector = assignment_vector(cx, &claims);
-            order = vector
-                .cmp(&best.vector)
-                .then(members.len().cmp(&best.members.len()))
-                .then_with(|| members.cmp(&best.members));
-        }
+        let units = self.best.vector.len() as u64;
+        self.charge(units / 8);
+        let vector = assignment_vector(cx, &claims);
+        let best = &self.best;
+        let order = best
+            .value
+            .cmp(&total)
+            .then_with(|| vector.cmp(&best.vector))
+            .then(run.exclusive.cmp(&best.exclusive))
+            .then(members.len().cmp(&best.members.len()))
+            .then_with(|| members.cmp(&best.members));
         if order == Ordering::Less {
-            if vector.is_empty() {
-                vector = assignment_vector(cx, &claims);
-            }
             self.best = Best {
                 value: total,
-                applied,
+                exclusive: run.exclusive,
                 members,
                 vector,
                 choice: Choice { claims, stacked: stacked.to_vec(), ordered },
             };
+            self.found += 1;
         }
     }
 
-    /// The best order-level choice for fixed item-stage nets: `(value, promotions)`.
+    /// The order stage for fixed item-stage nets: `(value, its promotions in S)`, in
+    /// application order. The forced ones are always in; of each free group the choice with
+    /// the greatest value, then the fewest promotions, then the smallest ids.
     fn order_stage(&mut self, run: &Run, after: &[i64], taken: &[bool]) -> (i64, Vec<usize>) {
         let cx = self.cx;
         let total: i64 = after.iter().sum();
-        // Candidates with something to give, and the best (then first by id) of each group.
+        let mut forced: Vec<(usize, i64)> = Vec::new();
+        // Grouped candidates with something to give, and the best (then first by id) of each
+        // group.
         let mut cands: Vec<(usize, i64)> = Vec::new();
         let mut group_best: Vec<Option<(i64, u32, usize)>> = vec![None; self.groups];
+        let mut everywhere = true;
         for (j, &p) in run.ol.iter().enumerate() {
             let group = cx.promotions[p].group;
-            if group.is_some_and(|g| taken[g]) {
+            if !run.forced[p] && group.is_some_and(|g| taken[g]) {
                 continue;
             }
             // Never more than the subtotal (what any cap leaves at most): keeps sums in range.
@@ -205,61 +205,80 @@ impl Searcher<'_> {
                 cx.raw_order(p, after)
             }
             .min(run.subtotal);
+            if run.forced[p] {
+                forced.push((p, raw));
+                everywhere &= run.ol_everywhere[j];
+                continue;
+            }
             if raw == 0 {
                 continue;
             }
+            everywhere &= run.ol_everywhere[j];
             cands.push((p, raw));
             if let Some(g) = group {
-                let key = (raw, self.id_rank[p], p);
                 let better = match group_best[g] {
                     None => true,
                     Some((r, rank, _)) => raw > r || (raw == r && self.id_rank[p] < rank),
                 };
                 if better {
-                    group_best[g] = Some(key);
+                    group_best[g] = Some((raw, self.id_rank[p], p));
                 }
             }
         }
-        if cands.is_empty() {
-            return (0, Vec::new());
-        }
-        // No cap binds for the greedy pick: it is optimal (every other choice gives less or the
-        // same with larger ids).
+        let forced_ids: Vec<usize> = forced.iter().map(|x| x.0).collect();
         let pick: Vec<(usize, i64)> = cands
             .iter()
             .copied()
-            .filter(|&(p, _)| match cx.promotions[p].group {
-                Some(g) => group_best[g].is_some_and(|b| b.2 == p),
-                None => true,
-            })
+            .filter(|&(p, _)| cx.promotions[p].group.is_some_and(|g| group_best[g].is_some_and(|b| b.2 == p)))
             .collect();
         // Promotions on every line each take `min(discount, what is left of the order)`, so
-        // together `min(sum, total)`: while the best per group add up to at most the total they
-        // all take their whole discount; beyond, the order is free and the fewest that make it
-        // free win (then the smallest ids).
-        let everywhere = |p: usize| run.ol.iter().position(|&q| q == p).is_some_and(|j| run.ol_everywhere[j]);
-        if cands.iter().all(|c| everywhere(c.0)) {
-            let sum: i64 = pick.iter().map(|x| x.1).fold(0, i64::saturating_add);
+        // together `min(sum, total)`: while the forced ones and the best per group add up to at
+        // most the total they all take their whole discount; beyond, the order is free and the
+        // fewest grouped ones that make it so win (then the smallest ids).
+        if everywhere {
+            let sum_forced: i64 = forced.iter().map(|x| x.1).fold(0, i64::saturating_add);
+            let sum: i64 = pick.iter().map(|x| x.1).fold(sum_forced, i64::saturating_add);
             if sum <= total {
-                return (sum, pick.iter().map(|x| x.0).collect());
+                return (sum, merged(&forced_ids, pick.iter().map(|x| x.0)));
+            }
+            if sum_forced >= total {
+                return (total, forced_ids);
             }
             let n = cands.len() as u64;
             self.charge(n * n / 4);
-            return (total, self.fewest_covering(&cands, total));
+            let chosen = self.fewest_covering(&cands, total - sum_forced);
+            return (total, merged(&forced_ids, chosen.into_iter()));
         }
         let mut nets = after.to_vec();
         let mut value = 0;
         let mut capped = false;
-        for &(p, raw) in &pick {
+        let mut kept = Vec::new();
+        let start = merged(&forced_ids, pick.iter().map(|x| x.0));
+        for &p in &start {
+            let raw = forced.iter().chain(&pick).find(|x| x.0 == p).expect("listed").1;
             let d = cx.order(p, raw, &mut nets, None);
             capped |= d < raw;
             value += d;
+            // A grouped one that takes nothing only makes S larger.
+            if run.forced[p] || d > 0 {
+                kept.push(p);
+            }
         }
-        if !capped {
-            return (value, pick.iter().map(|x| x.0).collect());
+        if !capped || cands.is_empty() {
+            return (value, kept);
         }
-        // Some cap binds: every subset (one per group), best by value, count, ids.
-        self.order_subsets_best(&cands, after, value, &pick)
+        // Some cap binds: every choice (one per group), best by value, count, ids.
+        let mut seq: Vec<(usize, i64)> = forced.iter().chain(&cands).copied().collect();
+        seq.sort_unstable_by_key(|x| x.0);
+        let mut suffix = vec![0i64; seq.len() + 1];
+        for j in (0..seq.len()).rev() {
+            suffix[j] = suffix[j + 1].saturating_add(seq[j].1);
+        }
+        let mut best = (value, kept);
+        let mut used = vec![false; self.groups];
+        let mut chosen = Vec::new();
+        self.order_dfs(run, &seq, &suffix, 0, after.to_vec(), 0, &mut used, &mut chosen, &mut best);
+        best
     }
 
     /// The fewest of `cands` (one per group) whose discounts add up to at least `total`, and of
@@ -323,39 +342,16 @@ impl Searcher<'_> {
         chosen
     }
 
-    fn order_subsets_best(
-        &mut self,
-        cands: &[(usize, i64)],
-        after: &[i64],
-        start_value: i64,
-        start: &[(usize, i64)],
-    ) -> (i64, Vec<usize>) {
-        // The greedy pick is a first incumbent (without the promotions it left nothing to).
-        let mut nets = after.to_vec();
-        let mut applied = Vec::new();
-        for &(p, raw) in start {
-            if self.cx.order(p, raw, &mut nets, None) > 0 {
-                applied.push(p);
-            }
-        }
-        let mut best = (start_value, applied);
-        let mut suffix = vec![0i64; cands.len() + 1];
-        for j in (0..cands.len()).rev() {
-            suffix[j] = suffix[j + 1] + cands[j].1;
-        }
-        let mut used = vec![false; self.groups];
-        let mut chosen = Vec::new();
-        self.order_dfs(cands, &suffix, 0, after.to_vec(), 0, &mut used, &mut chosen, &mut best);
-        best
-    }
-
+    /// Every choice of the grouped ones in `seq` (the forced ones always applied), in
+    /// application order; `best` keeps `(value, S's order-level promotions)`.
     #[allow(clippy::too_many_arguments)]
     fn order_dfs(
         &mut self,
-        cands: &[(usize, i64)],
+        run: &Run,
+        seq: &[(usize, i64)],
         suffix: &[i64],
         j: usize,
-        nets: Vec<i64>,
+        mut nets: Vec<i64>,
         value: i64,
         used: &mut Vec<bool>,
         chosen: &mut Vec<usize>,
@@ -364,16 +360,23 @@ impl Searcher<'_> {
         if !self.tick() {
             return;
         }
-        if j == cands.len() {
+        if j == seq.len() {
             if self.order_choice_better(value, chosen, best) {
                 *best = (value, chosen.clone());
             }
             return;
         }
-        if value + suffix[j] < best.0 {
+        if value.saturating_add(suffix[j]) < best.0 {
             return;
         }
-        let (p, raw) = cands[j];
+        let (p, raw) = seq[j];
+        if run.forced[p] {
+            let d = self.cx.order(p, raw, &mut nets, None);
+            chosen.push(p);
+            self.order_dfs(run, seq, suffix, j + 1, nets, value + d, used, chosen, best);
+            chosen.pop();
+            return;
+        }
         let group = self.cx.promotions[p].group;
         if !group.is_some_and(|g| used[g]) {
             let mut nets2 = nets.clone();
@@ -383,16 +386,18 @@ impl Searcher<'_> {
                     used[g] = true;
                 }
                 chosen.push(p);
-                self.order_dfs(cands, suffix, j + 1, nets2, value + d, used, chosen, best);
+                self.order_dfs(run, seq, suffix, j + 1, nets2, value + d, used, chosen, best);
                 chosen.pop();
                 if let Some(g) = group {
                     used[g] = false;
                 }
             }
         }
-        self.order_dfs(cands, suffix, j + 1, nets, value, used, chosen, best);
+        self.order_dfs(run, seq, suffix, j + 1, nets, value, used, chosen, best);
     }
 
+    /// The forced ones are in both: fewer members and smaller sorted ids compare the grouped
+    /// ones.
     fn order_choice_better(&self, value: i64, chosen: &[usize], best: &(i64, Vec<usize>)) -> bool {
         if value != best.0 {
             return value > best.0;
@@ -408,16 +413,24 @@ impl Searcher<'_> {
     }
 }
 
-/// The contract's assignment vector: units in canonical order, each the 1-based position of
-/// its claiming promotion among the claiming promotions of S (`(priority, id)` order), 0 for
+/// The forced promotions and the chosen ones, in application order (promotions are stored in
+/// `(priority, id)` order).
+fn merged(forced: &[usize], chosen: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut all: Vec<usize> = forced.iter().copied().chain(chosen).collect();
+    all.sort_unstable();
+    all
+}
+
+/// The contract's assignment vector: units in canonical order, each its claiming promotion's
+/// 1-based position among all the promotions in `(priority, id)` order ([`label`]), 0 for
 /// none; within a line the unclaimed units come first (the smallest labelling).
 fn assignment_vector(cx: &CartCx<'_>, claims: &[(usize, Vec<u32>)]) -> Vec<u32> {
     let mut vector = Vec::new();
     for (l, line) in cx.lines.iter().enumerate() {
         let claimed: u32 = claims.iter().map(|(_, c)| c[l]).sum();
         vector.extend(std::iter::repeat_n(0, line.quantity as usize - claimed as usize));
-        for (pos, (_, c)) in claims.iter().enumerate() {
-            vector.extend(std::iter::repeat_n(pos as u32 + 1, c[l] as usize));
+        for (p, c) in claims {
+            vector.extend(std::iter::repeat_n(label(*p), c[l] as usize));
         }
     }
     vector

@@ -6,25 +6,29 @@
 //! `line_no` order and, within a line, the claiming promotions eligible there (largest
 //! per-unit bound first), branching on how many of the line's still unclaimed units each one
 //! claims (most first). Once the walk has passed a promotion's last line its claim is complete
-//! and its exact discount replaces its bound. At a leaf every claim is fixed; the stackable
-//! promotions are then chosen exactly (every group-compatible subset, applied in
-//! `(priority, id)` order on the unclaimed pool) and, for each, the order-level promotions (see
-//! [`leaf`](super::leaf)). Exclusive promotions are searched alone, one search each; the empty
-//! combination is the first incumbent.
+//! and its exact discount replaces its bound; a completed claim worth nothing ends the branch
+//! (the contract: a promotion that takes nothing off claims no unit). At a leaf every claim is
+//! fixed; the promotions without a group are always in S, so only the grouped stackable and
+//! order-level promotions are chosen there (see [`leaf`](super::leaf)). Exclusive promotions
+//! are searched alone, one search each; the first leaf (no claim) is the first incumbent.
 //!
 //! **Bounds.** Each claiming promotion has a per-unit upper bound per line (the sum over any
 //! set of its units bounds its discount: exact for percent, amount and tier price; for the
 //! other kinds a share that may land on another unit, so never capped by the unit's price); a
 //! unit left unclaimed is bounded by the sum of the stackable promotions' bounds. Item and
 //! order stage are bounded together ([`OrderBound`]). A node is cut when its bound is below the
-//! incumbent's value, or equal to it while more promotions are already surely applied than in
-//! the incumbent; so every combination that could win a tie-break is seen.
+//! incumbent's value, or equal to it while its smallest completion's assignment vector (the
+//! current claims, every undecided unit unclaimed) is larger than the incumbent's; so every
+//! combination that could win a tie-break is seen. Where the order-level promotions make the
+//! order free without any claim, the first leaf has the all-zero vector and cuts every claim.
 //!
-//! **Ties** are compared explicitly, as the contract orders them: value, fewer applied, smaller
-//! sorted applied ids, smaller assignment vector, fewer promotions in S, smaller sorted S ids.
+//! **Ties** are compared explicitly, as the contract orders them: value, smaller assignment
+//! vector, the shared combination before an exclusive one, fewer promotions in S, smaller
+//! sorted S ids.
 //!
 //! **Budget.** [`NODE_BUDGET`] counts the search tree's nodes plus the leaves' work in node
-//! equivalents (stackable subsets, order-level candidates and choices), so it bounds time. A search that reaches it stops; the answer is
+//! equivalents (stackable subsets, order-level candidates and choices), so it bounds time. A
+//! search that reaches it stops; the answer is
 //! then the better of the best combination found so far and the greedy one
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
@@ -32,15 +36,15 @@ use super::eval::{CartCx, Choice};
 use super::item_bound::{claim_bounds, stack_bounds, walk_order};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
-use super::rule::{ItemRule, OrderRule};
-use super::selector::lines_of;
+use super::rule::ItemRule;
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
-/// carts, 100 active promotions, `sample.rs`) 997 of 1,000 carts finish exactly, most in a few
-/// hundred nodes. Mixes that exceed it: many stacking order-level promotions that together make
-/// the order free (the tie-break then asks for the fewest promotions that do, a covering
-/// problem), many stackable item promotions, category-wide combos on every drink.
+/// carts, 100 active promotions, `sample.rs`) 999 of 1,000 carts finish exactly, most in a few
+/// hundred nodes. Mixes that exceed it: many non-stackable item promotions competing for every
+/// line (`benchmarks/workload.py`: 40 and more claiming promotions, 5 to 15 on a line, half of
+/// them category-wide) under many thresholds on the after-items base: which item totals keep
+/// which step is a subset-sum question the bounds cannot settle early.
 pub const NODE_BUDGET: u64 = 100_000;
 
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
@@ -50,8 +54,8 @@ const FIRST_PASS: u64 = 2_000;
 #[derive(Debug, Clone)]
 pub(super) struct Best {
     pub value: i64,
-    /// Sorted id ranks of the applied promotions (nonzero discount).
-    pub applied: Vec<u32>,
+    /// Whether S is an exclusive promotion alone (the shared combination wins ties).
+    pub exclusive: bool,
     /// Sorted id ranks of S.
     pub members: Vec<u32>,
     pub vector: Vec<u32>,
@@ -60,6 +64,11 @@ pub(super) struct Best {
 
 /// One search over a set of candidates (see the module doc).
 pub(super) struct Run {
+    /// Whether this is the search of one exclusive promotion alone.
+    pub(super) exclusive: bool,
+    /// Per promotion (all of the calculator's): in S whatever is chosen: in the shared search
+    /// every candidate without a group, in an exclusive one the promotion itself.
+    pub(super) forced: Vec<bool>,
     /// Claiming promotions, stackable ones, order-level ones, each in `(priority, id)` order.
     pub(super) ns: Vec<usize>,
     pub(super) st: Vec<usize>,
@@ -94,9 +103,6 @@ pub(super) struct Run {
     /// `suffix[pos]`: bound of every unit of the lines walked from position `pos` on.
     pub(super) suffix: Vec<i64>,
     pub(super) order_bound: OrderBound,
-    /// `need[k]`: the most `k` order-level promotions can give (one per group, each at the
-    /// largest base), for a lower bound of how many a completion still needs.
-    pub(super) order_most: Vec<i64>,
     // State.
     pub(super) counts: Vec<Vec<u32>>,
     pub(super) avail: Vec<u32>,
@@ -106,11 +112,9 @@ pub(super) struct Run {
     pub(super) exact_line: Vec<i64>,
     pub(super) exact_total: i64,
     pub(super) exact_by: Vec<i64>,
-    /// Claiming promotions surely applied (a positive exact discount fixed).
-    pub(super) surely_applied: usize,
     /// Claims completed at a line's close, to undo on the way back: `(promotion, its bound
-    /// before, its exact discount, applied before)`; the exact per-line amounts of each.
-    pub(super) closed: Vec<(usize, i64, i64, bool)>,
+    /// before, its exact discount)`; the exact per-line amounts of each.
+    pub(super) closed: Vec<(usize, i64, i64)>,
     pub(super) closed_amounts: Vec<Vec<i64>>,
     /// Bounds of the claimed units of unfinished non-additive promotions, and of the units
     /// decided to stay unclaimed.
@@ -123,6 +127,8 @@ pub struct Searcher<'a> {
     pub(super) id_rank: &'a [u32],
     pub(super) groups: usize,
     pub(super) best: Best,
+    /// How many times the incumbent was replaced.
+    pub(super) found: u64,
     pub(super) nodes: u64,
     pub(super) budget: u64,
     pub(super) aborted: bool,
@@ -143,9 +149,10 @@ pub fn best_choice(
     budget: u64,
 ) -> (Choice, bool) {
     let units: usize = cx.lines.iter().map(|l| l.quantity as usize).sum();
-    let empty = Best {
-        value: 0,
-        applied: vec![],
+    // Not a combination: below every value, so the first leaf (no claim) replaces it.
+    let none = Best {
+        value: -1,
+        exclusive: false,
         members: vec![],
         vector: vec![0; units],
         choice: Choice::default(),
@@ -154,7 +161,8 @@ pub fn best_choice(
         cx,
         id_rank,
         groups,
-        best: empty,
+        best: none,
+        found: 0,
         nodes: 0,
         budget,
         aborted: false,
@@ -165,17 +173,17 @@ pub fn best_choice(
     };
     let (exclusive, shared): (Vec<usize>, Vec<usize>) =
         candidates.iter().partition(|&&p| cx.promotions[p].exclusive);
-    s.search(&shared);
+    s.search(&shared, false);
     for &e in &exclusive {
-        s.search(&[e]);
+        s.search(&[e], true);
     }
     let exact = !s.aborted;
     if !exact {
         s.budget = s.nodes + NODE_BUDGET / 10;
         s.aborted = false;
-        s.greedy(&shared);
+        s.greedy(&shared, false);
         for &e in &exclusive {
-            s.greedy(&[e]);
+            s.greedy(&[e], true);
         }
     }
     (s.best.choice, exact)
@@ -201,7 +209,7 @@ impl Searcher<'_> {
         !(self.aborted || self.paused)
     }
 
-    pub(super) fn prepare(&self, candidates: &[usize]) -> Run {
+    pub(super) fn prepare(&self, candidates: &[usize], exclusive: bool) -> Run {
         let cx = self.cx;
         let n_lines = cx.lines.len();
         let (mut ns, mut st, mut ol) = (Vec::new(), Vec::new(), Vec::new());
@@ -247,7 +255,13 @@ impl Searcher<'_> {
             })
             .collect();
         let closed_amounts = vec![vec![0; n_lines]; ns.len()];
+        let mut forced = vec![false; cx.promotions.len()];
+        for &p in candidates {
+            forced[p] = exclusive || cx.promotions[p].group.is_none();
+        }
         Run {
+            exclusive,
+            forced,
             counts: vec![vec![0; n_lines]; ns.len()],
             exact_by: vec![0; ns.len()],
             pending: vec![0; ns.len()],
@@ -256,7 +270,6 @@ impl Searcher<'_> {
             cap: b.cap,
             order_bound: OrderBound::new(cx, &ol),
             subtotal: cx.gross.iter().sum(),
-            order_most: order_most(cx, &ol),
             ns,
             st,
             ol,
@@ -275,20 +288,19 @@ impl Searcher<'_> {
             group_claims: vec![(usize::MAX, 0); self.groups],
             exact_line: vec![0; n_lines],
             exact_total: 0,
-            surely_applied: 0,
             closed: Vec::new(),
             closed_amounts,
             unclaimed_ub: 0,
         }
     }
 
-    fn search(&mut self, candidates: &[usize]) {
+    fn search(&mut self, candidates: &[usize], exclusive: bool) {
         if self.aborted {
             return;
         }
-        let mut run = self.prepare(candidates);
-        // No claim at all first: where the order-level promotions alone make the order free,
-        // that is usually the incumbent with the fewest promotions, which cuts the most.
+        let mut run = self.prepare(candidates, exclusive);
+        // No claim at all first: the smallest assignment vector, so where the order-level
+        // promotions alone make the order free, every node with a claim is cut.
         self.leaf(&run);
         // A short first pass; if it does not finish, a local search from the incumbent's
         // claims finds a better incumbent (the search cuts against it), then the full search.
@@ -304,16 +316,41 @@ impl Searcher<'_> {
 
     /// Whether a node whose item discounts are bounded by `item_ub` may still beat (or tie and
     /// out-break) the incumbent.
-    fn may_win(&self, run: &Run, item_ub: i64) -> bool {
+    fn may_win(&mut self, run: &Run, item_ub: i64) -> bool {
         let bound = run.order_bound.bound(self.cx, run.exact_total, item_ub, &run.exact_line);
         if bound != self.best.value {
             return bound > self.best.value;
         }
-        // Only a tie is possible: it needs the incumbent's value, so at least the order-level
-        // promotions that make up what the items cannot, and no more promotions than it has.
-        let need = self.best.value - item_ub.min(self.best.value);
-        let orders = run.order_most.partition_point(|&most| most < need);
-        run.surely_applied + orders <= self.best.applied.len()
+        // Only a tie is possible: it is won first by the smaller assignment vector, and the
+        // smallest the subtree can reach is the current claims with every undecided unit
+        // unclaimed.
+        self.vector_at_most_best(run)
+    }
+
+    /// Whether the assignment vector of the current claims (undecided units unclaimed) is at
+    /// most the incumbent's.
+    fn vector_at_most_best(&mut self, run: &Run) -> bool {
+        let best = &self.best.vector;
+        self.nodes += best.len() as u64 / 16;
+        let mut at = 0;
+        for (l, line) in self.cx.lines.iter().enumerate() {
+            let q = line.quantity as usize;
+            let claimed: u32 = run.counts.iter().map(|c| c[l]).sum();
+            let mut ours = std::iter::repeat_n(0, q - claimed as usize).chain(
+                run.counts
+                    .iter()
+                    .zip(&run.ns)
+                    .flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
+            );
+            for &theirs in &best[at..at + q] {
+                let mine = ours.next().expect("a label per unit");
+                if mine != theirs {
+                    return mine < theirs;
+                }
+            }
+            at += q;
+        }
+        true
     }
 
     pub(super) fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
@@ -364,12 +401,13 @@ impl Searcher<'_> {
         let rest = i64::from(run.avail[l]) * run.st_rate[l];
         run.unclaimed_ub += rest;
         let mark = run.closed.len();
+        let mut dead = false;
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
             if run.counts[k].iter().all(|&c| c == 0) {
                 if run.whole[k] {
                     run.pending_ub -= run.cap[k];
-                    run.closed.push((k, 0, 0, false));
+                    run.closed.push((k, 0, 0));
                 }
                 continue;
             }
@@ -387,15 +425,16 @@ impl Searcher<'_> {
             for (line, a) in run.closed_amounts[k].iter().enumerate() {
                 run.exact_line[line] += a;
             }
-            let was = run.exact_by[k] > 0;
             run.exact_by[k] += exact;
-            run.surely_applied += usize::from(!was && run.exact_by[k] > 0);
-            run.closed.push((k, bound, exact, was));
+            run.closed.push((k, bound, exact));
+            // A claim that takes nothing off is not allowed (the contract): no completion.
+            dead |= run.exact_by[k] == 0;
         }
-        self.dfs(run, pos + 1, 0);
+        if !dead {
+            self.dfs(run, pos + 1, 0);
+        }
         while run.closed.len() > mark {
-            let (k, bound, added, was) = run.closed.pop().expect("pushed above");
-            run.surely_applied -= usize::from(!was && run.exact_by[k] > 0);
+            let (k, bound, added) = run.closed.pop().expect("pushed above");
             run.exact_by[k] -= added;
             if added != 0 || bound != 0 {
                 for (line, a) in run.closed_amounts[k].iter().enumerate() {
@@ -410,26 +449,10 @@ impl Searcher<'_> {
     }
 }
 
-/// `most[k]`: the largest total of `k` of the order-level promotions (one per group), each at
-/// the largest base it can have (no item discount); `most[0] = 0`.
-fn order_most(cx: &CartCx<'_>, ol: &[usize]) -> Vec<i64> {
-    let mut per_group: Vec<(Option<usize>, i64)> = Vec::new();
-    for &p in ol {
-        let (kind, _) = cx.promotions[p].order_kind().expect("order-level");
-        let base: i64 = lines_of(cx.eligible[p]).map(|l| cx.gross[l]).sum();
-        let most = kind.discount(base).min(base);
-        let g = cx.promotions[p].group;
-        match per_group.iter_mut().find(|x| g.is_some() && x.0 == g) {
-            Some(x) => x.1 = x.1.max(most),
-            None => per_group.push((g, most)),
-        }
-    }
-    per_group.sort_unstable_by_key(|x| std::cmp::Reverse(x.1));
-    let mut most: Vec<i64> = vec![0];
-    for (_, m) in per_group {
-        most.push(most.last().copied().unwrap_or(0).saturating_add(m));
-    }
-    most
+/// A claiming promotion's entry in the assignment vector: its 1-based position among all the
+/// calculator's promotions in `(priority, id)` order (the order they are stored in).
+pub(super) fn label(p: usize) -> u32 {
+    p as u32 + 1
 }
 
 /// What an unfinished claim of promotion `k` adds to the bound: its cap if it is bounded as a
@@ -453,18 +476,9 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
     run.counts[k][l] = c;
     run.avail[l] = (i64::from(run.avail[l]) - delta) as u32;
     if let Some(a) = run.additive[k][l] {
-        let was = run.exact_by[k] > 0;
         run.exact_line[l] += delta * a;
         run.exact_total += delta * a;
         run.exact_by[k] += delta * a;
-        let is = run.exact_by[k] > 0;
-        if was != is {
-            if is {
-                run.surely_applied += 1;
-            } else {
-                run.surely_applied -= 1;
-            }
-        }
     } else {
         let before = held(run, k);
         run.pending[k] += delta * run.rate[k][l];

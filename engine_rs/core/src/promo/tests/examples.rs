@@ -219,7 +219,8 @@ fn exclusive_coupon_against_a_stack_of_two() {
     let a = exclusive_vs_stack(1000);
     assert_eq!(applied(&a), vec![("new-user", 1000)]);
     assert_eq!(reasons(&a), vec![("mj20-3", "excluded_by_exclusive"), ("tea-20", "excluded_by_exclusive")]);
-    // 9.00 each: a tie in value, and fewer applied promotions wins: the exclusive.
+    // 9.00 each: a tie in value; the exclusive claims no unit, the stack claims both cups:
+    // the smaller assignment vector (all zeros) wins.
     let a = exclusive_vs_stack(900);
     assert_eq!(applied(&a), vec![("new-user", 900)]);
 }
@@ -295,18 +296,21 @@ fn reasons_before_the_search_in_the_contract_order() {
 }
 
 #[test]
-fn a_free_order_needs_no_order_level_promotion() {
-    // 20.00 off each unit makes 2 x 20.00 + 2 x 7.00 free by itself (20.00 + 20.00 + 7.00 +
-    // 7.00 = 54.00): the 50% order discount would get nothing left, so it is not applied, and
-    // one promotion beats two.
+fn a_free_order_takes_the_smallest_assignment_vector() {
+    // 2 x 20.00 puddings + 2 x 7.00 taro = 54.00. The 50% order discount has no group: it is
+    // always in S, on the price before items: 27.00. 立减20 claiming every unit would make the
+    // order free by itself (20.00 + 20.00 + 7.00 + 7.00), but so does claiming one pudding
+    // and one taro (27.00) with the 27.00 of the order discount: every free order ties at
+    // 54.00, and the smaller assignment vector wins: units (40,0), (40,1), (41,0), (41,1) get
+    // [0, 1, 0, 1] (the unclaimed unit of a line first), smaller than [1, 1, 1, 1] or
+    // [0, 0, 1, 1] (which leaves 7.00 unpaid for: only 47.00).
     let promos = json!([
         {"id": "p2", "name": "半价", "kind": "percent_off", "level": "order", "base": "before_items", "percent": 50},
         {"id": "p3", "name": "立减20", "kind": "amount_off", "level": "item", "amount_minor": 2000}
     ]);
     let c = cart(&[line(40, "pudding", "topping", 2, 2000), line(41, "taro", "milk_tea", 2, 700)]);
     let a = price(&promos, &c);
-    assert_eq!(applied(&a), vec![("p3", 5400)]);
-    assert_eq!(reasons(&a), vec![("p2", "no_benefit")]);
+    assert_eq!(applied(&a), vec![("p3", 2700), ("p2", 2700)]);
     assert_eq!(a.total_minor, 0);
 }
 
@@ -328,11 +332,12 @@ fn many_order_promotions_make_it_free_with_the_fewest() {
 }
 
 #[test]
-fn a_claim_that_gives_nothing_can_still_help_a_stackable() {
+fn a_promotion_that_gives_nothing_claims_no_unit() {
     // 买一送一 stackable (buy a classic or a pudding, get anything at 50% off): on all units it
     // pairs the three 7.00 lemons with the two 22.00 puddings and the 15.00 classic: 3 x 3.50 =
-    // 10.50. A member price that gives the lemons nothing (8.00 > 5.00 item price) but claims
-    // two of them leaves one lemon and the classic as the cheapest gets: 3.50 + 7.50 = 11.00.
+    // 10.50. A member price that gives the lemons nothing (8.00 > 5.00 item price) could claim
+    // two of them so that the classic becomes a get (3.50 + 7.50 = 11.00), but a promotion that
+    // takes nothing off holds no unit: 10.50.
     let promos = json!([
         {"id": "p0", "name": "买一送一半价", "kind": "buy_x_get_y", "stackable": true, "percent": 50,
          "buy": {"skus": ["classic", "pudding"], "quantity": 1}, "get": {"quantity": 1}},
@@ -342,7 +347,7 @@ fn a_claim_that_gives_nothing_can_still_help_a_stackable() {
     lemon["modifiers_price_minor"] = json!(200);
     let c = cart(&[lemon, line(11, "pudding", "topping", 2, 2200), line(22, "classic", "milk_tea", 1, 1500)]);
     let a = price(&promos, &c);
-    assert_eq!(applied(&a), vec![("p0", 1100)]);
-    assert_eq!(line_amounts(&a, "p0"), vec![(22, 750), (70, 350)]);
+    assert_eq!(applied(&a), vec![("p0", 1050)]);
+    assert_eq!(line_amounts(&a, "p0"), vec![(70, 1050)]);
     assert_eq!(reasons(&a), vec![("p2", "no_benefit")]);
 }
