@@ -24,7 +24,8 @@
 //! - [`state`]: the mutable state, and [`apply`]: the only code that mutates it;
 //! - [`engine`]: the commands (decide -> record -> apply) and queries;
 //! - [`outcome`]: what a command produced, by reference into the state;
-//! - [`hash`]: the state digest; [`error`]: the error enum.
+//! - [`hash`]: the state digest; [`error`]: the error enum;
+//! - [`sim`]: the seeded rush simulator that drives the engine and judges its scheduler.
 
 pub mod apply;
 pub mod board;
@@ -42,6 +43,7 @@ pub mod promo;
 pub mod promotions;
 pub mod record;
 pub mod scheduler;
+pub mod sim;
 pub mod state;
 pub mod ticket;
 pub mod types;
