@@ -176,3 +176,11 @@ class PriceCalculator:
         """Prices one cart (`{"lines": [...], "context": {...}}`) and returns the answer JSON:
         lines, totals, applied and not applied promotions with reasons, near misses, `exact`. Raises
         InvalidArgument naming the field for a bad cart, e.g. "cart.lines[0].quantity"."""
+
+def simulate(shop_json: str, params_json: str) -> str:
+    """Runs the seeded rush simulator (docs/scheduler.md, "Simulator") on a shop (its JSON; ignored
+    by scenario "mpe2022") and returns the report as one JSON object. `params_json` is an object
+    with optional seed, minutes, peak_rate, base_rate, delivery_share, cv, slowdown, policy
+    ("engine" | "fifo"), scenario ("rush" | "mpe2022"), staffing ("auto" | "shop"), store_id.
+    Deterministic: the same arguments give the same string. Raises InvalidArgument naming a bad
+    parameter, ConfigError for a bad shop."""

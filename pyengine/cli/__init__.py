@@ -10,9 +10,9 @@ from types import ModuleType
 
 def _commands() -> list[ModuleType]:
     # Imported lazily so that `pyengine submit` does not pay for the server's imports.
-    from pyengine.cli import demo, kds, quote, serve, submit
+    from pyengine.cli import demo, kds, quote, serve, simulate, submit
 
-    return [serve, demo, kds, submit, quote]
+    return [serve, demo, kds, submit, quote, simulate]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

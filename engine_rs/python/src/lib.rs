@@ -10,6 +10,7 @@ mod decode;
 mod errors;
 mod pb;
 mod render;
+mod sim;
 
 use prost::Message;
 use pyengine_core::Engine as CoreEngine;
@@ -304,6 +305,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
     m.add_class::<Outcome>()?;
     m.add_class::<calculator::PriceCalculator>()?;
+    m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
     // pyo3 maintains `__all__`; the stub (the contract) has none, and every public name of the
     // module is exported anyway.
     m.delattr("__all__")?;

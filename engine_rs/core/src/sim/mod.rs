@@ -14,6 +14,10 @@
 //! the order they were scheduled; all containers are ordered. The same shop, parameters and seed
 //! give the same JSON, byte for byte.
 
+// Counts, milliseconds and seconds here stay far below 2^52, where i64/usize -> f64 is exact;
+// floats only shape random draws and averages in the report.
+#![allow(clippy::cast_precision_loss)]
+
 pub mod kitchen;
 pub mod metrics;
 pub mod mpe2022;

@@ -35,6 +35,7 @@ impl Rng {
 
     /// An independent stream for one purpose (arrivals, durations, ...), so that adding draws
     /// to one purpose does not shift the others.
+    #[must_use]
     pub fn fork(&mut self, salt: u64) -> Self {
         Self::new(self.next_u64() ^ salt.wrapping_mul(0x2545_F491_4F6C_DD1D))
     }

@@ -75,9 +75,9 @@ fn sku_weight(sku: &str) -> f64 {
         "jasmine_milk_green" => 15.0,
         "fresh_grape_tea" => 14.0,
         "brown_sugar_boba_milk" => 12.0,
-        "mango_smoothie" | "lemon_black_tea" => 10.0,
         "fresh_orange_tea" => 8.0,
         "strawberry_cheese_smoothie" => 6.0,
+        // mango_smoothie, lemon_black_tea and any other item
         _ => 10.0,
     }
 }
