@@ -22,6 +22,8 @@ FIELDS = {
     "within_2min_pct",
     "wait_p50_s",
     "wait_p95_s",
+    "asap_wait_p50_s",
+    "asap_wait_p95_s",
     "melt_pct",
     "rider_waited_pct",
     "throughput_per_min",
@@ -56,6 +58,7 @@ def test_json_has_every_figure_with_sane_values(
         assert 0 <= r[key] <= 100, key
     assert 0 <= r["eta_err_p50_s"] <= r["eta_err_p90_s"]
     assert 0 <= r["wait_p50_s"] <= r["wait_p95_s"]
+    assert 0 < r["asap_wait_p50_s"] <= r["asap_wait_p95_s"]
     assert r["throughput_per_min"] > 0
     assert 1 <= r["max_queue"] <= r["orders"]
     assert r["makespan_min"] >= 14

@@ -24,6 +24,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("within_2min_pct", "ready within 2 min of first quote", "%"),
     ("wait_p50_s", "wait p50", "s"),
     ("wait_p95_s", "wait p95", "s"),
+    ("asap_wait_p50_s", "ASAP wait p50", "s"),
+    ("asap_wait_p95_s", "ASAP wait p95", "s"),
     ("melt_pct", "cold orders ready > 5 min before pickup", "%"),
     ("rider_waited_pct", "riders who waited", "%"),
     ("throughput_per_min", "throughput", "/min"),

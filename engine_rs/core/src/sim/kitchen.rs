@@ -469,6 +469,8 @@ impl<'a> Sim<'a> {
             within_2min_pct: f.within_2min_pct,
             wait_p50_s: f.wait_p50_s,
             wait_p95_s: f.wait_p95_s,
+            asap_wait_p50_s: f.asap_wait_p50_s,
+            asap_wait_p95_s: f.asap_wait_p95_s,
             melt_pct: f.melt_pct,
             rider_waited_pct: f.rider_waited_pct,
             throughput_per_min: f.throughput_per_min,
