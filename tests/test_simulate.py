@@ -32,6 +32,8 @@ FIELDS = {
     "weighted_tardiness_s",
     "staffing",
     "staff_changes",
+    "load_changes",
+    "refused_by_field",
 }
 SHORT = ["--minutes", "15", "--peak-rate", "5"]
 

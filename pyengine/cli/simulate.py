@@ -115,6 +115,15 @@ def render(reports: dict[str, dict[str, Any]]) -> str:
     if first["staff_changes"]:
         lines.append("staff changes: " + "; ".join(first["staff_changes"]))
     for name, r in reports.items():
+        moves = r["load_changes"]
+        if moves:
+            shown = "; ".join(moves[:6]) + (
+                f"; ... ({len(moves)} in all)" if len(moves) > 6 else ""
+            )
+            lines.append(f"load ({name}): {shown}")
+        if r["refused_by_field"]:
+            refused = ", ".join(f"{k} {v}" for k, v in r["refused_by_field"].items())
+            lines.append(f"refused ({name}) by field: {refused}")
         lines.extend(f"note ({name}): {n}" for n in r["notes"])
     return "\n".join(lines)
 

@@ -20,6 +20,8 @@ use serde_json::Value;
 use crate::draft::{resolve, Draft, Purpose};
 use crate::engine::Engine;
 use crate::error::EngineError;
+use crate::outcome::{Outcome, Response};
+use crate::record::{self, Body};
 use crate::ticket::{self, TicketDraft};
 use crate::types::{OrderStatus, TicketState};
 
@@ -86,12 +88,9 @@ pub fn build_engine(shop_json: &str, policy: Policy, notes: &mut Vec<String>) ->
     }
 }
 
-/// The engine's clock tick.
-// TODO(issue 4): call `engine.tick(now_ms)` once the lead's scheduler lands on main; until then
-// the load level is derived on demand and there is nothing to tick.
-#[allow(clippy::unnecessary_wraps)]
-fn tick(_engine: &mut Engine, _now_ms: i64) -> Result<(), EngineError> {
-    Ok(())
+/// The engine's clock tick: load levels are re-judged (and fall) even while nothing happens.
+fn tick(engine: &mut Engine, now_ms: i64) -> Result<Outcome, EngineError> {
+    engine.tick(now_ms)
 }
 
 fn draft(spec: &OrderSpec, store_id: &str, n: usize) -> Draft {
@@ -212,6 +211,7 @@ struct Sim<'a> {
     noise_seed: u64,
     notes: Vec<String>,
     staff_log: Vec<String>,
+    load_log: Vec<String>,
 }
 
 impl<'a> Sim<'a> {
@@ -244,7 +244,24 @@ impl<'a> Sim<'a> {
             noise_seed: 0,
             notes,
             staff_log: Vec::new(),
+            load_log: Vec::new(),
         }
+    }
+
+    /// Notes the load level moves an engine call recorded.
+    fn seen(&mut self, outcome: &Outcome) -> Result<(), EngineError> {
+        for r in outcome.records.iter().filter(|r| r.kind == "load_changed") {
+            if let Body::LoadChanged(l) = record::decode(&r.bytes)?.body {
+                self.load_log.push(format!(
+                    "minute {:.1}: {}{} ({})",
+                    (r.at_ms - EPOCH_MS) as f64 / 60_000.0,
+                    format!("{:?}", l.level).to_lowercase(),
+                    if l.paused { ", channels paused" } else { "" },
+                    l.reason
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn schedule(&mut self, at_ms: i64, event: Event) {
@@ -281,10 +298,13 @@ impl<'a> Sim<'a> {
                         (now - EPOCH_MS) / 60_000
                     ));
                     self.slots[station] = slots;
-                    self.engine.set_staffing(&self.store_id, &self.names[station], slots as i32, now)?;
+                    let out =
+                        self.engine.set_staffing(&self.store_id, &self.names[station], slots as i32, now)?;
+                    self.seen(&out)?;
                 }
                 Event::Tick => {
-                    tick(&mut self.engine, now)?;
+                    let out = tick(&mut self.engine, now)?;
+                    self.seen(&out)?;
                     let pending = self.events.keys().any(|&(t, _)| t > now) || self.open_orders() > 0;
                     if now > last_arrival + DRAIN_LIMIT_MS {
                         return Err(EngineError::precondition(
@@ -322,7 +342,8 @@ impl<'a> Sim<'a> {
         };
         match self.engine.submit(Some(draft(spec, &self.store_id, i)), now) {
             Ok(outcome) => {
-                let crate::outcome::Response::Submitted(index) = outcome.response else {
+                self.seen(&outcome)?;
+                let Response::Submitted(index) = outcome.response else {
                     return Err(EngineError::precondition("simulation", "submit answered something else"));
                 };
                 debug_assert_eq!(index, self.accepted.len(), "one store: engine indices follow acceptance");
@@ -373,7 +394,8 @@ impl<'a> Sim<'a> {
 
     fn finish(&mut self, station: usize, ticket_id: &str, now: i64) -> Result<(), EngineError> {
         self.busy[station] -= 1;
-        self.engine.bump_ticket(ticket_id, now)?;
+        let out = self.engine.bump_ticket(ticket_id, now)?;
+        self.seen(&out)?;
         let (order_id, _) = ticket_id.rsplit_once('/').expect("ids are order/station");
         let index = self.engine.order_index(order_id)?;
         self.note_ready(index);
@@ -409,7 +431,8 @@ impl<'a> Sim<'a> {
                 let ticket_id = order.ticket_id(self.engine.catalog(), t);
                 let standard = order.tickets[t].work_ms;
                 let spec = self.accepted[o].0;
-                self.engine.start_ticket(&ticket_id, now)?;
+                let out = self.engine.start_ticket(&ticket_id, now)?;
+                self.seen(&out)?;
                 self.busy[station] += 1;
                 // The same ticket gets the same noise under both policies (paired comparison).
                 let mut noise = Rng::new(self.noise_seed ^ ((spec as u64) << 8 | station as u64));
@@ -479,6 +502,7 @@ impl<'a> Sim<'a> {
             weighted_tardiness_s: f.weighted_tardiness_s,
             staffing,
             staff_changes: self.staff_log,
+            load_changes: self.load_log,
             notes: self.notes,
         }
     }

@@ -114,6 +114,9 @@ pub struct Report {
     pub staffing: BTreeMap<String, u32>,
     /// What changed mid-rush, e.g. "tea_bar 11 -> 12 at minute 36".
     pub staff_changes: Vec<String>,
+    /// The engine's load level moves (`load_changed` records), e.g. "minute 23.5: OVERLOAD
+    /// (...)", in order.
+    pub load_changes: Vec<String>,
     /// What the run could not do with this engine build (e.g. no `scheduler` table).
     pub notes: Vec<String>,
 }
