@@ -100,9 +100,14 @@ def simulate(shop_json: str, p: dict[str, Any]) -> dict[str, Any]:
 def render(reports: dict[str, dict[str, Any]]) -> str:
     """A plain-text table, one column per policy."""
     first = next(iter(reports.values()))
+    load = (
+        "50 tables, one every 3 min"
+        if first["scenario"] == "mpe2022"
+        else f"{first['minutes']} min, peak {first['peak_rate']}/min"
+    )
     head = (
-        f"scenario {first['scenario']}, seed {first['seed']}, {first['minutes']} min, "
-        f"peak {first['peak_rate']}/min, cv {first['cv']}, slowdown {first['slowdown']}"
+        f"scenario {first['scenario']}, seed {first['seed']}, {load}, "
+        f"cv {first['cv']}, slowdown {first['slowdown']}"
     )
     width = max(len(label) for _, label, _ in ROWS) + 6
     lines = [head, f"{'':<{width}}" + "".join(f"{name:>10}" for name in reports)]

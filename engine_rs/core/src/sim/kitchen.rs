@@ -58,10 +58,15 @@ pub struct StaffChange {
     pub slots: u32,
 }
 
-/// Builds the engine, for FIFO with the shop's `scheduler` actions off. Until the engine knows
-/// that table, the shop is used as it is and the report says so.
-pub fn build_engine(shop_json: &str, policy: Policy, notes: &mut Vec<String>) -> Result<Engine, EngineError> {
-    if policy == Policy::Engine {
+/// Builds the engine; with `actions_off` (FIFO, and the mpe2022 instances, which must all be
+/// accepted) the shop's automatic actions are off. An engine without that table gets the shop
+/// as it is and the report says so.
+pub fn build_engine(
+    shop_json: &str,
+    actions_off: bool,
+    notes: &mut Vec<String>,
+) -> Result<Engine, EngineError> {
+    if !actions_off {
         return Engine::new(shop_json);
     }
     let mut shop: Value =
@@ -138,7 +143,7 @@ pub fn mean_work(
 /// busiest station at 40 % of the window and leaves at 80 %), then the loop.
 pub fn run_rush(shop_json: &str, p: &Params) -> Result<Report, EngineError> {
     let mut notes = Vec::new();
-    let mut engine = build_engine(shop_json, p.policy, &mut notes)?;
+    let mut engine = build_engine(shop_json, p.policy == Policy::Fifo, &mut notes)?;
     let store_id = if p.store_id.is_empty() {
         engine
             .catalog()
