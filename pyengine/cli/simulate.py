@@ -126,6 +126,8 @@ def render(reports: dict[str, dict[str, Any]]) -> str:
                 f"; ... ({len(moves)} in all)" if len(moves) > 6 else ""
             )
             lines.append(f"load ({name}): {shown}")
+        late = ", ".join(f"{k} {v}%" for k, v in r["late_pct_by_fulfillment"].items())
+        lines.append(f"late ({name}) by fulfillment: {late}")
         if r["refused_by_field"]:
             refused = ", ".join(f"{k} {v}" for k, v in r["refused_by_field"].items())
             lines.append(f"refused ({name}) by field: {refused}")

@@ -492,6 +492,7 @@ impl<'a> Sim<'a> {
             refused: self.refused_by_field.values().sum(),
             refused_by_field: self.refused_by_field,
             late_pct: f.late_pct,
+            late_pct_by_fulfillment: f.late_pct_by_fulfillment,
             eta_err_p50_s: f.eta_err_p50_s,
             eta_err_p90_s: f.eta_err_p90_s,
             within_2min_pct: f.within_2min_pct,

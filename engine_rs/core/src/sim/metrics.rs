@@ -83,6 +83,8 @@ pub struct Report {
     /// % of accepted orders READY after their target (pickup time / the rider's predicted
     /// arrival), or after their first quote when ASAP.
     pub late_pct: f64,
+    /// `late_pct` per fulfillment ("asap", "pickup_at", "delivery").
+    pub late_pct_by_fulfillment: BTreeMap<String, f64>,
     /// Median and 90th percentile of |READY - first quote|, seconds, over accepted orders.
     pub eta_err_p50_s: f64,
     pub eta_err_p90_s: f64,
@@ -145,6 +147,7 @@ pub fn percentile_s(sorted: &[i64], p: u32) -> f64 {
 /// The figures of [`Report`] that come from the finished orders.
 pub struct Figures {
     pub late_pct: f64,
+    pub late_pct_by_fulfillment: BTreeMap<String, f64>,
     pub eta_err_p50_s: f64,
     pub eta_err_p90_s: f64,
     pub within_2min_pct: f64,
@@ -182,8 +185,20 @@ pub fn figures(done: &[Done], first_arrival_ms: i64) -> Figures {
         .filter(|g| g.1 > 0)
         .map(|&(ready, due, weight)| i64::from(weight) * (ready - due).max(0))
         .sum();
+    let mut by_fulfillment = BTreeMap::new();
+    for (name, f) in [
+        ("asap", Fulfillment::Asap),
+        ("pickup_at", Fulfillment::PickupAt),
+        ("delivery", Fulfillment::Delivery),
+    ] {
+        let of: Vec<&Done> = done.iter().filter(|d| d.fulfillment == f).collect();
+        if !of.is_empty() {
+            by_fulfillment.insert(name.to_owned(), pct(of.iter().filter(|d| d.late()).count(), of.len()));
+        }
+    }
     Figures {
         late_pct: pct(done.iter().filter(|d| d.late()).count(), n),
+        late_pct_by_fulfillment: by_fulfillment,
         eta_err_p50_s: percentile_s(&err, 50),
         eta_err_p90_s: percentile_s(&err, 90),
         within_2min_pct: pct(err.iter().filter(|&&e| e <= CLOSE_MS).count(), n),
