@@ -106,6 +106,7 @@ fn draft(spec: &OrderSpec, store_id: &str, n: usize) -> Draft {
         lines: spec.lines.clone(),
         fulfillment: Some(spec.fulfillment),
         target_time_ms: spec.target_ms,
+        delivery_zone: spec.zone.clone(),
         ..Draft::default()
     }
 }

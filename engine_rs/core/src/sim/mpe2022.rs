@@ -104,6 +104,7 @@ pub fn generate(rng: &mut Rng) -> Vec<OrderSpec> {
                     cold: false,
                     weight,
                     due_ms: at_ms + DUE_AFTER_MS,
+                    zone: String::new(),
                     group,
                 });
             }

@@ -10,6 +10,8 @@ use super::rng::Rng;
 use super::Params;
 
 const MINUTE_MS: i64 = 60_000;
+/// Delivery orders come from this many zones, uniformly.
+const ZONES: i64 = 4;
 
 /// One order the simulated customers will send.
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct OrderSpec {
     pub weight: u32,
     /// Due time for weighted tardiness, absolute ms (the mpe2022 scenario; 0 otherwise).
     pub due_ms: i64,
+    /// Delivery zone (one of four, for the engine's same-zone batching); empty otherwise.
+    pub zone: String,
     /// The party it belongs to: tardiness is per group (its last order READY). The rush has
     /// one order per group; mpe2022 sends each dish of a table as its own order.
     pub group: usize,
@@ -129,7 +133,7 @@ fn drinks(rng: &mut Rng, catalog: &Catalog) -> Vec<DraftLine> {
 ///
 /// Delivery: the platform predicts the rider 10-20 minutes ahead (the target); the rider
 /// actually arrives at that prediction plus normal jitter (sd 3 minutes), never before 3
-/// minutes after the order. Mini-program: a pickup reserved 10-30 minutes ahead; the customer
+/// minutes after the order, from one of four delivery zones. Mini-program: a pickup reserved 10-30 minutes ahead; the customer
 /// comes at the reserved time.
 pub fn generate(rng: &mut Rng, catalog: &Catalog, p: &Params, epoch_ms: i64) -> Vec<OrderSpec> {
     let times = arrivals(rng, p);
@@ -145,7 +149,9 @@ pub fn generate(rng: &mut Rng, catalog: &Catalog, p: &Params, epoch_ms: i64) -> 
         .enumerate()
         .map(|(group, offset)| {
             let at_ms = epoch_ms + offset;
+            let mut zone = String::new();
             let (channel, fulfillment, target_ms, pickup_ms) = if rng.chance(p.delivery_share) {
+                zone = format!("zone-{}", rng.range(1, ZONES));
                 let channel = if rng.chance(0.6) { Channel::Meituan } else { Channel::Eleme };
                 let predicted = at_ms + rng.range(10 * MINUTE_MS, 20 * MINUTE_MS);
                 let jitter = (rng.normal() * 3.0 * MINUTE_MS as f64).round() as i64;
@@ -172,6 +178,7 @@ pub fn generate(rng: &mut Rng, catalog: &Catalog, p: &Params, epoch_ms: i64) -> 
                 cold,
                 weight: 1,
                 due_ms: 0,
+                zone,
                 group,
             }
         })
