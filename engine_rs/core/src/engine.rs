@@ -204,7 +204,12 @@ impl Engine {
         };
         let mut plan = self.plan_with(r.store, Some(&new), now_ms);
         let mut eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms;
-        if !r.fulfillment.has_target() {
+        if r.fulfillment.has_target() {
+            // A target order is released just in time, ahead of its due time by the lead that
+            // absorbs the kitchen's queue then: the promise is the due time, unless the plan
+            // already says later.
+            eta_ms = eta_ms.max(r.target_time_ms - self.catalog.scheduler.target_margin_ms);
+        } else {
             // An ASAP order is first planned after every accepted one, then again with that
             // finish as its due time (minus a skip-the-queue boost), as it will be planned once
             // accepted; the quote adds a margin for the kitchen's spread, so it is kept.

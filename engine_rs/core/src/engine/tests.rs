@@ -809,7 +809,9 @@ fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
 
 #[test]
 fn same_zone_deliveries_are_made_for_one_rider() {
-    let mut e = engine();
+    let mut cfg = sample_value();
+    cfg["scheduler"] = serde_json::json!({"zone_window_s": 240});
+    let mut e = Engine::new(&cfg.to_string()).unwrap();
     let s = e.catalog().scheduler.clone();
     let (early, late) = (T0 + 20 * 60_000, T0 + 23 * 60_000);
     let mut a = delivery("m-a", "classic_milk_tea", early);

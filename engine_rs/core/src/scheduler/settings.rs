@@ -54,7 +54,10 @@ pub struct Settings {
     pub speed_alpha_percent: i64,
     /// Stations whose tickets fire as late as the rest of their order allows (ice-blended).
     pub fire_last: Vec<bool>,
-    /// Delivery orders of one zone due within this window of each other are made together.
+    /// Delivery orders of one zone due within this window of each other are made together, for
+    /// platforms that send one rider for them. 0 (the default) turns it off: with a rider per
+    /// order, making an order for an earlier rider only lets it wait (measured in the
+    /// simulator: melt 8 % -> 16 %).
     pub zone_window_ms: i64,
     /// ASAP quotes are the projection plus this margin (the kitchen's spread: a quote should
     /// rarely be late, and never far early).
@@ -186,7 +189,7 @@ impl Settings {
             skip_queue_boost_ms: ms("skip_queue_boost_s", cfg.skip_queue_boost_s, 180)?,
             speed_alpha_percent,
             fire_last,
-            zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 240)?,
+            zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 0)?,
             quote_margin_ms: ms("quote_margin_s", cfg.quote_margin_s, 45)?,
         })
     }

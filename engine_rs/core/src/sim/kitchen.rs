@@ -45,8 +45,18 @@ const SCHEDULER_OFF: &str = r#"{"pacing": false, "fast_mode": false, "channel_pa
 #[derive(Debug, Clone)]
 enum Event {
     Arrive(usize),
-    Finish { station: usize, ticket_id: String },
-    Staff { station: usize, slots: u32 },
+    Finish {
+        station: usize,
+        ticket_id: String,
+    },
+    /// Another ticket of a batch whose slot the leader's `Finish` frees.
+    FinishAlong {
+        ticket_id: String,
+    },
+    Staff {
+        station: usize,
+        slots: u32,
+    },
     Tick,
 }
 
@@ -295,6 +305,7 @@ impl<'a> Sim<'a> {
             match event {
                 Event::Arrive(i) => self.arrive(i, now)?,
                 Event::Finish { station, ticket_id } => self.finish(station, &ticket_id, now)?,
+                Event::FinishAlong { ticket_id } => self.bump(&ticket_id, now)?,
                 Event::Staff { station, slots } => {
                     self.staff_log.push(format!(
                         "{} {} -> {} at minute {}",
@@ -400,6 +411,11 @@ impl<'a> Sim<'a> {
 
     fn finish(&mut self, station: usize, ticket_id: &str, now: i64) -> Result<(), EngineError> {
         self.busy[station] -= 1;
+        self.bump(ticket_id, now)
+    }
+
+    /// Bumps a ticket whose work is done (its slot is freed by the caller, once per batch).
+    fn bump(&mut self, ticket_id: &str, now: i64) -> Result<(), EngineError> {
         let out = self.engine.bump_ticket(ticket_id, now)?;
         self.seen(&out)?;
         let (order_id, _) = ticket_id.rsplit_once('/').expect("ids are order/station");
@@ -408,8 +424,9 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// Index of the next ticket the policy gives a free slot of `station`, if any.
-    fn pick(&self, station: usize, now: i64) -> Result<Option<(usize, usize)>, EngineError> {
+    /// The tickets the policy gives a free slot of `station`: none, one, or (engine) the batch of
+    /// identical tickets of other orders that the plan makes together with the first.
+    fn pick(&self, station: usize, now: i64) -> Result<Vec<(usize, usize)>, EngineError> {
         let state = self.engine.state();
         let queued = |&(o, t): &(usize, usize)| state.orders[o].tickets[t].state == TicketState::Queued;
         let mut fifo = state.stores[self.store]
@@ -418,13 +435,23 @@ impl<'a> Sim<'a> {
             .filter_map(|&o| state.orders[o].ticket_at(station).map(|t| (o, t)))
             .filter(queued);
         match self.params.policy {
-            Policy::Fifo => Ok(fifo.next()),
+            Policy::Fifo => Ok(fifo.next().into_iter().collect()),
             Policy::Engine => {
                 if fifo.next().is_none() {
-                    return Ok(None); // nothing QUEUED here: skip building a board
+                    return Ok(Vec::new()); // nothing QUEUED here: skip building a board
                 }
                 let board = self.engine.board(&self.store_id, &self.names[station], now)?;
-                Ok(board.queue.into_iter().find(queued))
+                let Some(first) = board.queue.iter().copied().find(queued) else { return Ok(Vec::new()) };
+                let batch = board.plan.batch(first.0, first.1);
+                if batch == 0 {
+                    return Ok(vec![first]);
+                }
+                Ok(board
+                    .queue
+                    .iter()
+                    .copied()
+                    .filter(|&(o, t)| queued(&(o, t)) && board.plan.batch(o, t) == batch)
+                    .collect())
             }
         }
     }
@@ -432,19 +459,32 @@ impl<'a> Sim<'a> {
     fn dispatch(&mut self, now: i64) -> Result<(), EngineError> {
         for station in 0..self.names.len() {
             while self.busy[station] < self.slots[station] {
-                let Some((o, t)) = self.pick(station, now)? else { break };
-                let order = &self.engine.state().orders[o];
-                let ticket_id = order.ticket_id(self.engine.catalog(), t);
-                let standard = order.tickets[t].work_ms;
+                let picked = self.pick(station, now)?;
+                let Some(&(o, t)) = picked.first() else { break };
+                let mut standard = 0;
+                let mut ids = Vec::new();
+                for &(bo, bt) in &picked {
+                    let order = &self.engine.state().orders[bo];
+                    standard = standard.max(order.tickets[bt].work_ms);
+                    ids.push(order.ticket_id(self.engine.catalog(), bt));
+                }
                 let spec = self.accepted[o].0;
-                let out = self.engine.start_ticket(&ticket_id, now)?;
-                self.seen(&out)?;
+                let _ = t;
+                for id in &ids {
+                    let out = self.engine.start_ticket(id, now)?;
+                    self.seen(&out)?;
+                }
                 self.busy[station] += 1;
                 // The same ticket gets the same noise under both policies (paired comparison).
                 let mut noise = Rng::new(self.noise_seed ^ ((spec as u64) << 8 | station as u64));
                 let factor = self.params.slowdown * noise.lognormal_factor(self.params.cv);
                 let took = ((standard as f64 * factor).round() as i64).max(1);
-                self.schedule(now + took, Event::Finish { station, ticket_id });
+                let mut ids = ids.into_iter();
+                let leader = ids.next().expect("a batch has a leader");
+                for ticket_id in ids {
+                    self.schedule(now + took, Event::FinishAlong { ticket_id });
+                }
+                self.schedule(now + took, Event::Finish { station, ticket_id: leader });
             }
         }
         Ok(())

@@ -34,7 +34,8 @@ pub use metrics::Report;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
-    /// The engine: a free slot takes the first QUEUED ticket of its station's board; quotes
+    /// The engine: a free slot takes the first QUEUED ticket of its station's board (with the
+    /// tickets the plan batches with it); quotes
     /// are the engine's; pacing, fast mode and channel pause as the shop configures them.
     Engine,
     /// The baseline: tickets in arrival order, the shop's `scheduler` actions off, and the
