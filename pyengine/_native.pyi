@@ -108,6 +108,11 @@ class Engine:
     def cancel_order(self, request: bytes, now_ms: int) -> Outcome:
         """CancelOrderRequest -> Outcome(response=Order)."""
 
+    def update_target(self, request: bytes, now_ms: int) -> Outcome:
+        """UpdateTargetRequest -> Outcome(response=Order). A new rider arrival or pickup time for
+        an open PICKUP_AT / DELIVERY order; FailedPrecondition for an ASAP or closed order,
+        InvalidArgument (field "target_time_ms") for a time out of range."""
+
     def start_ticket(self, request: bytes, now_ms: int) -> Outcome:
         """TicketActionRequest -> Outcome(response=Ticket)."""
 

@@ -30,6 +30,7 @@ SEEDS = (1, 2, 3, 4, 5)
 SETS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("defaults", {}),
     ("cv 0.3, slowdown 1.3", {"cv": 0.3, "slowdown": 1.3}),
+    ("defaults + rider updates", {"rider_updates": True}),
 )
 POLICIES = ("engine", "fifo")
 COLUMNS: tuple[tuple[str, str], ...] = (

@@ -13,7 +13,15 @@ import pytest
 
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, orders_pb2, store_pb2
-from tests.support import STORE, Client, Stream, draft, line, precondition_subjects
+from tests.support import (
+    STORE,
+    Client,
+    Stream,
+    draft,
+    field_violations,
+    line,
+    precondition_subjects,
+)
 
 
 def watch_load(client: Client, store: str = STORE) -> Stream:
@@ -143,3 +151,35 @@ def test_levels_fall_by_themselves_and_survive_a_crash(fast_clock_server: Server
         before.reason,
         before.since_ms,
     )
+
+
+def test_update_target_replans_a_delivery_for_a_later_rider(client: Client) -> None:
+    rider = int(time.time() * 1000) + 15 * 60_000
+    answer = client.submit(
+        draft(
+            line("classic_milk_tea"),
+            channel=common_pb2.CHANNEL_MEITUAN,
+            fulfillment=common_pb2.FULFILLMENT_DELIVERY,
+            target_time_ms=rider,
+        )
+    )
+    before = client.get(answer.order_id)
+    later = client.orders.UpdateTarget(
+        orders_pb2.UpdateTargetRequest(order_id=answer.order_id, target_time_ms=rider + 240_000)
+    )
+    assert later.version == before.version + 1
+    assert later.target_time_ms == rider + 240_000
+    # Four minutes later for the rider (give or take the clock between the two calls).
+    assert 230_000 <= later.eta_ms - before.eta_ms <= 250_000
+    with pytest.raises(grpc.RpcError) as raised:
+        client.orders.UpdateTarget(
+            orders_pb2.UpdateTargetRequest(order_id=answer.order_id, target_time_ms=1)
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_violations(raised.value) == ["target_time_ms"]
+    asap = client.submit(draft(line("classic_milk_tea")))
+    with pytest.raises(grpc.RpcError) as raised:
+        client.orders.UpdateTarget(
+            orders_pb2.UpdateTargetRequest(order_id=asap.order_id, target_time_ms=rider)
+        )
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -71,6 +71,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="auto",
         help="`auto`: staff each station for the peak at 90%% utilization; `shop`: the file's",
     )
+    parser.add_argument(
+        "--rider-updates",
+        action="store_true",
+        help="platforms send each rider's updated arrival 8 minutes ahead; the engine re-plans",
+    )
     parser.add_argument("--shop", type=Path, default=None, help="shop TOML (default: sample)")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object on the last line"
@@ -88,6 +93,7 @@ def params(args: argparse.Namespace, policy: str) -> dict[str, Any]:
         "policy": policy,
         "scenario": args.scenario,
         "staffing": args.staffing,
+        "rider_updates": args.rider_updates,
     }
 
 

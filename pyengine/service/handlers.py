@@ -41,6 +41,9 @@ def order_service(runtime: Runtime) -> grpc.GenericRpcHandler:
     async def cancel(request: bytes, context: Context) -> bytes:
         return (await runtime.call(engine.cancel_order, request)).response
 
+    async def update_target(request: bytes, context: Context) -> bytes:
+        return (await runtime.call(engine.update_target, request)).response
+
     def watch(request: bytes, context: Context) -> AsyncIterator[bytes]:
         return runtime.watch_order(request)
 
@@ -51,6 +54,7 @@ def order_service(runtime: Runtime) -> grpc.GenericRpcHandler:
             "SubmitOrder": unary(submit),
             "GetOrder": unary(get),
             "CancelOrder": unary(cancel),
+            "UpdateTarget": unary(update_target),
             "WatchOrder": server_stream(watch),
         },
     )

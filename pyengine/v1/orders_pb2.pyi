@@ -279,6 +279,14 @@ class CancelOrderRequest(_message.Message):
     reason: str
     def __init__(self, order_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class UpdateTargetRequest(_message.Message):
+    __slots__ = ("order_id", "target_time_ms")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    order_id: str
+    target_time_ms: int
+    def __init__(self, order_id: _Optional[str] = ..., target_time_ms: _Optional[int] = ...) -> None: ...
+
 class WatchOrderRequest(_message.Message):
     __slots__ = ("order_id",)
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -55,6 +55,11 @@ class OrderServiceStub:
                 request_serializer=pyengine_dot_v1_dot_orders__pb2.CancelOrderRequest.SerializeToString,
                 response_deserializer=pyengine_dot_v1_dot_orders__pb2.Order.FromString,
                 _registered_method=True)
+        self.UpdateTarget = channel.unary_unary(
+                '/pyengine.v1.OrderService/UpdateTarget',
+                request_serializer=pyengine_dot_v1_dot_orders__pb2.UpdateTargetRequest.SerializeToString,
+                response_deserializer=pyengine_dot_v1_dot_orders__pb2.Order.FromString,
+                _registered_method=True)
         self.WatchOrder = channel.unary_stream(
                 '/pyengine.v1.OrderService/WatchOrder',
                 request_serializer=pyengine_dot_v1_dot_orders__pb2.WatchOrderRequest.SerializeToString,
@@ -94,6 +99,15 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateTarget(self, request, context):
+        """A new target for an open PICKUP_AT or DELIVERY order: the platform's updated rider arrival,
+        or a customer who will come later. The kitchen re-plans at once (a later rider: the drinks
+        are made later, not left to melt); the first quote stays what it was.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchOrder(self, request, context):
         """The order's current state first, then every change; ends once the order is READY or
         CANCELLED.
@@ -123,6 +137,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
             'CancelOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelOrder,
                     request_deserializer=pyengine_dot_v1_dot_orders__pb2.CancelOrderRequest.FromString,
+                    response_serializer=pyengine_dot_v1_dot_orders__pb2.Order.SerializeToString,
+            ),
+            'UpdateTarget': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTarget,
+                    request_deserializer=pyengine_dot_v1_dot_orders__pb2.UpdateTargetRequest.FromString,
                     response_serializer=pyengine_dot_v1_dot_orders__pb2.Order.SerializeToString,
             ),
             'WatchOrder': grpc.unary_stream_rpc_method_handler(
@@ -239,6 +258,33 @@ class OrderService:
             target,
             '/pyengine.v1.OrderService/CancelOrder',
             pyengine_dot_v1_dot_orders__pb2.CancelOrderRequest.SerializeToString,
+            pyengine_dot_v1_dot_orders__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTarget(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/pyengine.v1.OrderService/UpdateTarget',
+            pyengine_dot_v1_dot_orders__pb2.UpdateTargetRequest.SerializeToString,
             pyengine_dot_v1_dot_orders__pb2.Order.FromString,
             options,
             channel_credentials,

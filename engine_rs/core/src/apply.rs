@@ -8,7 +8,7 @@ use crate::order::{pickup_prefix, Order};
 use crate::outcome::{Effects, Response, TicketEventRef};
 use crate::record::{
     AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
-    StaffingSet,
+    StaffingSet, TargetUpdated,
 };
 use crate::scheduler::speed::learn;
 use crate::scheduler::LoadState;
@@ -128,6 +128,7 @@ pub fn apply(
         Body::PromotionPut(b) => promotion_put(state, at_ms, b),
         Body::PromotionEnabled(b) => promotion_enabled(state, at_ms, &b)?,
         Body::LoadChanged(b) => load_changed(catalog, state, at_ms, b)?,
+        Body::TargetUpdated(b) => target_updated(state, &mut fx, &b)?,
     };
     state.last_lsn = lsn;
     Ok((fx, response))
@@ -387,6 +388,21 @@ fn availability(catalog: &Catalog, state: &mut State, b: &AvailabilitySet) -> Re
         }
     }
     Ok(Response::Menu(store))
+}
+
+fn target_updated(state: &mut State, fx: &mut Effects, b: &TargetUpdated) -> Result<Response, EngineError> {
+    let index = *state
+        .by_id
+        .get(&b.order_id)
+        .ok_or_else(|| EngineError::replay("order_id", format!("no order '{}'", b.order_id)))?;
+    let order = &mut state.orders[index];
+    if !order.status.is_open() || !order.fulfillment.has_target() {
+        return Err(EngineError::replay("order_id", format!("order '{}' has no open target", b.order_id)));
+    }
+    order.target_time_ms = b.target_time_ms;
+    order.version += 1;
+    fx.touch(index);
+    Ok(Response::Order(index))
 }
 
 fn load_changed(

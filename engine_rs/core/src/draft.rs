@@ -212,7 +212,7 @@ pub fn resolve(
     let fulfillment = draft.fulfillment();
     let target_time_ms = draft.target();
     if fulfillment.has_target() {
-        check_target(draft.target_time_ms, fulfillment, now_ms)?;
+        check_target("order.target_time_ms", draft.target_time_ms, fulfillment, now_ms)?;
     }
     if too_long(&draft.customer_note, MAX_NOTE) {
         return Err(EngineError::invalid(
@@ -307,16 +307,21 @@ fn check_member(member: &MemberContext, points_to_redeem: i64) -> Result<(), Eng
     Ok(())
 }
 
-fn check_target(target: i64, fulfillment: Fulfillment, now_ms: i64) -> Result<(), EngineError> {
+pub fn check_target(
+    field: &str,
+    target: i64,
+    fulfillment: Fulfillment,
+    now_ms: i64,
+) -> Result<(), EngineError> {
     let name = if fulfillment == Fulfillment::PickupAt { "PICKUP_AT" } else { "DELIVERY" };
     if target <= 0 {
-        return Err(EngineError::invalid("order.target_time_ms", format!("required for {name}")));
+        return Err(EngineError::invalid(field, format!("required for {name}")));
     }
     if target < now_ms - TARGET_PAST_MS {
-        return Err(EngineError::invalid("order.target_time_ms", "more than 5 minutes in the past"));
+        return Err(EngineError::invalid(field, "more than 5 minutes in the past"));
     }
     if target > now_ms + TARGET_FUTURE_MS {
-        return Err(EngineError::invalid("order.target_time_ms", "more than 7 days in the future"));
+        return Err(EngineError::invalid(field, "more than 7 days in the future"));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! Queries (quote, get, board, menu, load) never change anything.
 
 use crate::apply::{self, check_cancel, check_ticket, find_ticket, TicketVerb};
-use crate::draft::{resolve, Draft, Purpose, Resolved};
+use crate::draft::{check_target, resolve, Draft, Purpose, Resolved};
 use crate::error::EngineError;
 use crate::hash;
 use crate::load::Load;
@@ -18,7 +18,7 @@ use crate::promo::Answer;
 use crate::promotions::Promotions;
 use crate::record::{
     self, AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
-    StaffingSet, TicketAction, TicketRecord,
+    StaffingSet, TargetUpdated, TicketAction, TicketRecord,
 };
 use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
@@ -411,6 +411,38 @@ impl Engine {
         self.commit(now_ms, body, Some(store))
     }
 
+    /// UpdateTarget: a new rider arrival or pickup time for an open PICKUP_AT / DELIVERY order
+    /// (the same target changes nothing).
+    pub fn update_target(
+        &mut self,
+        order_id: &str,
+        target_time_ms: i64,
+        now_ms: i64,
+    ) -> Result<Outcome, EngineError> {
+        let index = self.order_index(order_id)?;
+        let order = &self.state.orders[index];
+        if !order.fulfillment.has_target() {
+            return Err(EngineError::precondition(
+                "order_id",
+                format!("order '{order_id}' is ASAP: it has no target"),
+            ));
+        }
+        if !order.status.is_open() {
+            return Err(EngineError::precondition(
+                "order_id",
+                format!("order '{order_id}' is {:?}: its target can no longer change", order.status),
+            ));
+        }
+        check_target("target_time_ms", target_time_ms, order.fulfillment, now_ms)?;
+        let store = order.store;
+        if order.target_time_ms == target_time_ms {
+            let plan = self.plan(store, now_ms);
+            return Ok(Self::unchanged(Response::Order(index), Some(plan)));
+        }
+        let body = Body::TargetUpdated(TargetUpdated { order_id: order_id.to_owned(), target_time_ms });
+        self.commit(now_ms, body, Some(store))
+    }
+
     fn ticket_command(
         &mut self,
         ticket_id: &str,
@@ -610,6 +642,7 @@ impl Engine {
                 .and_then(|(o, _)| self.state.by_id.get(o))
                 .map(|&o| self.state.orders[o].store),
             Body::LoadChanged(b) => self.catalog.stores.get_index_of(&b.store_id),
+            Body::TargetUpdated(b) => self.state.by_id.get(&b.order_id).map(|&o| self.state.orders[o].store),
             Body::AvailabilitySet(_)
             | Body::StaffingSet(_)
             | Body::PromotionPut(_)

@@ -43,6 +43,7 @@ pub enum Body {
     PromotionPut(PromotionPut),
     PromotionEnabled(PromotionEnabled),
     LoadChanged(LoadChanged),
+    TargetUpdated(TargetUpdated),
 }
 
 impl Body {
@@ -59,6 +60,7 @@ impl Body {
             Self::PromotionPut(_) => "promotion_put",
             Self::PromotionEnabled(_) => "promotion_enabled",
             Self::LoadChanged(_) => "load_changed",
+            Self::TargetUpdated(_) => "target_updated",
         }
     }
 }
@@ -86,6 +88,13 @@ pub struct OrderSubmitted {
     pub hold_until_ms: i64,
     #[serde(default)]
     pub delivery_zone: String,
+}
+
+/// A target order's new target (rider arrival, reserved pickup time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetUpdated {
+    pub order_id: String,
+    pub target_time_ms: i64,
 }
 
 /// The store's load moved along the ladder (see `scheduler::level`).

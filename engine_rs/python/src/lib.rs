@@ -168,6 +168,15 @@ impl Engine {
         })
     }
 
+    fn update_target(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::UpdateTargetRequest = decode::message(request)?;
+            let out = engine.update_target(&req.order_id, req.target_time_ms, now_ms)?;
+            Ok(render::outcome(engine, out))
+        })
+    }
+
     fn start_ticket(&mut self, py: Python<'_>, request: &[u8], now_ms: i64) -> PyResult<Outcome> {
         let engine = &mut self.inner;
         outcome(py, || {

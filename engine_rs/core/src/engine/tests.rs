@@ -836,3 +836,46 @@ fn same_zone_deliveries_are_made_for_one_rider() {
     long.delivery_zone = "z".repeat(33);
     assert_eq!(e.submit(Some(long), T0).unwrap_err().field(), "order.delivery_zone");
 }
+
+#[test]
+fn a_later_rider_moves_the_plan_not_the_promise() {
+    let mut e = engine();
+    let target = T0 + 15 * 60_000;
+    let out = e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
+    let Response::Submitted(o) = out.response else { panic!("not submitted") };
+    let first = e.state().orders[o].quote.eta_ms;
+    let before = e.plan(0, T0).planned()[0].finish_ms;
+    let out = e.update_target("sh-001-000001", target + 4 * 60_000, T0 + 60_000).unwrap();
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(out.records[0].kind, "target_updated");
+    let after = e.plan(0, T0 + 60_000).planned()[0].finish_ms;
+    assert_eq!(after - before, 4 * 60_000, "made four minutes later for the later rider");
+    let order = &e.state().orders[o];
+    assert_eq!((order.quote.eta_ms, order.version), (first, 2));
+    // The same target again changes nothing; bad requests name their field.
+    assert_eq!(e.update_target("sh-001-000001", target + 4 * 60_000, T0 + 60_000).unwrap().lsn, 0);
+    assert_eq!(e.update_target("sh-001-000001", 0, T0).unwrap_err().field(), "target_time_ms");
+    assert_eq!(e.update_target("", target, T0).unwrap_err().field(), "order_id");
+    assert_eq!(e.update_target("nope", target, T0).unwrap_err().field(), "order_id");
+    e.submit(Some(tea("c-1")), T0).unwrap();
+    let err = e.update_target("sh-001-000002", target, T0).unwrap_err();
+    assert!(matches!(err, EngineError::FailedPrecondition { .. }), "{err:?}");
+    // Replay gives the same state.
+    let mut replica = engine();
+    let mut live = engine();
+    let mut bytes = Vec::new();
+    for (i, out) in [
+        live.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap(),
+        live.update_target("sh-001-000001", target + 60_000, T0 + 1_000).unwrap(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert!(!out.records.is_empty(), "command {i} recorded");
+        bytes.extend(out.records.into_iter().map(|r| r.bytes));
+    }
+    for b in &bytes {
+        replica.apply(b).unwrap();
+    }
+    assert_eq!(replica.state_hash(), live.state_hash());
+}

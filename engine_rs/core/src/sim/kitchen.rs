@@ -45,6 +45,8 @@ const SCHEDULER_OFF: &str = r#"{"pacing": false, "fast_mode": false, "channel_pa
 #[derive(Debug, Clone)]
 enum Event {
     Arrive(usize),
+    /// The platform's updated rider arrival for spec `usize`.
+    RiderUpdate(usize),
     Finish {
         station: usize,
         ticket_id: String,
@@ -295,6 +297,9 @@ impl<'a> Sim<'a> {
             self.names.iter().cloned().zip(self.slots.iter().copied()).collect();
         for (i, spec) in self.specs.iter().enumerate() {
             self.schedule(spec.at_ms, Event::Arrive(i));
+            if let Some((at, _)) = spec.rider_update.filter(|_| self.params.rider_updates) {
+                self.schedule(at, Event::RiderUpdate(i));
+            }
         }
         for c in changes {
             self.schedule(EPOCH_MS + c.at_ms, Event::Staff { station: c.station, slots: c.slots });
@@ -304,6 +309,7 @@ impl<'a> Sim<'a> {
         while let Some(((now, _), event)) = self.events.pop_first() {
             match event {
                 Event::Arrive(i) => self.arrive(i, now)?,
+                Event::RiderUpdate(i) => self.rider_update(i, now)?,
                 Event::Finish { station, ticket_id } => self.finish(station, &ticket_id, now)?,
                 Event::FinishAlong { ticket_id } => self.bump(&ticket_id, now)?,
                 Event::Staff { station, slots } => {
@@ -373,6 +379,18 @@ impl<'a> Sim<'a> {
             Err(e) => *self.refused_by_field.entry(e.field().to_owned()).or_default() += 1,
         }
         Ok(())
+    }
+
+    /// Tells the engine the rider's new arrival, if the order is accepted and still open.
+    fn rider_update(&mut self, i: usize, now: i64) -> Result<(), EngineError> {
+        let Some(index) = self.accepted.iter().position(|&(spec, _)| spec == i) else { return Ok(()) };
+        let Some((_, target)) = self.specs[i].rider_update else { return Ok(()) };
+        if !self.engine.state().orders[index].status.is_open() {
+            return Ok(());
+        }
+        let order_id = self.engine.state().orders[index].order_id.clone();
+        let out = self.engine.update_target(&order_id, target.max(now - 60_000), now)?;
+        self.seen(&out)
     }
 
     fn note_ready(&mut self, index: usize) {
@@ -504,7 +522,12 @@ impl<'a> Sim<'a> {
                     accepted_ms: order.accepted_at_ms,
                     quote_ms,
                     ready_ms: order.ready_at_ms,
-                    target_ms: spec.target_ms,
+                    // Late against the rider's latest predicted arrival the platform sent.
+                    target_ms: if spec.fulfillment == crate::types::Fulfillment::Delivery {
+                        order.target_time_ms
+                    } else {
+                        spec.target_ms
+                    },
                     pickup_ms: spec.pickup_ms,
                     cold: spec.cold,
                     weight: spec.weight,

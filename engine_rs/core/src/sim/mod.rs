@@ -97,6 +97,10 @@ pub struct Params {
     pub staffing: Staffing,
     /// Store to run (default: the shop's first).
     pub store_id: String,
+    /// The platforms send each rider's updated arrival (within half a minute, 8 minutes before
+    /// the rider comes) and the engine re-plans: drinks wait less for late riders, and the
+    /// ready time moves away from the first quote with the rider.
+    pub rider_updates: bool,
 }
 
 impl Default for Params {
@@ -113,6 +117,7 @@ impl Default for Params {
             scenario: Scenario::Rush,
             staffing: Staffing::Auto,
             store_id: String::new(),
+            rider_updates: false,
         }
     }
 }

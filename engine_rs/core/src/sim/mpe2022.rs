@@ -105,6 +105,7 @@ pub fn generate(rng: &mut Rng) -> Vec<OrderSpec> {
                     weight,
                     due_ms: at_ms + DUE_AFTER_MS,
                     zone: String::new(),
+                    rider_update: None,
                     group,
                 });
             }

@@ -10,6 +10,8 @@ use super::rng::Rng;
 use super::Params;
 
 const MINUTE_MS: i64 = 60_000;
+/// The platform updates the rider's predicted arrival this long before the rider comes.
+const RIDER_UPDATE_BEFORE_MS: i64 = 8 * MINUTE_MS;
 /// Delivery orders come from this many zones, uniformly.
 const ZONES: i64 = 4;
 
@@ -34,6 +36,10 @@ pub struct OrderSpec {
     pub due_ms: i64,
     /// Delivery zone (one of four, for the engine's same-zone batching); empty otherwise.
     pub zone: String,
+    /// Delivery: the platform's updated rider arrival, (when it is sent, the new prediction),
+    /// absolute ms: once a rider is assigned and on the way, the platform knows the arrival
+    /// within half a minute.
+    pub rider_update: Option<(i64, i64)>,
     /// The party it belongs to: tardiness is per group (its last order READY). The rush has
     /// one order per group; mpe2022 sends each dish of a table as its own order.
     pub group: usize,
@@ -150,12 +156,16 @@ pub fn generate(rng: &mut Rng, catalog: &Catalog, p: &Params, epoch_ms: i64) -> 
         .map(|(group, offset)| {
             let at_ms = epoch_ms + offset;
             let mut zone = String::new();
+            let mut rider_update = None;
             let (channel, fulfillment, target_ms, pickup_ms) = if rng.chance(p.delivery_share) {
                 zone = format!("zone-{}", rng.range(1, ZONES));
                 let channel = if rng.chance(0.6) { Channel::Meituan } else { Channel::Eleme };
                 let predicted = at_ms + rng.range(10 * MINUTE_MS, 20 * MINUTE_MS);
                 let jitter = (rng.normal() * 3.0 * MINUTE_MS as f64).round() as i64;
                 let actual = (predicted + jitter).max(at_ms + 3 * MINUTE_MS);
+                let closer = (rng.normal() * 30_000.0).round() as i64;
+                rider_update =
+                    Some(((actual - RIDER_UPDATE_BEFORE_MS).max(at_ms + MINUTE_MS), actual + closer));
                 (channel, Fulfillment::Delivery, predicted, actual)
             } else {
                 match non_delivery[rng.weighted(&weights)].0 {
@@ -179,6 +189,7 @@ pub fn generate(rng: &mut Rng, catalog: &Catalog, p: &Params, epoch_ms: i64) -> 
                 weight: 1,
                 due_ms: 0,
                 zone,
+                rider_update,
                 group,
             }
         })
