@@ -182,7 +182,7 @@ impl Settings {
             fast_mode_items,
             fast_mode_modifiers,
             freshness_ms: ms("freshness_s", cfg.freshness_s, 300)?,
-            jit_lead_ms: ms("jit_lead_s", cfg.jit_lead_s, 60)?,
+            jit_lead_ms: ms("jit_lead_s", cfg.jit_lead_s, 120)?,
             target_margin_ms: ms("target_margin_s", cfg.target_margin_s, 45)?,
             pace_lookahead_ms: ms("pace_lookahead_s", cfg.pace_lookahead_s, 120)?,
             skip_queue_tiers: cfg.skip_queue_tiers.unwrap_or_default().into_iter().collect(),
