@@ -879,3 +879,37 @@ fn a_later_rider_moves_the_plan_not_the_promise() {
     }
     assert_eq!(replica.state_hash(), live.state_hash());
 }
+
+#[test]
+fn fire_last_stations_wait_for_the_rest_of_their_order() {
+    let order = || draft("c-1", vec![line("classic_milk_tea", 8, &[]), line("mango_smoothie", 1, &[])]);
+    let blender_start = |e: &Engine| {
+        let blender = e.station_index("blender").unwrap();
+        let o = &e.state().orders[0];
+        let t = o.ticket_at(blender).unwrap();
+        (e.plan(0, T0).planned()[0].starts[t], e.plan(0, T0).planned()[0].finish_ms)
+    };
+    let mut plain = engine();
+    plain.submit(Some(order()), T0).unwrap();
+    let (start, finish) = blender_start(&plain);
+    // Mango is cut 0..30 s, blended at once; the eight teas brew 90 s and shake 60 s.
+    assert_eq!(start, T0 + 30_000);
+    let mut cfg = sample_value();
+    cfg["scheduler"] = serde_json::json!({"fire_last": ["blender"]});
+    let mut last = Engine::new(&cfg.to_string()).unwrap();
+    last.submit(Some(order()), T0).unwrap();
+    let (late_start, late_finish) = blender_start(&last);
+    // Blended so that it is done when the teas reach the sealer (150 s), not 50 s before.
+    assert_eq!(late_start, T0 + 80_000);
+    assert_eq!(late_finish, finish, "the order is not later for it");
+    // The teas are brewing and the mango is cut: the blender's board holds the smoothie back
+    // until its turn (80 s), then shows it.
+    last.start_ticket("sh-001-000001/tea_bar", T0).unwrap();
+    last.bump_ticket("sh-001-000001/fruit_prep", T0 + 30_000).unwrap();
+    let board = last.board("sh-001", "blender", T0 + 30_000).unwrap();
+    assert!(board.queue.is_empty() && board.upcoming.len() == 1);
+    assert_eq!(last.board("sh-001", "blender", T0 + 80_000).unwrap().queue.len(), 1);
+    let bad = serde_json::json!({"fire_last": ["grill"]});
+    cfg["scheduler"] = bad;
+    assert_eq!(Engine::new(&cfg.to_string()).unwrap_err().field(), "scheduler.fire_last[0]");
+}
