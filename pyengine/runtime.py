@@ -353,8 +353,12 @@ class Runtime:
 
     async def _refresh_loop(self) -> None:
         while True:
+            # Not asyncio.wait_for: on Python 3.11 a cancel that lands as the event is set can be
+            # swallowed by it, and then `end_streams` waits for this task for ever (found by the
+            # simulation harness). asyncio.timeout propagates the cancel.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), REFRESH_INTERVAL_S)
+                async with asyncio.timeout(REFRESH_INTERVAL_S):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
                 self._refresh()
