@@ -28,6 +28,7 @@ import random
 import sqlite3
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -119,6 +120,9 @@ async def open_runtime(world: World) -> None:
     # Simulated time, never below the log's last timestamp (what Runtime.open gives a wall clock).
     runtime.clock = Clock(runtime.log.last_at_ms(), now_ms=world.clock)
     runtime.start()
+    # The simulation owns time: the core's load ticks are seeded steps here, not wall-clock timers.
+    if runtime._ticker is not None:
+        runtime._ticker.cancel()
     world.runtime = runtime
     absorb_log(world)
     assert world.shadow is not None
@@ -191,9 +195,14 @@ def check_answer(world: World, op: Op, outcome: _native.Outcome) -> None:
 
 def check_refusal(world: World, op: Op, exc: _native.EngineError) -> None:
     if op.kind == "submit":
+        used = world.answers.get(op.key, (world.maybe.get(op.key), b""))[0]
+        if isinstance(exc, _native.FailedPrecondition):
+            # The shop may refuse a new order (fast mode hides slow items when overloaded), but a
+            # key it admitted must replay the first answer, whatever the load is now.
+            assert used is None, f"{op.key}: an admitted order's retry was refused: {exc!r}"
+            return
         # Only a key already used for another order may refuse a well-formed submission.
         assert isinstance(exc, _native.AlreadyExists), f"{op.key}: {exc!r}"
-        used = world.answers.get(op.key, (world.maybe.get(op.key), b""))[0]
         assert used is not None and used != op.payload, f"{op.key}: refused without a reason"
     else:
         assert isinstance(exc, _native.NotFound | _native.FailedPrecondition), repr(exc)
@@ -270,6 +279,11 @@ def kitchen_op(world: World) -> Op | None:
     return Op(action, target=ticket.ticket_id)
 
 
+def ticker(engine: _native.Engine) -> Callable[[bytes, int], _native.Outcome]:
+    """The core's load tick as a state-changing call (what the runtime's timer does)."""
+    return lambda _request, now: engine.tick(now)
+
+
 async def simulate(seed: int, steps: int, data_dir: Path) -> tuple[list[str], str]:
     world = World(seed, data_dir, random.Random(seed))
     world.shadow = _native.Engine(shop.load_json(None))
@@ -309,7 +323,10 @@ async def simulate(seed: int, steps: int, data_dir: Path) -> tuple[list[str], st
                 world.now_ms += jump
                 event = f"clock jumps {jump // 1000:+d} s"
             else:
-                event = "idle"
+                runtime = world.runtime
+                assert runtime is not None
+                await runtime.call(ticker(runtime.engine), b"")
+                event = "load tick"
             world.trace.append(f"{step}: {event}")
             try:
                 check_invariants(world)
