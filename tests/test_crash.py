@@ -8,6 +8,10 @@ What is submitted, which keys are retried, which are reused with another payload
 acknowledgements each kill happens all come from the seed (printed on failure). Which request is
 in flight at a kill is up to the scheduler; the checks do not depend on it.
 
+It runs against SQLite, and against PostgreSQL (smaller: 1/3 of the orders, 2 fewer kills; each
+restart then also waits out the killed owner's lease) when PYENGINE_TEST_PG or the default local
+database is reachable, skipped with the reason otherwise.
+
 Scale it with the environment: PYENGINE_CRASH_SEED, PYENGINE_CRASH_ORDERS (default 1500),
 PYENGINE_CRASH_KILLS (default 5), PYENGINE_CRASH_WORKERS (default 12). For example
 `PYENGINE_CRASH_ORDERS=20000 PYENGINE_CRASH_KILLS=40 .venv/bin/python -m pytest tests/test_crash.py
@@ -22,12 +26,14 @@ import re
 import sqlite3
 import threading
 import tomllib
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import grpc
 import msgpack
@@ -40,6 +46,7 @@ from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc, orders_pb2, o
 from tests.support import Stream
 
 SEED = int(os.environ.get("PYENGINE_CRASH_SEED", "20260701"))
+PG_URL = os.environ.get("PYENGINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ORDERS = int(os.environ.get("PYENGINE_CRASH_ORDERS", "1500"))
 KILLS = int(os.environ.get("PYENGINE_CRASH_KILLS", "5"))
 WORKERS = int(os.environ.get("PYENGINE_CRASH_WORKERS", "12"))
@@ -196,7 +203,25 @@ def crash_shop(tmp_path: Path) -> Path:
     return path
 
 
-def clean_replay(db: Path, shop_path: Path, upto: int | None = None) -> Replay:
+@dataclass(frozen=True)
+class LogSource:
+    """Where the server under test keeps its log: an SQLite file, or a PostgreSQL schema."""
+
+    db: Path | None = None
+    pg_schema: str = ""
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        if self.db is not None:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        with psycopg.connect(PG_URL) as conn:
+            rows = conn.execute(sql.replace("FROM ", f"FROM {self.pg_schema}."), params)
+            return rows.fetchall()
+
+
+def clean_replay(db: LogSource, shop_path: Path, upto: int | None = None) -> Replay:
     """A fresh core fed the log's records, as a new process would be."""
     engine = _native.Engine(shop.load_json(shop_path))
     feeds: dict[tuple[str, str], list[tuple[int, bytes]]] = defaultdict(list)
@@ -206,14 +231,13 @@ def clean_replay(db: Path, shop_path: Path, upto: int | None = None) -> Replay:
     return Replay(engine.last_lsn, engine.state_hash(), dict(feeds))
 
 
-def log_records(db: Path, upto: int | None = None) -> Iterator[tuple[int, bytes]]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute(
-            "SELECT lsn, record FROM events WHERE lsn <= ? ORDER BY lsn",
-            (upto if upto is not None else 2**62,),
-        )
-        for lsn, record in rows:
-            yield int(lsn), bytes(record)
+def log_records(db: LogSource, upto: int | None = None) -> Iterator[tuple[int, bytes]]:
+    rows = db.query(
+        "SELECT lsn, record FROM events WHERE lsn <= %s ORDER BY lsn",
+        (upto if upto is not None else 2**62,),
+    )
+    for lsn, record in rows:
+        yield int(lsn), bytes(record)
 
 
 def stream_from_zero(
@@ -229,16 +253,50 @@ def stream_from_zero(
         stream.cancel()
 
 
-def test_acknowledged_orders_survive_random_sigkills(tmp_path: Path) -> None:
+def pg_schema_or_skip() -> Iterator[str]:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({exc}); set PYENGINE_TEST_PG")
+    name = f"pyengine_crash_{uuid.uuid4().hex[:12]}"
+    yield name
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_acknowledged_orders_survive_random_sigkills(tmp_path: Path, backend: str) -> None:
     seed, count, kills = SEED, ORDERS, KILLS
+    if backend == "postgresql":
+        # The same checks against the PostgreSQL log, smaller: the SQLite run covers the scale.
+        schemas = pg_schema_or_skip()
+        source = LogSource(pg_schema=next(schemas))
+        count, kills = max(count // 3, 100), max(kills - 2, 1)
+        extra = ["--store", PG_URL, "--pg-schema", source.pg_schema, "--lease-ttl", "2"]
+    else:
+        source = LogSource(db=tmp_path / "data" / "events.sqlite3")
+        extra = []
+    try:
+        run_crash_test(tmp_path, seed, count, kills, source, extra)
+    finally:
+        if backend == "postgresql":
+            next(schemas, None)
+
+
+def run_crash_test(
+    tmp_path: Path, seed: int, count: int, kills: int, source: LogSource, extra: list[str]
+) -> None:
     print(f"crash test: seed={seed} orders={count} kills={kills} workers={WORKERS}")
     jobs = workload(seed, count)
     points = kill_points(seed, count, kills)
     data_dir = tmp_path / "data"
-    db = data_dir / "events.sqlite3"
+    db = source
     shop_path = crash_shop(tmp_path)
     promotions = ["--promotions", str(shop.sample_promotions_path())]
-    server = ServerProcess(data_dir, shop=shop_path, extra_args=promotions)
+    server = ServerProcess(data_dir, shop=shop_path, extra_args=[*promotions, *extra])
     server.start()
     tally = Tally()
     channel = grpc.insecure_channel(server.target, options=CHANNEL_OPTIONS)
@@ -300,8 +358,7 @@ def test_acknowledged_orders_survive_random_sigkills(tmp_path: Path) -> None:
             assert [seq for seq, _ in expected] == list(range(1, len(expected) + 1))
             got = stream_from_zero(channel, store, station, len(expected))
             assert got == expected, f"{store}/{station}: stream differs from the clean replay"
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            feed_rows = conn.execute("SELECT COUNT(*) FROM ticket_feed").fetchone()[0]
+        feed_rows = db.query("SELECT COUNT(*) FROM ticket_feed")[0][0]
         assert feed_rows == sum(len(f) for f in replay.feeds.values()), "ticket_feed has extras"
     finally:
         channel.close()
