@@ -31,11 +31,13 @@ from pathlib import Path
 
 import grpc
 
+from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, orders_pb2
 
 SUBMIT = "/pyengine.v1.OrderService/SubmitOrder"
 PG_URL = os.environ.get("PYENGINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+STORES = [f"bench-{i:03d}" for i in range(500)]
 SKUS = ("classic_milk_tea", "lemon_black_tea", "fresh_grape_tea", "mango_smoothie")
 
 
@@ -43,7 +45,7 @@ def requests(count: int, tag: str) -> list[bytes]:
     out = []
     for i in range(count):
         draft = orders_pb2.OrderDraft(
-            store_id=("sh-001", "sh-002")[i % 2],
+            store_id=STORES[i % len(STORES)],
             channel=common_pb2.CHANNEL_MEITUAN,
             channel_order_id=f"bench-{tag}-{i}",
             lines=[orders_pb2.OrderLine(sku=SKUS[i % len(SKUS)], quantity=1 + i % 2)],
@@ -96,12 +98,35 @@ def logged_orders(mode_args: list[str], data_dir: Path, schema: str) -> int:
         )
 
 
+def bench_shop(root: Path) -> Path:
+    """The sample shop's menu in STORES stores (a chain's engine), without fast mode and channel
+    pauses. Nobody works the orders off here: spread over many stores, each kitchen's queue stays
+    short, so the planner's cost per order stays what it is in a real rush and the log is what is
+    measured (one store holding every order would measure replanning thousands of open orders)."""
+    path = root / "shop.toml"
+    text = shop.sample_shop_path().read_text("utf-8")
+    sample_stores = (
+        '[[stores]]\nid = "sh-001"\nname = "茶颜示范店 · 人民广场"\n\n'
+        '[[stores]]\nid = "sh-002"\nname = "茶颜示范店 · 静安寺"\n'
+    )
+    assert sample_stores in text, "the sample shop's stores changed"
+    stores = "\n".join(f'[[stores]]\nid = "{s}"\nname = "{s}"\n' for s in STORES)
+    text = text.replace(sample_stores, stores)
+    path.write_text(text + "\n[scheduler]\nfast_mode = false\nchannel_pause = false\n", "utf-8")
+    return path
+
+
 def run_mode(args: list[str], orders: int, concurrency: int, root: Path) -> tuple[float, bool]:
     tag = uuid.uuid4().hex[:8]
     data_dir = root / tag
     schema = f"pyengine_bench_{tag}"
     mode_args = [a.replace("{schema}", schema) for a in args]
-    server = ServerProcess(data_dir, extra_args=[*mode_args, "--log-level", "WARNING"])
+    promotions = ["--promotions", str(shop.sample_promotions_path())]
+    server = ServerProcess(
+        data_dir,
+        shop=bench_shop(root),
+        extra_args=[*promotions, *mode_args, "--log-level", "WARNING"],
+    )
     server.start()
     try:
         elapsed, ids = asyncio.run(drive(server.target, requests(orders, tag), concurrency))
