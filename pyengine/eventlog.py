@@ -9,6 +9,13 @@ share one fsync (group commit), and nothing is published or acknowledged before 
 
 If a commit fails the log stops accepting work and every waiter gets the error: the in-memory core
 is then ahead of the log, so the process must stop and recover by replay (fail-stop).
+
+`EventStore` is that machinery, independent of the database; `EventLog` is its SQLite backend and
+`pyengine.eventlog_pg.PostgresEventLog` its PostgreSQL one. Two knobs shape group commit:
+`commit_max_events` bounds one transaction (1 = one fsync per call, the baseline the benchmark
+compares against), and `commit_interval_ms` lets the writer wait that long after the first queued
+call for more to join it (0, the default, never waits: whatever queued during the previous fsync
+forms the next transaction, which already batches under load without adding latency at rest).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +66,14 @@ Event = tuple[int, str, int, bytes]  # (lsn, kind, at_ms, msgpack record)
 TicketEvent = tuple[str, str, int, bytes]  # (store_id, station, seq, serialized TicketEvent)
 
 
+DEFAULT_COMMIT_MAX_EVENTS = 4096
+
+
+class StoreUnavailableError(Exception):
+    """The event store cannot be opened (unreachable, or its stores are owned by another live
+    process); the message says which."""
+
+
 class LogFailedError(RuntimeError):
     """The log could not commit; the process must restart and recover from the log."""
 
@@ -84,28 +100,202 @@ def connect(path: Path, durability: Durability = "full") -> sqlite3.Connection:
     return conn
 
 
-class EventLog:
-    def __init__(
-        self,
-        path: Path,
-        durability: Durability = "full",
-        max_batch: int = 1024,
-    ) -> None:
-        self.path = path
-        self.durability = durability
-        self.max_batch = max_batch
-        self._conn = connect(path, durability)
-        self._reader = sqlite3.connect(path, check_same_thread=False)
-        self._reader.execute("PRAGMA query_only=ON")
+@dataclass(frozen=True, slots=True)
+class CommitPolicy:
+    """How the writer forms transactions; see the module docstring."""
+
+    max_events: int = DEFAULT_COMMIT_MAX_EVENTS
+    interval_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.max_events < 1:
+            raise ValueError("commit max events must be at least 1")
+        if not 0 <= self.interval_ms <= 1000:
+            raise ValueError("commit interval must be between 0 and 1000 ms")
+
+
+class EventStore:
+    """The single writer, group commit, durability waiters and fail-stop; a backend provides the
+    reads and `_commit` (one transaction holding the batches' events and ticket feed rows)."""
+
+    def __init__(self, policy: CommitPolicy | None = None) -> None:
+        self.policy = policy or CommitPolicy()
         self._queue: queue.SimpleQueue[Batch | None] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._durable_lsn = self.last_lsn()
+        self._durable_lsn = 0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tiebreak = itertools.count()
         self._failure: BaseException | None = None
         # Told once when a commit fails, so the owner can stop the process (fail-stop).
         self.on_failure: Callable[[BaseException], None] | None = None
+
+    # What a backend provides. Start-up reads run on the caller's thread before `start`; the
+    # ticket feed reads on the event loop thread; `_commit` on the writer thread.
+
+    def describe(self) -> str:
+        """Where the log lives, for operators (never a password)."""
+        raise NotImplementedError
+
+    def last_lsn(self) -> int:
+        raise NotImplementedError
+
+    def last_at_ms(self) -> int:
+        raise NotImplementedError
+
+    def records(self, after_lsn: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Every record after `after_lsn`, in lsn order."""
+        raise NotImplementedError
+
+    def feed_lsn(self) -> int:
+        """Last lsn whose ticket events are in the ticket feed projection."""
+        raise NotImplementedError
+
+    def catch_up_feed(self, lsn: int, ticket_events: Sequence[TicketEvent]) -> None:
+        """Writes the ticket events of a replayed record the projection had not seen yet."""
+        raise NotImplementedError
+
+    def ticket_feed(
+        self, store_id: str, station: str, after_seq: int, limit: int = 1000
+    ) -> list[tuple[int, bytes]]:
+        """Committed ticket events of a station with seq > after_seq, oldest first."""
+        raise NotImplementedError
+
+    def ticket_feed_last_seq(self, store_id: str, station: str) -> int:
+        raise NotImplementedError
+
+    def _commit(self, batches: list[Batch]) -> None:
+        raise NotImplementedError
+
+    def _close_backend(self) -> None:
+        raise NotImplementedError
+
+    # Running, on the event loop thread.
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._durable_lsn = self.last_lsn()
+        self._loop = loop
+        self._thread = threading.Thread(target=self._write_loop, name="eventlog-writer")
+        self._thread.start()
+
+    @property
+    def durable_lsn(self) -> int:
+        return self._durable_lsn
+
+    def append(self, batch: Batch) -> None:
+        """Queues one call's records; they must follow the previous batch's lsn without a gap."""
+        if self._failure is not None:
+            raise LogFailedError("the event log has failed; restart to recover") from self._failure
+        self._queue.put(batch)
+
+    async def durable(self, lsn: int) -> None:
+        """Returns once every record up to `lsn` is committed."""
+        if self._failure is not None:
+            raise LogFailedError("the event log has failed; restart to recover") from self._failure
+        if lsn <= self._durable_lsn:
+            return
+        assert self._loop is not None, "EventLog.start was not called"
+        future: asyncio.Future[None] = self._loop.create_future()
+        heapq.heappush(self._waiters, (lsn, next(self._tiebreak), future))
+        await future
+
+    def abandon(self) -> None:
+        """Closes a log that was never started (start-up failed); nothing is written."""
+        self._close_backend()
+
+    async def close(self) -> None:
+        """Commits what is queued, stops the writer and closes the connections."""
+        if self._thread is not None:
+            self._queue.put(None)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+        self._close_backend()
+
+    # The writer thread.
+
+    def _next_batches(self) -> tuple[list[Batch], bool]:
+        """Blocks for the first queued call, then takes what joins it within the policy's bounds.
+        Returns the batches and whether a stop was requested (after them)."""
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        batches = [first]
+        events = len(first.events)
+        deadline = time.monotonic() + self.policy.interval_ms / 1000
+        while events < self.policy.max_events:
+            try:
+                remaining = deadline - time.monotonic()
+                more = (
+                    self._queue.get(timeout=remaining)
+                    if remaining > 0
+                    else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                break
+            if more is None:
+                return batches, True
+            batches.append(more)
+            events += len(more.events)
+        return batches, False
+
+    def _write_loop(self) -> None:
+        assert self._loop is not None
+        stopping = False
+        while not stopping:
+            batches, stopping = self._next_batches()
+            if not batches:
+                break
+            try:
+                self._commit(batches)
+            except BaseException as exc:
+                log.critical("event log commit failed; stopping the log", exc_info=True)
+                self._loop.call_soon_threadsafe(self._fail, exc)
+                return
+            self._loop.call_soon_threadsafe(self._committed, batches)
+
+    # Back on the event loop.
+
+    def _committed(self, batches: list[Batch]) -> None:
+        for batch in batches:
+            if batch.on_durable is not None:
+                try:
+                    batch.on_durable()
+                except Exception:
+                    log.exception("publishing a durable batch failed")
+        self._durable_lsn = batches[-1].last_lsn
+        while self._waiters and self._waiters[0][0] <= self._durable_lsn:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        self._failure = exc
+        if self.on_failure is not None:
+            self.on_failure(exc)
+        while self._waiters:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_exception(LogFailedError("the event log failed to commit"))
+
+
+class EventLog(EventStore):
+    """The SQLite backend: one file in WAL mode, one write connection owned by the writer."""
+
+    def __init__(
+        self,
+        path: Path,
+        durability: Durability = "full",
+        policy: CommitPolicy | None = None,
+    ) -> None:
+        super().__init__(policy)
+        self.path = path
+        self.durability = durability
+        self._conn = connect(path, durability)
+        self._reader = sqlite3.connect(path, check_same_thread=False)
+        self._reader.execute("PRAGMA query_only=ON")
+
+    def describe(self) -> str:
+        return f"{self.path} (SQLite, synchronous={self.durability.upper()})"
 
     # Start-up, on the caller's thread, before `start`.
 
@@ -137,34 +327,6 @@ class EventLog:
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FEED_LSN_KEY, lsn)
             )
 
-    # Running, on the event loop thread.
-
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._thread = threading.Thread(target=self._write_loop, name="eventlog-writer")
-        self._thread.start()
-
-    @property
-    def durable_lsn(self) -> int:
-        return self._durable_lsn
-
-    def append(self, batch: Batch) -> None:
-        """Queues one call's records; they must follow the previous batch's lsn without a gap."""
-        if self._failure is not None:
-            raise LogFailedError("the event log has failed; restart to recover") from self._failure
-        self._queue.put(batch)
-
-    async def durable(self, lsn: int) -> None:
-        """Returns once every record up to `lsn` is committed."""
-        if self._failure is not None:
-            raise LogFailedError("the event log has failed; restart to recover") from self._failure
-        if lsn <= self._durable_lsn:
-            return
-        assert self._loop is not None, "EventLog.start was not called"
-        future: asyncio.Future[None] = self._loop.create_future()
-        heapq.heappush(self._waiters, (lsn, next(self._tiebreak), future))
-        await future
-
     def ticket_feed(
         self, store_id: str, station: str, after_seq: int, limit: int = 1000
     ) -> list[tuple[int, bytes]]:
@@ -182,42 +344,6 @@ class EventLog:
             (store_id, station),
         ).fetchone()
         return int(row[0])
-
-    async def close(self) -> None:
-        """Commits what is queued, stops the writer and closes the connections."""
-        if self._thread is not None:
-            self._queue.put(None)
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
-        self._reader.close()
-        self._conn.close()
-
-    # The writer thread.
-
-    def _write_loop(self) -> None:
-        assert self._loop is not None
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            batches = [first]
-            while len(batches) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batches.append(more)
-            try:
-                self._commit(batches)
-            except BaseException as exc:
-                log.critical("event log commit failed; stopping the log", exc_info=True)
-                self._loop.call_soon_threadsafe(self._fail, exc)
-                return
-            self._loop.call_soon_threadsafe(self._committed, batches)
 
     def _commit(self, batches: list[Batch]) -> None:
         with self._transaction() as conn:
@@ -253,26 +379,6 @@ class EventLog:
             raise
         self._conn.execute("COMMIT")
 
-    # Back on the event loop.
-
-    def _committed(self, batches: list[Batch]) -> None:
-        for batch in batches:
-            if batch.on_durable is not None:
-                try:
-                    batch.on_durable()
-                except Exception:
-                    log.exception("publishing a durable batch failed")
-        self._durable_lsn = batches[-1].last_lsn
-        while self._waiters and self._waiters[0][0] <= self._durable_lsn:
-            _, _, future = heapq.heappop(self._waiters)
-            if not future.done():
-                future.set_result(None)
-
-    def _fail(self, exc: BaseException) -> None:
-        self._failure = exc
-        if self.on_failure is not None:
-            self.on_failure(exc)
-        while self._waiters:
-            _, _, future = heapq.heappop(self._waiters)
-            if not future.done():
-                future.set_exception(LogFailedError("the event log failed to commit"))
+    def _close_backend(self) -> None:
+        self._reader.close()
+        self._conn.close()

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import IO
 
 from pyengine import _native, shop
-from pyengine.eventlog import Batch, Durability, EventLog
+from pyengine.eventlog import Batch, Durability, EventStore
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
+from pyengine.storage import StorageConfig, open_event_store
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2, promotions_pb2, store_pb2
 
 log = logging.getLogger(__name__)
 
-LOG_FILE = "events.sqlite3"
 LOCK_FILE = "pyengine.lock"
 # An ETA that moves by this much is worth telling a watching customer about.
 ETA_DRIFT_MS = 15_000
@@ -97,7 +97,7 @@ class Clock:
 
 class Runtime:
     def __init__(
-        self, engine: _native.Engine, event_log: EventLog, lock: IO[str], clock: Clock
+        self, engine: _native.Engine, event_log: EventStore, lock: IO[str], clock: Clock
     ) -> None:
         self.engine = engine
         self.log = event_log
@@ -124,14 +124,20 @@ class Runtime:
         shop_path: Path | None = None,
         durability: Durability = "full",
         time_scale: float = 1.0,
+        storage: StorageConfig | None = None,
     ) -> Runtime:
         """Loads the shop, takes the data folder, and replays its log into a new core."""
         data_dir.mkdir(parents=True, exist_ok=True)
         lock = _lock_data_dir(data_dir)
         try:
             engine = _native.Engine(shop.load_json(shop_path))
-            event_log = EventLog(data_dir / LOG_FILE, durability)
-            _replay(engine, event_log)
+            storage = storage or StorageConfig(durability=durability)
+            event_log = open_event_store(storage, data_dir, engine.store_ids())
+            try:
+                _replay(engine, event_log)
+            except BaseException:
+                event_log.abandon()
+                raise
         except BaseException:
             lock.close()
             raise
@@ -347,8 +353,12 @@ class Runtime:
 
     async def _refresh_loop(self) -> None:
         while True:
+            # Not asyncio.wait_for: on Python 3.11 a cancel that lands as the event is set can be
+            # swallowed by it, and then `end_streams` waits for this task for ever (found by the
+            # simulation harness). asyncio.timeout propagates the cancel.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), REFRESH_INTERVAL_S)
+                async with asyncio.timeout(REFRESH_INTERVAL_S):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
                 self._refresh()
@@ -389,7 +399,7 @@ def _order_view(order: bytes, version: int | None) -> OrderView:
     )
 
 
-def _replay(engine: _native.Engine, event_log: EventLog) -> None:
+def _replay(engine: _native.Engine, event_log: EventStore) -> None:
     started = time.perf_counter()
     feed_lsn = event_log.feed_lsn()
     count = 0

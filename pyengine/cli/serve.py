@@ -1,4 +1,5 @@
-"""`pyengine serve`: run the engine with an embedded SQLite store until Ctrl-C."""
+"""`pyengine serve`: run the engine until Ctrl-C, with its event log in SQLite (default) or in
+PostgreSQL (`--store postgresql://...`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import signal
 import sys
 from pathlib import Path
 
+from pyengine.eventlog import DEFAULT_COMMIT_MAX_EVENTS, CommitPolicy, StoreUnavailableError
 from pyengine.exceptions import EngineError
 from pyengine.runtime import DataDirInUseError
 from pyengine.serverproc import READY_PREFIX
 from pyengine.service.server import ServeConfig, Started, serve
+from pyengine.storage import StorageConfig
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +38,42 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "moments of acknowledged orders on a power cut (not on a process crash)",
     )
     parser.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="postgresql://... keeps the event log in PostgreSQL (chains: many engine processes, "
+        "each owning the stores of its shop file); default: SQLite in --data",
+    )
+    parser.add_argument(
+        "--pg-schema",
+        default="pyengine",
+        help="PostgreSQL schema of the event log's tables (default: pyengine)",
+    )
+    parser.add_argument(
+        "--lease-ttl",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="PostgreSQL: seconds without a heartbeat after which another process may take over "
+        "this process's stores (default: 10)",
+    )
+    parser.add_argument(
+        "--commit-max-events",
+        type=int,
+        default=DEFAULT_COMMIT_MAX_EVENTS,
+        metavar="N",
+        help="group commit: at most N records per transaction (1: one fsync per call; "
+        f"default: {DEFAULT_COMMIT_MAX_EVENTS})",
+    )
+    parser.add_argument(
+        "--commit-interval-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="group commit: wait up to MS after the first queued call for others to join its "
+        "transaction (default: 0, commit as soon as the previous commit is done)",
+    )
+    parser.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
@@ -52,6 +91,20 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.time_scale <= 0:
+        print("pyengine serve: --time-scale must be positive", file=sys.stderr)
+        return 2
+    try:
+        storage = StorageConfig(
+            url=args.store,
+            durability=args.durability,
+            commit=CommitPolicy(args.commit_max_events, args.commit_interval_ms),
+            pg_schema=args.pg_schema,
+            lease_ttl_s=args.lease_ttl,
+        )
+    except ValueError as exc:
+        print(f"pyengine serve: {exc}", file=sys.stderr)
+        return 2
     config = ServeConfig(
         listen=args.listen,
         data_dir=args.data,
@@ -59,16 +112,14 @@ def run(args: argparse.Namespace) -> int:
         promotions=args.promotions,
         durability=args.durability,
         time_scale=args.time_scale,
+        storage=storage,
     )
-    if args.time_scale <= 0:
-        print("pyengine serve: --time-scale must be positive", file=sys.stderr)
-        return 2
     try:
         failure = asyncio.run(_main(config))
     except EngineError as exc:
         print(f"pyengine serve: {exc.field}: {exc.reason}", file=sys.stderr)
         return 2
-    except (DataDirInUseError, OSError) as exc:
+    except (DataDirInUseError, StoreUnavailableError, OSError) as exc:
         print(f"pyengine serve: {exc}", file=sys.stderr)
         return 2
     if failure:
@@ -94,7 +145,7 @@ async def _main(config: ServeConfig) -> str:
 def _announce(config: ServeConfig, started: Started) -> None:
     print(f"{READY_PREFIX}{started.address}", flush=True)
     print(
-        f"  data: {config.data_dir / 'events.sqlite3'} ({started.replayed} records replayed)\n"
+        f"  log: {started.log} ({started.replayed} records replayed)\n"
         f"  stores: {', '.join(started.stores)}\n"
         f"  try:  pyengine kds --station tea_bar --target {started.address}\n"
         f"        pyengine submit examples/order.json --target {started.address}\n"

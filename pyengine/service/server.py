@@ -27,12 +27,15 @@ from pyengine.service.handlers import (
     promotion_service,
     store_service,
 )
+from pyengine.storage import StorageConfig
 
 log = logging.getLogger(__name__)
 
 # The transport refuses larger messages with RESOURCE_EXHAUSTED before they reach us; below this,
 # the core's own limits (lines per order, note lengths) refuse oversized orders naming the field.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Logged after a clean stop, followed by "<lsn> state <sha256 hex>" (read by the crash tests).
+STOPPED_AT_PREFIX = "stopped at lsn "
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class ServeConfig:
     durability: Durability = "full"
     grace_s: float = 5.0
     time_scale: float = 1.0
+    # Where the event log lives and how it commits; None: SQLite in data_dir with `durability`.
+    storage: StorageConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,7 @@ class Started:
     address: str
     replayed: int
     stores: list[str]
+    log: str = ""
 
 
 async def serve(
@@ -62,7 +68,9 @@ async def serve(
     """Runs the server until `stop` is set, or until the engine fails; returns the reason of
     such a failure ("" after a requested stop). After a failure the process must exit and be
     restarted: the log is the truth, the memory is not."""
-    runtime = Runtime.open(config.data_dir, config.shop, config.durability, config.time_scale)
+    runtime = Runtime.open(
+        config.data_dir, config.shop, config.durability, config.time_scale, config.storage
+    )
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -97,7 +105,14 @@ async def serve(
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     if on_ready is not None:
-        on_ready(Started(f"{host}:{port}", runtime.engine.last_lsn, runtime.engine.store_ids()))
+        on_ready(
+            Started(
+                f"{host}:{port}",
+                runtime.engine.last_lsn,
+                runtime.engine.store_ids(),
+                runtime.log.describe(),
+            )
+        )
     try:
         stopped = asyncio.create_task(stop.wait())
         failed = asyncio.create_task(runtime.fatal.wait())
@@ -111,3 +126,11 @@ async def serve(
         await runtime.end_streams()
         await server.stop(config.grace_s)
         await runtime.close()
+        if not runtime.fatal.is_set():
+            # The live state after a clean stop: a clean replay of the log must give the same hash.
+            log.info(
+                "%s%d state %s",
+                STOPPED_AT_PREFIX,
+                runtime.engine.last_lsn,
+                runtime.engine.state_hash(),
+            )
