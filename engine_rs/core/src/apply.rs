@@ -197,7 +197,7 @@ fn submitted(
     if state.by_id.contains_key(&b.order_id) {
         return Err(EngineError::replay("order_id", format!("order '{}' already exists", b.order_id)));
     }
-    if state.by_key(b.channel, &b.channel_order_id).is_some() {
+    if state.by_key(b.channel, &b.channel_order_id, at_ms, catalog.idempotency_window_ms).is_some() {
         return Err(EngineError::replay(
             "channel_order_id",
             format!("idempotency key '{}' already used", b.channel_order_id),

@@ -27,6 +27,10 @@ pub struct ShopConfig {
     /// default, see [`crate::scheduler::Settings`].
     #[serde(default)]
     pub scheduler: SchedulerConfig,
+    /// How long an idempotency key (channel, channel_order_id) is remembered, in seconds
+    /// (default 7 days); after that the key may name a new order.
+    #[serde(default)]
+    pub idempotency_window_s: Option<f64>,
 }
 
 /// The `[scheduler]` table as written: seconds as numbers, names as strings. Compiled and

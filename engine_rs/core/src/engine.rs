@@ -323,7 +323,8 @@ impl Engine {
     /// for a known idempotency key with the same draft.
     pub fn submit(&mut self, draft: Option<Draft>, now_ms: i64) -> Result<Outcome, EngineError> {
         if let Some(d) = &draft {
-            if let Some(index) = self.state.by_key(d.channel(), &d.channel_order_id) {
+            let window = self.catalog.idempotency_window_ms;
+            if let Some(index) = self.state.by_key(d.channel(), &d.channel_order_id, now_ms, window) {
                 if d.channel_order_id.is_empty() {
                     // Never keyed; fall through to validation, which refuses it.
                 } else if self.state.orders[index].fingerprint == d.fingerprint() {

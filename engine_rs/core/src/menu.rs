@@ -11,6 +11,8 @@ use crate::error::EngineError;
 use crate::scheduler::Settings;
 use crate::types::Fulfillment;
 
+/// Idempotency keys are remembered for a week unless the shop says otherwise.
+pub const DEFAULT_IDEMPOTENCY_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 /// Most parallel slots a station may have.
 pub const MAX_SLOTS: u32 = 32;
 /// Fixed-point base of modifier scales (parts per million).
@@ -94,6 +96,8 @@ pub struct Catalog {
     pub scheduler: Settings,
     /// Batch size per station (for the scheduler's cross-order batches).
     pub batch_sizes: Vec<u32>,
+    /// How long an idempotency key is remembered.
+    pub idempotency_window_ms: i64,
 }
 
 impl Catalog {
@@ -114,6 +118,16 @@ impl Catalog {
         let order_steps = compile_order_steps(&cfg, &stations)?;
         let scheduler = Settings::compile(cfg.scheduler, &stations, &items, &modifiers)?;
         let batch_sizes = stations.values().map(|s| s.batch_size).collect();
+        let idempotency_window_ms = match cfg.idempotency_window_s {
+            None => DEFAULT_IDEMPOTENCY_WINDOW_MS,
+            Some(s) if s.is_finite() && (3600.0..=31_536_000.0).contains(&s) => (s * 1000.0).round() as i64,
+            Some(_) => {
+                return Err(EngineError::config(
+                    "idempotency_window_s",
+                    "must be between 3600 (one hour) and 31536000 (a year)",
+                ))
+            }
+        };
         Ok(Self {
             currency: cfg.currency,
             stores,
@@ -123,6 +137,7 @@ impl Catalog {
             modifiers,
             scheduler,
             batch_sizes,
+            idempotency_window_ms,
         })
     }
 

@@ -103,8 +103,19 @@ impl State {
         }
     }
 
-    /// The order submitted under an idempotency key, if any.
-    pub fn by_key(&self, channel: Channel, channel_order_id: &str) -> Option<usize> {
-        self.by_key.get(&channel).and_then(|m| m.get(channel_order_id)).copied()
+    /// The order submitted under an idempotency key within `window_ms` before `at_ms`, if any:
+    /// an older key is forgotten, so it may name a new order.
+    pub fn by_key(
+        &self,
+        channel: Channel,
+        channel_order_id: &str,
+        at_ms: i64,
+        window_ms: i64,
+    ) -> Option<usize> {
+        self.by_key
+            .get(&channel)
+            .and_then(|m| m.get(channel_order_id))
+            .copied()
+            .filter(|&o| at_ms - self.orders[o].accepted_at_ms < window_ms)
     }
 }

@@ -913,3 +913,29 @@ fn fire_last_stations_wait_for_the_rest_of_their_order() {
     cfg["scheduler"] = bad;
     assert_eq!(Engine::new(&cfg.to_string()).unwrap_err().field(), "scheduler.fire_last[0]");
 }
+
+#[test]
+fn idempotency_keys_are_forgotten_after_the_window() {
+    let mut cfg = sample_value();
+    cfg["idempotency_window_s"] = 3600.into();
+    let mut e = Engine::new(&cfg.to_string()).unwrap();
+    let first = e.submit(Some(tea("k-1")), T0).unwrap();
+    // Within the hour: the first answer, or ALREADY_EXISTS for a different order.
+    assert!(e.submit(Some(tea("k-1")), T0 + 3_599_000).unwrap().replayed);
+    let other = draft("k-1", vec![line("jasmine_milk_green", 1, &[])]);
+    assert!(matches!(e.submit(Some(other.clone()), T0 + 3_599_000), Err(EngineError::AlreadyExists { .. })));
+    // An hour later the key is free: it names a new order, which a replay reproduces.
+    let again = e.submit(Some(other), T0 + 3_600_000).unwrap();
+    assert!(!again.replayed);
+    let Response::Submitted(o) = again.response else { panic!("not submitted") };
+    assert_eq!(e.state().orders[o].order_id, "sh-001-000002");
+    let mut replica = Engine::new(&cfg.to_string()).unwrap();
+    for out in [&first, &again] {
+        for r in &out.records {
+            replica.apply(&r.bytes).unwrap();
+        }
+    }
+    assert_eq!(replica.state_hash(), e.state_hash());
+    cfg["idempotency_window_s"] = 10.into();
+    assert_eq!(Engine::new(&cfg.to_string()).unwrap_err().field(), "idempotency_window_s");
+}
