@@ -162,6 +162,14 @@ class Engine:
         """Replays one logged record (its lsn must be last_lsn + 1) and returns the same effects
         the original call produced. Raises ReplayError."""
 
+    def snapshot(self) -> bytes:
+        """The whole state as msgpack; `restore` on an engine of the same shop, then `apply` the
+        records after `last_lsn`, rebuilds this engine."""
+
+    def restore(self, snapshot: bytes) -> None:
+        """Replaces the state with a snapshot. Raises ReplayError (field "snapshot") for bytes
+        that are not a snapshot of this shop's engine; then nothing changes."""
+
     def state_hash(self) -> str:
         """Hex digest of the whole state; equal after a live run and after replaying its log."""
 

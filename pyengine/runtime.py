@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pyengine import _native, shop
+from pyengine import _native, shop, snapshots
 from pyengine.eventlog import Batch, Durability, EventStore
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
@@ -34,6 +34,8 @@ LOCK_FILE = "pyengine.lock"
 ETA_DRIFT_MS = 15_000
 # How often watched ETAs and load levels are re-projected when nothing else happens.
 REFRESH_INTERVAL_S = 1.0
+# Records between snapshots of the core's state (0: none); restart replays at most this many.
+DEFAULT_SNAPSHOT_EVERY = 10_000
 # How often the core re-judges load levels while nothing else happens (levels fall by time).
 TICK_INTERVAL_S = 1.0
 FEED_PAGE = 1000
@@ -97,9 +99,15 @@ class Clock:
 
 class Runtime:
     def __init__(
-        self, engine: _native.Engine, event_log: EventStore, lock: IO[str], clock: Clock
+        self,
+        engine: _native.Engine,
+        event_log: EventStore,
+        lock: IO[str],
+        clock: Clock,
+        snapshot: SnapshotPolicy | None = None,
     ) -> None:
         self.engine = engine
+        self.snapshot = snapshot
         self.log = event_log
         self.clock = clock
         self.tickets: Hub[tuple[str, str], tuple[int, bytes]] = Hub()
@@ -125,23 +133,33 @@ class Runtime:
         durability: Durability = "full",
         time_scale: float = 1.0,
         storage: StorageConfig | None = None,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
     ) -> Runtime:
-        """Loads the shop, takes the data folder, and replays its log into a new core."""
+        """Loads the shop, takes the data folder, restores its newest usable snapshot and
+        replays the log after it into a new core (the whole log when there is none)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         lock = _lock_data_dir(data_dir)
         try:
-            engine = _native.Engine(shop.load_json(shop_path))
+            shop_json = shop.load_json(shop_path)
+            engine = _native.Engine(shop_json)
             storage = storage or StorageConfig(durability=durability)
             event_log = open_event_store(storage, data_dir, engine.store_ids())
+            policy = None
+            if snapshot_every > 0:
+                policy = SnapshotPolicy(data_dir, snapshot_every, snapshots.digest(shop_json))
             try:
-                _replay(engine, event_log)
+                engine, after = _restore(engine, shop_json, event_log, policy)
+                _replay(engine, event_log, after)
             except BaseException:
                 event_log.abandon()
                 raise
+            if policy is not None:
+                policy.last_lsn = engine.last_lsn
         except BaseException:
             lock.close()
             raise
-        return cls(engine, event_log, lock, Clock(event_log.last_at_ms(), time_scale))
+        clock = Clock(event_log.last_at_ms(), time_scale)
+        return cls(engine, event_log, lock, clock, policy)
 
     def start(self) -> None:
         self.log.start(asyncio.get_running_loop())
@@ -198,13 +216,32 @@ class Runtime:
             # The state may be half-changed: stop, and let the restart replay the durable log.
             self.fail(f"the core panicked during a state change: {exc}")
             raise EngineFailedError("internal error; the engine restarts") from None
+        pending = self._take_snapshot(outcome)
         if outcome.events:
             self.log.append(
                 Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
             )
         if outcome.lsn:
             await self.log.durable(outcome.lsn)
+        if pending is not None and self.snapshot is not None:
+            # Written only once its lsn is durable: a snapshot is never ahead of the log.
+            await asyncio.to_thread(snapshots.write, self.snapshot.data_dir, pending)
         return outcome
+
+    def _take_snapshot(self, outcome: _native.Outcome) -> snapshots.Snapshot | None:
+        """The state right after this call, if a snapshot is due (taken now, before any other
+        call changes the state, so it holds exactly the records up to `outcome.lsn`)."""
+        policy = self.snapshot
+        if policy is None or not outcome.events or outcome.lsn - policy.last_lsn < policy.every:
+            return None
+        policy.last_lsn = outcome.lsn
+        return snapshots.Snapshot(
+            lsn=outcome.lsn,
+            shop_digest=policy.shop_digest,
+            record_digest=snapshots.digest(outcome.events[-1][3]),
+            state_hash=self.engine.state_hash(),
+            state=self.engine.snapshot(),
+        )
 
     def fail(self, reason: str) -> None:
         if not self.fatal.is_set():
@@ -399,11 +436,64 @@ def _order_view(order: bytes, version: int | None) -> OrderView:
     )
 
 
-def _replay(engine: _native.Engine, event_log: EventStore) -> None:
+@dataclass(slots=True)
+class SnapshotPolicy:
+    """Take a snapshot every `every` records into `data_dir` (see `pyengine.snapshots`)."""
+
+    data_dir: Path
+    every: int
+    shop_digest: str
+    last_lsn: int = 0
+
+
+def _restore(
+    engine: _native.Engine,
+    shop_json: str,
+    event_log: EventStore,
+    policy: SnapshotPolicy | None,
+) -> tuple[_native.Engine, int]:
+    """Restores the newest usable snapshot; returns the engine and the lsn to replay after."""
+    if policy is None:
+        return engine, 0
+    snap = snapshots.read(policy.data_dir)
+    if snap is None:
+        return engine, 0
+    started = time.perf_counter()
+    problem = ""
+    if snap.shop_digest != policy.shop_digest:
+        problem = "the shop configuration changed"
+    elif snap.lsn > event_log.last_lsn() or snap.lsn > event_log.feed_lsn():
+        problem = f"lsn {snap.lsn} is ahead of the log or its ticket feed"
+    else:
+        record = next(iter(event_log.records(snap.lsn - 1)), None)
+        if (
+            record is None
+            or record[0] != snap.lsn
+            or snapshots.digest(record[1]) != snap.record_digest
+        ):
+            problem = f"the log's record {snap.lsn} is not the one the snapshot followed"
+    if not problem:
+        try:
+            engine.restore(snap.state)
+        except _native.EngineError as exc:
+            problem = str(exc)
+            engine = _native.Engine(shop_json)
+        else:
+            if engine.state_hash() != snap.state_hash:
+                problem = "the restored state does not hash to the snapshot's"
+                engine = _native.Engine(shop_json)
+    if problem:
+        log.warning("not using the snapshot (%s): replaying the whole log", problem)
+        return engine, 0
+    log.info("restored the snapshot at lsn %d in %.3f s", snap.lsn, time.perf_counter() - started)
+    return engine, snap.lsn
+
+
+def _replay(engine: _native.Engine, event_log: EventStore, after_lsn: int = 0) -> None:
     started = time.perf_counter()
     feed_lsn = event_log.feed_lsn()
     count = 0
-    for lsn, record in event_log.records():
+    for lsn, record in event_log.records(after_lsn):
         outcome = engine.apply(record)
         if lsn > feed_lsn and outcome.ticket_events:
             event_log.catch_up_feed(lsn, outcome.ticket_events)

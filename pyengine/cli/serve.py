@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyengine.eventlog import DEFAULT_COMMIT_MAX_EVENTS, CommitPolicy, StoreUnavailableError
 from pyengine.exceptions import EngineError
-from pyengine.runtime import DataDirInUseError
+from pyengine.runtime import DEFAULT_SNAPSHOT_EVERY, DataDirInUseError
 from pyengine.serverproc import READY_PREFIX
 from pyengine.service.server import ServeConfig, Started, serve
 from pyengine.storage import StorageConfig
@@ -74,6 +74,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "transaction (default: 0, commit as soon as the previous commit is done)",
     )
     parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=DEFAULT_SNAPSHOT_EVERY,
+        metavar="N",
+        help="snapshot the core's state every N records so a restart replays only the records "
+        f"after the newest snapshot (default: {DEFAULT_SNAPSHOT_EVERY}; 0: never)",
+    )
+    parser.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
@@ -91,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.snapshot_every < 0:
+        print("pyengine serve: --snapshot-every must be 0 (never) or positive", file=sys.stderr)
+        return 2
     if args.time_scale <= 0:
         print("pyengine serve: --time-scale must be positive", file=sys.stderr)
         return 2
@@ -113,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         durability=args.durability,
         time_scale=args.time_scale,
         storage=storage,
+        snapshot_every=args.snapshot_every,
     )
     try:
         failure = asyncio.run(_main(config))

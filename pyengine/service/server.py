@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from pyengine import shop
 from pyengine.eventlog import Durability
-from pyengine.runtime import Runtime
+from pyengine.runtime import DEFAULT_SNAPSHOT_EVERY, Runtime
 from pyengine.service.handlers import (
     SERVICE_NAMES,
     kitchen_service,
@@ -50,6 +50,8 @@ class ServeConfig:
     time_scale: float = 1.0
     # Where the event log lives and how it commits; None: SQLite in data_dir with `durability`.
     storage: StorageConfig | None = None
+    # A snapshot of the core every this many records (0: never); restart replays only the tail.
+    snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,12 @@ async def serve(
     such a failure ("" after a requested stop). After a failure the process must exit and be
     restarted: the log is the truth, the memory is not."""
     runtime = Runtime.open(
-        config.data_dir, config.shop, config.durability, config.time_scale, config.storage
+        config.data_dir,
+        config.shop,
+        config.durability,
+        config.time_scale,
+        config.storage,
+        config.snapshot_every,
     )
     server = grpc.aio.server(
         options=[

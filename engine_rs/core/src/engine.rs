@@ -64,6 +64,32 @@ impl Engine {
         hash::digest(&self.state)
     }
 
+    /// The whole state as msgpack (named fields): restoring it and replaying the records after
+    /// `last_lsn` rebuilds the engine without replaying the log from the start.
+    pub fn snapshot(&self) -> Vec<u8> {
+        rmp_serde::to_vec_named(&self.state).expect("plain data serializes")
+    }
+
+    /// Replaces the state with a snapshot taken by an engine of the same shop (its stores and
+    /// stations must match); the derived indexes and the promotion calculator are rebuilt.
+    pub fn restore(&mut self, snapshot: &[u8]) -> Result<(), EngineError> {
+        let mut state: State = rmp_serde::from_slice(snapshot)
+            .map_err(|e| EngineError::replay("snapshot", format!("not a snapshot of this engine: {e}")))?;
+        let stations = self.catalog.stations.len();
+        if state.stores.len() != self.catalog.stores.len()
+            || state.stores.iter().any(|s| s.slots.len() != stations || s.station_seq.len() != stations)
+        {
+            return Err(EngineError::replay(
+                "snapshot",
+                "taken with other stores or stations than this shop's",
+            ));
+        }
+        state.rebuild_indexes();
+        self.promotions.rebuild(&state.promotions);
+        self.state = state;
+        Ok(())
+    }
+
     pub fn store_index(&self, store_id: &str) -> Result<usize, EngineError> {
         self.catalog.stores.get_index_of(store_id).ok_or_else(|| {
             let reason = if store_id.is_empty() {

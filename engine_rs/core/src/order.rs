@@ -5,7 +5,7 @@
 //! GetOrder and idempotent replays never miss; a later issue will evict closed orders after a
 //! retention window, backed by the service's projections.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::menu::Catalog;
 use crate::pricing::Quote;
@@ -15,7 +15,7 @@ use crate::types::{Channel, Fulfillment, OrderStatus, TicketState};
 /// Pickup numbers cycle through 1..=999 per prefix and store.
 pub const PICKUP_CYCLE: u32 = 999;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub order_id: String,
     /// Index of the store in the catalog.

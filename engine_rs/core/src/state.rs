@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::draft::Availability;
 use crate::menu::Catalog;
@@ -13,7 +13,7 @@ use crate::order::Order;
 use crate::scheduler::{LoadState, SPEED_ONE};
 use crate::types::Channel;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreState {
     /// Orders accepted so far (the last order number used).
     pub orders_accepted: u64,
@@ -66,7 +66,7 @@ impl Availability for StoreState {
 
 /// A defined promotion: its definition as the manager wrote it, its switch, and its uses
 /// (budgets and per-member limits are counted here, from the orders that applied it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromotionEntry {
     pub id: String,
     pub definition_json: String,
@@ -76,7 +76,7 @@ pub struct PromotionEntry {
     pub updated_at_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub last_lsn: u64,
     pub stores: Vec<StoreState>,
@@ -100,6 +100,24 @@ impl State {
             orders: Vec::new(),
             by_id: BTreeMap::new(),
             by_key: BTreeMap::new(),
+        }
+    }
+
+    /// Rebuilds what serialization skips (open orders per store, ids, idempotency keys) from
+    /// the orders.
+    pub fn rebuild_indexes(&mut self) {
+        self.by_id.clear();
+        self.by_key.clear();
+        for store in &mut self.stores {
+            store.open.clear();
+        }
+        for (index, o) in self.orders.iter().enumerate() {
+            self.by_id.insert(o.order_id.clone(), index);
+            // A key reused after its window points to the newest order, as when it was applied.
+            self.by_key.entry(o.channel).or_default().insert(o.channel_order_id.clone(), index);
+            if o.status.is_open() {
+                self.stores[o.store].open.insert(index);
+            }
         }
     }
 

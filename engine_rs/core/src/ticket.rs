@@ -40,7 +40,7 @@ pub struct TicketDraft {
 }
 
 /// A ticket of an accepted order, as it lives in the state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub station: usize,
     pub state: TicketState,

@@ -302,6 +302,18 @@ impl Engine {
         })
     }
 
+    fn snapshot(&self, py: Python<'_>) -> Py<PyBytes> {
+        let engine = &self.inner;
+        let bytes = py.detach(|| engine.snapshot());
+        PyBytes::new(py, &bytes).unbind()
+    }
+
+    fn restore(&mut self, py: Python<'_>, snapshot: &[u8]) -> PyResult<()> {
+        let engine = &mut self.inner;
+        py.detach(|| engine.restore(snapshot)).map_err(errors::PyEngineError)?;
+        Ok(())
+    }
+
     fn state_hash(&self, py: Python<'_>) -> String {
         let engine = &self.inner;
         py.detach(|| engine.state_hash())

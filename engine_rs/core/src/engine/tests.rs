@@ -939,3 +939,43 @@ fn idempotency_keys_are_forgotten_after_the_window() {
     cfg["idempotency_window_s"] = 10.into();
     assert_eq!(Engine::new(&cfg.to_string()).unwrap_err().field(), "idempotency_window_s");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn a_restored_snapshot_continues_like_the_original(
+        cmds in prop::collection::vec(cmd(), 2..60),
+        cut in 0usize..60,
+    ) {
+        let cut = cut % cmds.len();
+        let mut live = engine();
+        for (i, c) in cmds[..cut].iter().enumerate() {
+            run(&mut live, c, T0 + i as i64 * 7_000);
+        }
+        let snapshot = live.snapshot();
+        let mut restored = engine();
+        restored.restore(&snapshot).unwrap();
+        prop_assert_eq!(restored.state_hash(), live.state_hash());
+        prop_assert_eq!(restored.last_lsn(), live.last_lsn());
+        for (i, c) in cmds.iter().enumerate().skip(cut) {
+            let now = T0 + i as i64 * 7_000;
+            let a = run(&mut live, c, now).map(|o| o.records.into_iter().map(|r| r.bytes).collect::<Vec<_>>());
+            let b = run(&mut restored, c, now).map(|o| o.records.into_iter().map(|r| r.bytes).collect::<Vec<_>>());
+            prop_assert_eq!(a, b);
+        }
+        prop_assert_eq!(restored.state_hash(), live.state_hash());
+    }
+}
+
+#[test]
+fn a_snapshot_of_another_shop_is_refused() {
+    let mut e = engine();
+    e.submit(Some(tea("c-1")), T0).unwrap();
+    let mut cfg = sample_value();
+    cfg["stores"].as_array_mut().unwrap().pop();
+    let mut other = Engine::new(&cfg.to_string()).unwrap();
+    assert_eq!(other.restore(&e.snapshot()).unwrap_err().field(), "snapshot");
+    assert_eq!(other.restore(b"junk").unwrap_err().field(), "snapshot");
+    assert_eq!(other.last_lsn(), 0, "a refused snapshot changes nothing");
+}
