@@ -66,9 +66,9 @@ fn submit_accepts_and_releases_first_stations() {
     assert_eq!(o.status, OrderStatus::Accepted);
     let states: Vec<_> = o.tickets.iter().map(|t| t.state).collect();
     assert_eq!(states, [TicketState::Queued, TicketState::Waiting, TicketState::Waiting]);
-    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen, plus the quote's 45 s margin.
-    assert_eq!(o.quote.eta_ms, T0 + 110_000);
-    assert_eq!(o.quote.prep_s, 110);
+    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen, plus the quote's 60 s margin.
+    assert_eq!(o.quote.eta_ms, T0 + 125_000);
+    assert_eq!(o.quote.prep_s, 125);
     assert_eq!(o.quote.totals.total_minor, 1500);
     let mut d = tea("mt-1");
     d.channel = Some(Channel::Meituan);
@@ -218,8 +218,8 @@ fn quote_commits_nothing_and_counts_cups_ahead() {
     // Brew (45 s) runs in parallel slots for both orders; the new cup shakes 45..60 s while the
     // three cups shake 45..75 s (two batches of two), so the one sealer takes the new cup at
     // 60..65 s, before the three cups reach it: nothing is ahead of it. (The quote adds its
-    // 45 s margin.)
-    assert_eq!(q.eta_ms, T0 + 110_000);
+    // 60 s margin.)
+    assert_eq!(q.eta_ms, T0 + 125_000);
     assert_eq!(q.cups_ahead, 0);
     assert_eq!(e.state_hash(), hash);
     assert_eq!(e.quote(None, T0).unwrap_err().field(), "order");

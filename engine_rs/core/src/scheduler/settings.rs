@@ -190,7 +190,7 @@ impl Settings {
             speed_alpha_percent,
             fire_last,
             zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 0)?,
-            quote_margin_ms: ms("quote_margin_s", cfg.quote_margin_s, 45)?,
+            quote_margin_ms: ms("quote_margin_s", cfg.quote_margin_s, 60)?,
         })
     }
 }
