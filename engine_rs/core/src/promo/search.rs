@@ -89,6 +89,12 @@ pub(super) struct Run {
     /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
     /// rather than per unit: those whose cap is below what their per-unit bounds would add.
     pub(super) whole: Vec<bool>,
+    /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
+    /// is complete).
+    pub(super) bounded: Vec<bool>,
+    /// Whether the walk is in canonical order, fewest units and smallest labels first (see
+    /// [`Run::canonical_walk`]).
+    pub(super) lex: bool,
     /// The lines in the order the search walks them (see [`walk_order`]).
     pub(super) seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
@@ -227,25 +233,7 @@ impl Searcher<'_> {
             .collect();
         let b = claim_bounds(cx, &ns, &st, &st_rate);
         let seq = walk_order(cx, &b);
-        // Non-additive promotions are bounded until their claim is complete: at their last
-        // option line in walk order.
-        let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-        let mut last = vec![None; ns.len()];
-        for &l in &seq {
-            for &i in &b.options[l] {
-                last[i] = Some(l);
-            }
-        }
-        for (i, l) in last.into_iter().enumerate() {
-            if let (Some(l), true) = (l, b.bounded[i]) {
-                closing[l].push(i);
-            }
-        }
-        let mut suffix = vec![0; n_lines + 1];
-        for pos in (0..n_lines).rev() {
-            let l = seq[pos];
-            suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * b.unit_ub[l][0];
-        }
+        let (closing, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let all = super::selector::all_lines(n_lines);
         let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
         let ol_whole = ol
@@ -277,6 +265,8 @@ impl Searcher<'_> {
             ol_everywhere,
             rate: b.rate,
             additive: b.additive,
+            bounded: b.bounded,
+            lex: false,
             seq,
             options: b.options,
             closing,
@@ -310,6 +300,9 @@ impl Searcher<'_> {
         if self.paused && !self.aborted {
             self.paused = false;
             self.improve(&mut run);
+            if self.best.value == run.subtotal {
+                run.canonical_walk(self.cx);
+            }
             self.dfs(&mut run, 0, 0);
         }
     }
@@ -381,7 +374,7 @@ impl Searcher<'_> {
         let most = if blocked { 0 } else { run.avail[l] };
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
-        let fewest_first = run.rate[k][l] < run.st_rate[l];
+        let fewest_first = run.lex || run.rate[k][l] < run.st_rate[l];
         for n in 0..=most {
             let c = if fewest_first { n } else { most - n };
             set_claim(run, group, k, l, c);
@@ -446,6 +439,59 @@ impl Searcher<'_> {
             run.pending_ub += held(run, k);
         }
         run.unclaimed_ub -= rest;
+    }
+}
+
+/// What depends on the walk order: per line the non-additive claims it completes (their last
+/// option line in walk order), and the bound of the lines from each walk position on.
+fn walk_fields(
+    cx: &CartCx<'_>,
+    seq: &[usize],
+    options: &[Vec<usize>],
+    bounded: &[bool],
+    unit_ub: &[Vec<i64>],
+) -> (Vec<Vec<usize>>, Vec<i64>) {
+    let n_lines = cx.lines.len();
+    let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
+    let mut last = vec![None; bounded.len()];
+    for &l in seq {
+        for &i in &options[l] {
+            last[i] = Some(l);
+        }
+    }
+    for (i, l) in last.into_iter().enumerate() {
+        if let (Some(l), true) = (l, bounded[i]) {
+            closing[l].push(i);
+        }
+    }
+    let mut suffix = vec![0; n_lines + 1];
+    for pos in (0..n_lines).rev() {
+        let l = seq[pos];
+        suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * unit_ub[l][0];
+    }
+    (closing, suffix)
+}
+
+impl Run {
+    /// Walks the lines in canonical order, each line's options by label (smallest first), and
+    /// tries the fewest units first: the order of the assignment vector. Where the order is
+    /// free (every completion is worth at most the incumbent), only the vector decides, and
+    /// the first free leaves found are then the ones with the smallest vectors, which cut the
+    /// rest early. Only the order of the search changes, not what it covers. Call with no
+    /// claim set.
+    pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
+        self.lex = true;
+        self.seq = (0..cx.lines.len()).collect();
+        for (l, opts) in self.options.iter_mut().enumerate() {
+            opts.sort_unstable();
+            let mut ub = vec![self.st_rate[l]; opts.len() + 1];
+            for j in (0..opts.len()).rev() {
+                let r = if self.whole[opts[j]] { 0 } else { self.rate[opts[j]][l] };
+                ub[j] = ub[j + 1].max(r);
+            }
+            self.unit_ub[l] = ub;
+        }
+        (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
     }
 }
 
