@@ -48,7 +48,22 @@ use super::rule::ItemRule;
 pub const NODE_BUDGET: u64 = 100_000;
 
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
-const FIRST_PASS: u64 = 2_000;
+pub const FIRST_PASS: u64 = 2_000;
+
+/// How a search walks (never what it covers, so never the answer): the nodes of its first
+/// pass before the local search, and whether a free incumbent switches it to the assignment
+/// vector's order (see [`Searcher::search`]). Tests vary it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchOrder {
+    pub first_pass: u64,
+    pub switch_when_free: bool,
+}
+
+impl Default for SearchOrder {
+    fn default() -> Self {
+        Self { first_pass: FIRST_PASS, switch_when_free: true }
+    }
+}
 
 /// The incumbent: a combination and its tie-break key.
 #[derive(Debug, Clone)]
@@ -141,18 +156,24 @@ pub struct Searcher<'a> {
     /// A first pass stops at `pause_at` nodes (see [`Searcher::search`]).
     pub(super) pause_at: u64,
     pub(super) paused: bool,
+    /// Whether finding a free leaf (value = subtotal) pauses the search: while it walks in
+    /// bound order (see [`Searcher::search`]).
+    pub(super) pause_on_free: bool,
+    pub(super) order: SearchOrder,
     /// Scratch buffers for evaluating claims.
     pub(super) units: Vec<super::rule::Unit>,
     pub(super) out: Vec<i64>,
 }
 
-/// The best combination of `candidates` (applicable promotions) and whether it is exact.
+/// The best combination of `candidates` (applicable promotions) and whether it is exact;
+/// `order` says how it walks (the answer does not depend on it).
 pub fn best_choice(
     cx: &CartCx<'_>,
     id_rank: &[u32],
     groups: usize,
     candidates: &[usize],
     budget: u64,
+    order: SearchOrder,
 ) -> (Choice, bool) {
     let units: usize = cx.lines.iter().map(|l| l.quantity as usize).sum();
     // Not a combination: below every value, so the first leaf (no claim) replaces it.
@@ -174,6 +195,8 @@ pub fn best_choice(
         aborted: false,
         pause_at: u64::MAX,
         paused: false,
+        pause_on_free: false,
+        order,
         units: Vec::new(),
         out: Vec::new(),
     };
@@ -294,13 +317,28 @@ impl Searcher<'_> {
         self.leaf(&run);
         // A short first pass; if it does not finish, a local search from the incumbent's
         // claims finds a better incumbent (the search cuts against it), then the full search.
-        self.pause_at = self.nodes + FIRST_PASS;
+        // Once the incumbent makes the order free (its value is the subtotal, which bounds
+        // every completion), only the assignment vector can still win: the search then walks
+        // in the vector's order ([`Run::canonical_walk`]), pausing to switch as soon as a free
+        // leaf is found. Every walk covers every claim; only the order changes.
+        self.pause_at = self.nodes.saturating_add(self.order.first_pass);
+        self.pause_on_free = self.order.switch_when_free;
         self.dfs(&mut run, 0, 0);
         self.pause_at = u64::MAX;
+        self.pause_on_free = false;
         if self.paused && !self.aborted {
             self.paused = false;
             self.improve(&mut run);
-            if self.best.value == run.subtotal {
+            if self.order.switch_when_free && self.best.value == run.subtotal {
+                run.canonical_walk(self.cx);
+            } else {
+                self.pause_on_free = self.order.switch_when_free;
+                self.dfs(&mut run, 0, 0);
+                self.pause_on_free = false;
+                if !(self.paused && !self.aborted) {
+                    return;
+                }
+                self.paused = false;
                 run.canonical_walk(self.cx);
             }
             self.dfs(&mut run, 0, 0);
