@@ -315,6 +315,10 @@ impl Searcher<'_> {
         // No claim at all first: the smallest assignment vector, so where the order-level
         // promotions alone make the order free, every node with a claim is cut.
         self.leaf(&run);
+        if run.options.iter().all(Vec::is_empty) {
+            // Nothing to claim: that leaf was the only one.
+            return;
+        }
         // A short first pass; if it does not finish, a local search from the incumbent's
         // claims finds a better incumbent (the search cuts against it), then the full search.
         // Once the incumbent makes the order free (its value is the subtotal, which bounds
@@ -335,7 +339,7 @@ impl Searcher<'_> {
                 self.pause_on_free = self.order.switch_when_free;
                 self.dfs(&mut run, 0, 0);
                 self.pause_on_free = false;
-                if !(self.paused && !self.aborted) {
+                if !self.paused || self.aborted {
                     return;
                 }
                 self.paused = false;
