@@ -88,7 +88,9 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]
             // A claim that can take nothing off and keeps its units from no stackable changes
             // nothing but the assignment vector (for the worse): not a branch. (A stackable may
             // use a line its bound puts at 0: a 买一送一's get units next to its bound's buy.)
-            if !(additive[i][l].is_some() && rate[i][l] == 0 && !stacks[l]) {
+            if !(additive[i][l].is_some() && rate[i][l] == 0 && !stacks[l])
+                && !line_dominated(cx, ns, &additive, &cap, i, l)
+            {
                 options[l].push(i);
             }
         }
@@ -138,6 +140,31 @@ fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: us
             && cx.promotions[q].group == cx.promotions[p].group
             && cx.eligible[q] & mask == mask
             && lines_of(mask).all(|l| additive[j][l] == additive[i][l])
+    })
+}
+
+/// Whether claiming promotion `i` never needs a unit of line `l`: it takes an exact amount
+/// off each unit there (percent, amount, tier price), and an ungrouped one of the same kind of
+/// rule takes more, or as much with a smaller label (earlier in `(priority, id)` order). Moving
+/// such units from `i` to that one never lowers the value (claimed units see no other
+/// promotion), needs no group, gives it something (so it may hold units) and lowers the
+/// assignment vector: a combination in which `i` claims there is never the best.
+fn line_dominated(
+    cx: &CartCx<'_>,
+    ns: &[usize],
+    additive: &[Vec<Option<i64>>],
+    cap: &[i64],
+    i: usize,
+    l: usize,
+) -> bool {
+    let Some(own) = additive[i][l] else {
+        return false;
+    };
+    ns.iter().enumerate().any(|(j, &q)| {
+        j != i
+            && cap[j] > 0
+            && cx.promotions[q].group.is_none()
+            && additive[j][l].is_some_and(|other| other > 0 && (other > own || (other == own && q < ns[i])))
     })
 }
 

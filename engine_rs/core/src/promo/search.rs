@@ -12,6 +12,14 @@
 //! order-level promotions are chosen there (see [`leaf`](super::leaf)). Exclusive promotions
 //! are searched alone, one search each; the first leaf (no claim) is the first incumbent.
 //!
+//! **Walk order.** The walk first follows the bounds (loosest claims completed first, largest
+//! bound and most units first). Once the incumbent makes the order free (its value is the
+//! subtotal, which bounds every completion) only the assignment vector can still win, so the
+//! search switches to the vector's own order ([`Run::canonical_walk`]: lines in canonical
+//! order, labels ascending, fewest units first): the smallest free vectors come first and cut
+//! the rest. Only the order changes, never what is covered ([`SearchOrder`]; a proptest
+//! checks that the answer does not depend on it).
+//!
 //! **Bounds.** Each claiming promotion has a per-unit upper bound per line (the sum over any
 //! set of its units bounds its discount: exact for percent, amount and tier price; for the
 //! other kinds a share that may land on another unit, so never capped by the unit's price); a
