@@ -262,7 +262,7 @@ impl Searcher<'_> {
             .iter()
             .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
             .collect();
-        let b = claim_bounds(cx, &ns, &st, &st_rate);
+        let b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
         let seq = walk_order(cx, &b);
         let (closing, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let all = super::selector::all_lines(n_lines);
