@@ -48,7 +48,7 @@ use super::rule::ItemRule;
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
-/// carts, 100 active promotions, `sample.rs`) 999 of 1,000 carts finish exactly, most in a few
+/// carts, 100 active promotions, `sample.rs`) all of 1,000 carts finish exactly, most in a few
 /// hundred nodes. Mixes that exceed it: many non-stackable item promotions competing for every
 /// line (`benchmarks/workload.py`: 40 and more claiming promotions, 5 to 15 on a line, half of
 /// them category-wide) under many thresholds on the after-items base: which item totals keep
