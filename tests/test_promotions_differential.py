@@ -416,3 +416,79 @@ def test_bad_input_is_refused_naming_the_field(
     with pytest.raises(_native.EngineError) as error:
         rust_price(shop, promos, cart)
     assert error.value.field == path, str(error.value)
+
+
+@st.composite
+def competing_amounts(draw: st.DrawFn) -> tuple[Json, list[Json], Json]:
+    """Exact-amount item promotions that tie or nearly tie on the same units, some stackable or
+    grouped, next to a spend threshold on the after-items base just below the subtotal: which
+    claim is dropped for which (equal amounts, the sure stackables of an unclaimed unit) and
+    which smaller discount keeps the threshold."""
+    the_lines = [
+        {
+            "line_no": n,
+            "sku": sku,
+            "category": SKUS[sku],
+            "quantity": draw(st.integers(1, 2)),
+            "item_price_minor": draw(st.sampled_from([1000, 1200, 1500])),
+            "modifiers_price_minor": 0,
+        }
+        for n, sku in enumerate(
+            draw(st.lists(st.sampled_from(sorted(SKUS)), min_size=1, max_size=2, unique=True))
+        )
+    ]
+    subtotal = sum(line["item_price_minor"] * line["quantity"] for line in the_lines)
+    ids = draw(st.permutations(IDS))[: draw(st.integers(2, 4))]
+    promos: list[Json] = []
+    for promotion_id in ids:
+        promo: Json = {
+            "id": promotion_id,
+            "name": promotion_id,
+            "priority": draw(st.sampled_from([10, 100])),
+        }
+        if draw(st.booleans()):
+            promo |= {
+                "kind": "amount_off",
+                "level": "item",
+                "amount_minor": draw(st.sampled_from([100, 200])),
+            }
+        else:
+            promo |= {
+                "kind": "percent_off",
+                "level": "item",
+                "percent": draw(st.sampled_from([10, 20])),
+            }
+        if draw(st.integers(0, 3)) == 0:
+            promo["stackable"] = True
+        if draw(st.integers(0, 3)) == 0:
+            promo["group"] = "g"
+        if draw(st.booleans()):
+            promo["scope"] = {"skus": [the_lines[0]["sku"]]}
+        promos.append(promo)
+    threshold = subtotal - draw(st.integers(0, 6)) * 100
+    promos.append(
+        {
+            "id": "mj",
+            "name": "满减",
+            "kind": "threshold_tiers",
+            "tiers": [{"threshold_minor": max(threshold, 100), "amount_minor": 500}],
+        }
+    )
+    shop = {"utc_offset_minutes": 480}
+    context = {"now_ms": WEEK_START_MS, "store_id": "sh-001", "channel": "COUNTER"}
+    cart = {"lines": the_lines, "context": context}
+    assume(reference.search_size(shop, promos, cart) <= MAX_SEARCH)
+    note(f"promotions = {json.dumps(promos, ensure_ascii=False)}")
+    note(f"cart = {json.dumps(cart)}")
+    return shop, promos, cart
+
+
+@settings(SETTINGS, max_examples=200)
+@given(competing_amounts())
+def test_rust_matches_the_oracle_on_competing_exact_amounts(
+    case: tuple[Json, list[Json], Json],
+) -> None:
+    shop, promos, cart = case
+    expected = without_explanations(reference.price(shop, promos, cart))
+    actual = without_explanations(rust_price(shop, promos, cart))
+    assert actual == expected

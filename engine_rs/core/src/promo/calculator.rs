@@ -12,7 +12,7 @@ use super::explain::{self, Reason};
 use super::points;
 use super::promotion::Promotion;
 use super::rule::{OrderKind, OrderRule};
-use super::search::{best_choice, NODE_BUDGET};
+use super::search::{best_choice, SearchOrder, NODE_BUDGET};
 use super::selector::SelectorIndex;
 use crate::error::EngineError;
 
@@ -27,6 +27,7 @@ pub struct PriceCalculator {
     /// `id_rank[p]`: position of promotion `p` by id (for the id tie-breaks).
     id_rank: Vec<u32>,
     budget: u64,
+    order: SearchOrder,
 }
 
 impl PriceCalculator {
@@ -48,6 +49,7 @@ impl PriceCalculator {
             groups: compiled.groups,
             id_rank,
             budget: NODE_BUDGET,
+            order: SearchOrder::default(),
         })
     }
 
@@ -55,6 +57,14 @@ impl PriceCalculator {
     #[must_use]
     pub fn with_budget(mut self, budget: u64) -> Self {
         self.budget = budget;
+        self
+    }
+
+    /// The same calculator with another walk of the search (tests: the answer never depends
+    /// on it).
+    #[must_use]
+    pub fn with_search_order(mut self, order: SearchOrder) -> Self {
+        self.order = order;
         self
     }
 
@@ -80,7 +90,8 @@ impl PriceCalculator {
                 None => candidates.push(p),
             }
         }
-        let (choice, exact) = best_choice(&cx, &self.id_rank, self.groups.len(), &candidates, self.budget);
+        let (choice, exact) =
+            best_choice(&cx, &self.id_rank, self.groups.len(), &candidates, self.budget, self.order);
         let eval = cx.evaluate(&choice);
         let (applied, applied_set) = self.applied(cart, &choice, &eval);
         let near_misses = self.explain_rest(&cx, &candidates, &applied_set, &eval, &mut reasons);

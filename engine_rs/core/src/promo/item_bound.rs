@@ -58,7 +58,13 @@ pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<i64> {
 }
 
 /// The bounds of the claiming promotions `ns` given the stackables' bound per line.
-pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]) -> ClaimBounds {
+pub fn claim_bounds(
+    cx: &CartCx<'_>,
+    ns: &[usize],
+    st: &[usize],
+    ol: &[usize],
+    st_rate: &[i64],
+) -> ClaimBounds {
     let n_lines = cx.lines.len();
     let rate = item_bounds(cx, ns, st_rate);
     let (first, second, first_of) = top_two(&rate, st_rate);
@@ -74,21 +80,38 @@ pub fn claim_bounds(cx: &CartCx<'_>, ns: &[usize], st: &[usize], st_rate: &[i64]
         cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
     }
     let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-    let stacks =
-        lines_of(st.iter().fold(0, |m, &p| m | cx.eligible[p])).fold(vec![false; n_lines], |mut v, l| {
-            v[l] = true;
-            v
-        });
+    // Per line, what an unclaimed unit gets for sure when every stackable there is an
+    // ungrouped exact-amount one (so always applied, the same on every unit of the line).
+    let order_on: Vec<bool> =
+        (0..n_lines).map(|l| ol.iter().any(|&p| cx.eligible[p] & (1u128 << l) != 0)).collect();
+    let unclaimed_exact: Vec<Option<i64>> = (0..n_lines)
+        .map(|l| {
+            st.iter()
+                .all(|&p| {
+                    cx.eligible[p] & (1u128 << l) == 0
+                        || (cx.promotions[p].group.is_none()
+                            && cx.item_kind(p).additive(cx.item_cx(p), cx.lines, l).is_some())
+                })
+                .then_some(st_rate[l])
+        })
+        .collect();
     for (i, &p) in ns.iter().enumerate() {
         // A promotion that can take nothing off claims no unit (the contract).
         if cap[i] == 0 || dominated(cx, ns, &additive, i) {
             continue;
         }
         for l in lines_of(cx.eligible[p]) {
-            // A claim that can take nothing off and keeps its units from no stackable changes
-            // nothing but the assignment vector (for the worse): not a branch. (A stackable may
-            // use a line its bound puts at 0: a 买一送一's get units next to its bound's buy.)
-            if !(additive[i][l].is_some() && rate[i][l] == 0 && !stacks[l]) {
+            // An exact amount that the unit gets anyway unclaimed (nothing, when no stackable
+            // is there), or that an ungrouped promotion matches: moving the unit changes no
+            // line's net and lowers the assignment vector, so such a claim is never the best.
+            // Beaten rather than matched only where no order-level promotion sees the line (a
+            // larger item discount may lower a threshold's base). (A stackable of another kind
+            // may use a line its bound puts at 0: a 买一送一's get units next to its bound's
+            // buy; then nothing is sure.)
+            let beats = |other: i64, own: i64| other == own || (other > own && !order_on[l]);
+            let beaten_unclaimed =
+                additive[i][l].is_some_and(|own| unclaimed_exact[l].is_some_and(|sure| beats(sure, own)));
+            if !beaten_unclaimed && !line_dominated(cx, ns, &additive, &cap, i, l, beats) {
                 options[l].push(i);
             }
         }
@@ -138,6 +161,33 @@ fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: us
             && cx.promotions[q].group == cx.promotions[p].group
             && cx.eligible[q] & mask == mask
             && lines_of(mask).all(|l| additive[j][l] == additive[i][l])
+    })
+}
+
+/// Whether claiming promotion `i` never needs a unit of line `l`: it takes an exact amount
+/// off each unit there (percent, amount, tier price), and an ungrouped one of the same kind of
+/// rule takes as much there with a smaller label (earlier in `(priority, id)` order), or more
+/// (`beats`, see the caller). Moving such units from `i` to that one needs no group, gives it
+/// something (so it may hold units) and lowers the assignment vector: a combination in which
+/// `i` claims there is never the best.
+fn line_dominated(
+    cx: &CartCx<'_>,
+    ns: &[usize],
+    additive: &[Vec<Option<i64>>],
+    cap: &[i64],
+    i: usize,
+    l: usize,
+    beats: impl Fn(i64, i64) -> bool,
+) -> bool {
+    let Some(own) = additive[i][l] else {
+        return false;
+    };
+    ns.iter().enumerate().any(|(j, &q)| {
+        j != i
+            && cap[j] > 0
+            && cx.promotions[q].group.is_none()
+            && additive[j][l]
+                .is_some_and(|other| other > 0 && beats(other, own) && (other != own || q < ns[i]))
     })
 }
 

@@ -178,6 +178,11 @@ impl Searcher<'_> {
                 choice: Choice { claims, stacked: stacked.to_vec(), ordered },
             };
             self.found += 1;
+            // The order is free: from here only the assignment vector decides; the search
+            // pauses to walk in the vector's order (see `Searcher::search`).
+            if total == run.subtotal && self.pause_on_free {
+                self.paused = true;
+            }
         }
     }
 

@@ -12,6 +12,14 @@
 //! order-level promotions are chosen there (see [`leaf`](super::leaf)). Exclusive promotions
 //! are searched alone, one search each; the first leaf (no claim) is the first incumbent.
 //!
+//! **Walk order.** The walk first follows the bounds (loosest claims completed first, largest
+//! bound and most units first). Once the incumbent makes the order free (its value is the
+//! subtotal, which bounds every completion) only the assignment vector can still win, so the
+//! search switches to the vector's own order ([`Run::canonical_walk`]: lines in canonical
+//! order, labels ascending, fewest units first): the smallest free vectors come first and cut
+//! the rest. Only the order changes, never what is covered ([`SearchOrder`]; a proptest
+//! checks that the answer does not depend on it).
+//!
 //! **Bounds.** Each claiming promotion has a per-unit upper bound per line (the sum over any
 //! set of its units bounds its discount: exact for percent, amount and tier price; for the
 //! other kinds a share that may land on another unit, so never capped by the unit's price); a
@@ -40,7 +48,7 @@ use super::rule::ItemRule;
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
-/// carts, 100 active promotions, `sample.rs`) 999 of 1,000 carts finish exactly, most in a few
+/// carts, 100 active promotions, `sample.rs`) all of 1,000 carts finish exactly, most in a few
 /// hundred nodes. Mixes that exceed it: many non-stackable item promotions competing for every
 /// line (`benchmarks/workload.py`: 40 and more claiming promotions, 5 to 15 on a line, half of
 /// them category-wide) under many thresholds on the after-items base: which item totals keep
@@ -48,7 +56,22 @@ use super::rule::ItemRule;
 pub const NODE_BUDGET: u64 = 100_000;
 
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
-const FIRST_PASS: u64 = 2_000;
+pub const FIRST_PASS: u64 = 2_000;
+
+/// How a search walks (never what it covers, so never the answer): the nodes of its first
+/// pass before the local search, and whether a free incumbent switches it to the assignment
+/// vector's order (see [`Searcher::search`]). Tests vary it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchOrder {
+    pub first_pass: u64,
+    pub switch_when_free: bool,
+}
+
+impl Default for SearchOrder {
+    fn default() -> Self {
+        Self { first_pass: FIRST_PASS, switch_when_free: true }
+    }
+}
 
 /// The incumbent: a combination and its tie-break key.
 #[derive(Debug, Clone)]
@@ -89,6 +112,12 @@ pub(super) struct Run {
     /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
     /// rather than per unit: those whose cap is below what their per-unit bounds would add.
     pub(super) whole: Vec<bool>,
+    /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
+    /// is complete).
+    pub(super) bounded: Vec<bool>,
+    /// Whether the walk is in canonical order, fewest units and smallest labels first (see
+    /// [`Run::canonical_walk`]).
+    pub(super) lex: bool,
     /// The lines in the order the search walks them (see [`walk_order`]).
     pub(super) seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
@@ -135,18 +164,24 @@ pub struct Searcher<'a> {
     /// A first pass stops at `pause_at` nodes (see [`Searcher::search`]).
     pub(super) pause_at: u64,
     pub(super) paused: bool,
+    /// Whether finding a free leaf (value = subtotal) pauses the search: while it walks in
+    /// bound order (see [`Searcher::search`]).
+    pub(super) pause_on_free: bool,
+    pub(super) order: SearchOrder,
     /// Scratch buffers for evaluating claims.
     pub(super) units: Vec<super::rule::Unit>,
     pub(super) out: Vec<i64>,
 }
 
-/// The best combination of `candidates` (applicable promotions) and whether it is exact.
+/// The best combination of `candidates` (applicable promotions) and whether it is exact;
+/// `order` says how it walks (the answer does not depend on it).
 pub fn best_choice(
     cx: &CartCx<'_>,
     id_rank: &[u32],
     groups: usize,
     candidates: &[usize],
     budget: u64,
+    order: SearchOrder,
 ) -> (Choice, bool) {
     let units: usize = cx.lines.iter().map(|l| l.quantity as usize).sum();
     // Not a combination: below every value, so the first leaf (no claim) replaces it.
@@ -168,6 +203,8 @@ pub fn best_choice(
         aborted: false,
         pause_at: u64::MAX,
         paused: false,
+        pause_on_free: false,
+        order,
         units: Vec::new(),
         out: Vec::new(),
     };
@@ -225,27 +262,9 @@ impl Searcher<'_> {
             .iter()
             .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
             .collect();
-        let b = claim_bounds(cx, &ns, &st, &st_rate);
+        let b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
         let seq = walk_order(cx, &b);
-        // Non-additive promotions are bounded until their claim is complete: at their last
-        // option line in walk order.
-        let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-        let mut last = vec![None; ns.len()];
-        for &l in &seq {
-            for &i in &b.options[l] {
-                last[i] = Some(l);
-            }
-        }
-        for (i, l) in last.into_iter().enumerate() {
-            if let (Some(l), true) = (l, b.bounded[i]) {
-                closing[l].push(i);
-            }
-        }
-        let mut suffix = vec![0; n_lines + 1];
-        for pos in (0..n_lines).rev() {
-            let l = seq[pos];
-            suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * b.unit_ub[l][0];
-        }
+        let (closing, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let all = super::selector::all_lines(n_lines);
         let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
         let ol_whole = ol
@@ -277,6 +296,8 @@ impl Searcher<'_> {
             ol_everywhere,
             rate: b.rate,
             additive: b.additive,
+            bounded: b.bounded,
+            lex: false,
             seq,
             options: b.options,
             closing,
@@ -302,14 +323,36 @@ impl Searcher<'_> {
         // No claim at all first: the smallest assignment vector, so where the order-level
         // promotions alone make the order free, every node with a claim is cut.
         self.leaf(&run);
+        if run.options.iter().all(Vec::is_empty) {
+            // Nothing to claim: that leaf was the only one.
+            return;
+        }
         // A short first pass; if it does not finish, a local search from the incumbent's
         // claims finds a better incumbent (the search cuts against it), then the full search.
-        self.pause_at = self.nodes + FIRST_PASS;
+        // Once the incumbent makes the order free (its value is the subtotal, which bounds
+        // every completion), only the assignment vector can still win: the search then walks
+        // in the vector's order ([`Run::canonical_walk`]), pausing to switch as soon as a free
+        // leaf is found. Every walk covers every claim; only the order changes.
+        self.pause_at = self.nodes.saturating_add(self.order.first_pass);
+        self.pause_on_free = self.order.switch_when_free;
         self.dfs(&mut run, 0, 0);
         self.pause_at = u64::MAX;
+        self.pause_on_free = false;
         if self.paused && !self.aborted {
             self.paused = false;
             self.improve(&mut run);
+            if self.order.switch_when_free && self.best.value == run.subtotal {
+                run.canonical_walk(self.cx);
+            } else {
+                self.pause_on_free = self.order.switch_when_free;
+                self.dfs(&mut run, 0, 0);
+                self.pause_on_free = false;
+                if !self.paused || self.aborted {
+                    return;
+                }
+                self.paused = false;
+                run.canonical_walk(self.cx);
+            }
             self.dfs(&mut run, 0, 0);
         }
     }
@@ -381,7 +424,7 @@ impl Searcher<'_> {
         let most = if blocked { 0 } else { run.avail[l] };
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
-        let fewest_first = run.rate[k][l] < run.st_rate[l];
+        let fewest_first = run.lex || run.rate[k][l] < run.st_rate[l];
         for n in 0..=most {
             let c = if fewest_first { n } else { most - n };
             set_claim(run, group, k, l, c);
@@ -446,6 +489,59 @@ impl Searcher<'_> {
             run.pending_ub += held(run, k);
         }
         run.unclaimed_ub -= rest;
+    }
+}
+
+/// What depends on the walk order: per line the non-additive claims it completes (their last
+/// option line in walk order), and the bound of the lines from each walk position on.
+fn walk_fields(
+    cx: &CartCx<'_>,
+    seq: &[usize],
+    options: &[Vec<usize>],
+    bounded: &[bool],
+    unit_ub: &[Vec<i64>],
+) -> (Vec<Vec<usize>>, Vec<i64>) {
+    let n_lines = cx.lines.len();
+    let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
+    let mut last = vec![None; bounded.len()];
+    for &l in seq {
+        for &i in &options[l] {
+            last[i] = Some(l);
+        }
+    }
+    for (i, l) in last.into_iter().enumerate() {
+        if let (Some(l), true) = (l, bounded[i]) {
+            closing[l].push(i);
+        }
+    }
+    let mut suffix = vec![0; n_lines + 1];
+    for pos in (0..n_lines).rev() {
+        let l = seq[pos];
+        suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * unit_ub[l][0];
+    }
+    (closing, suffix)
+}
+
+impl Run {
+    /// Walks the lines in canonical order, each line's options by label (smallest first), and
+    /// tries the fewest units first: the order of the assignment vector. Where the order is
+    /// free (every completion is worth at most the incumbent), only the vector decides, and
+    /// the first free leaves found are then the ones with the smallest vectors, which cut the
+    /// rest early. Only the order of the search changes, not what it covers. Call with no
+    /// claim set.
+    pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
+        self.lex = true;
+        self.seq = (0..cx.lines.len()).collect();
+        for (l, opts) in self.options.iter_mut().enumerate() {
+            opts.sort_unstable();
+            let mut ub = vec![self.st_rate[l]; opts.len() + 1];
+            for j in (0..opts.len()).rev() {
+                let r = if self.whole[opts[j]] { 0 } else { self.rate[opts[j]][l] };
+                ub[j] = ub[j + 1].max(r);
+            }
+            self.unit_ub[l] = ub;
+        }
+        (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
     }
 }
 

@@ -351,3 +351,49 @@ fn a_promotion_that_gives_nothing_claims_no_unit() {
     assert_eq!(line_amounts(&a, "p0"), vec![(70, 1050)]);
     assert_eq!(reasons(&a), vec![("p2", "no_benefit")]);
 }
+
+#[test]
+fn a_smaller_item_discount_that_keeps_a_threshold_wins() {
+    // One 10.00 cup, 满9减5 on the after-items base. 2.00 off the cup leaves 8.00: no threshold,
+    // 2.00 in all; 1.00 off leaves 9.00: 1.00 + 5.00 = 6.00; nothing claimed: 5.00. The
+    // smaller item discount is the best deal, so the search may not drop it for the larger
+    // one (it drops a claim only for one that takes exactly as much off the unit).
+    let promos = json!([
+        {"id": "big", "name": "立减2元", "kind": "amount_off", "level": "item", "amount_minor": 200},
+        {"id": "small", "name": "立减1元", "kind": "amount_off", "level": "item", "amount_minor": 100},
+        {"id": "mj", "name": "满9减5", "kind": "threshold_tiers",
+         "tiers": [{"threshold_minor": 900, "amount_minor": 500}]}
+    ]);
+    let a = price(&promos, &cart(&[line(0, "classic", "milk_tea", 1, 1000)]));
+    assert_eq!(applied(&a), vec![("small", 100), ("mj", 500)]);
+    assert_eq!(a.total_minor, 400);
+    // The same with a stackable 20% instead of the larger amount: unclaimed, the cup gets
+    // 2.00 and loses the threshold; claimed by the 1.00 off, it keeps it.
+    let promos = json!([
+        {"id": "pct", "name": "八折", "kind": "percent_off", "level": "item", "percent": 20,
+         "stackable": true},
+        {"id": "small", "name": "立减1元", "kind": "amount_off", "level": "item", "amount_minor": 100},
+        {"id": "mj", "name": "满9减5", "kind": "threshold_tiers",
+         "tiers": [{"threshold_minor": 900, "amount_minor": 500}]}
+    ]);
+    let a = price(&promos, &cart(&[line(0, "classic", "milk_tea", 1, 1000)]));
+    assert_eq!(applied(&a), vec![("small", 100), ("mj", 500)]);
+    assert_eq!(a.total_minor, 400);
+}
+
+#[test]
+fn of_two_equal_item_discounts_the_earlier_claims() {
+    // Two ungrouped 3.00 off the cup (priority 10 and 100) and a stackable 10% that takes only
+    // 1.50 off a 15.00 cup: the units go to the earlier one (the smaller label), whichever is
+    // listed first.
+    let promos = json!([
+        {"id": "late", "name": "立减3元", "kind": "amount_off", "level": "item", "amount_minor": 300},
+        {"id": "early", "name": "立减3元", "kind": "amount_off", "level": "item", "amount_minor": 300,
+         "priority": 10},
+        {"id": "pct", "name": "九折", "kind": "percent_off", "level": "item", "percent": 10,
+         "stackable": true}
+    ]);
+    let a = price(&promos, &cart(&[line(0, "classic", "milk_tea", 2, 1500)]));
+    assert_eq!(applied(&a), vec![("early", 600)]);
+    assert_eq!(a.total_minor, 2400);
+}

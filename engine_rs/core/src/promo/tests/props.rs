@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::support::{calculator, context, line};
+use crate::promo::search::SearchOrder;
 use crate::promo::{Answer, Cart};
 
 const SKUS: [(&str, &str); 5] = [
@@ -147,11 +148,15 @@ fn lines(spec: &[LineSpec]) -> Vec<Value> {
 }
 
 fn price_with(promos: &[Value], lines: &[Value], redeem: i64) -> Answer {
+    price_in_order(promos, lines, redeem, SearchOrder::default())
+}
+
+fn price_in_order(promos: &[Value], lines: &[Value], redeem: i64, order: SearchOrder) -> Answer {
     let mut ctx = context();
     ctx["points_balance"] = json!(1000);
     ctx["points_to_redeem"] = json!(redeem);
     let cart = Cart::from_json(&json!({"lines": lines, "context": ctx}).to_string()).unwrap();
-    calculator(&json!(promos)).price(&cart)
+    calculator(&json!(promos)).with_search_order(order).price(&cart)
 }
 
 fn relabel(answer: &Answer, map: &dyn Fn(i64) -> i64) -> Answer {
@@ -223,6 +228,34 @@ proptest! {
         moved.reverse();
         let b = price_with(&promos, &moved, redeem);
         prop_assert_eq!(b, relabel(&a, &map));
+    }
+
+    #[test]
+    fn the_walk_of_the_search_does_not_change_the_answer(
+        (seeds, spec, redeem) in cases(),
+        first_pass in 0u64..60,
+        order_off in prop_oneof![Just(None), (300i64..6000).prop_map(Some)],
+    ) {
+        // An ungrouped order-level amount often makes the order free: then the search switches
+        // to the assignment vector's order once it finds a free leaf (after a first pass of
+        // `first_pass` nodes); a plain walk in bound order must give the same answer.
+        let mut promos: Vec<Value> = seeds.iter().enumerate().map(|(i, &s)| promotion(s, i)).collect();
+        if let Some(amount) = order_off {
+            promos.push(json!({"id": "zz-order-off", "name": "满减", "kind": "amount_off",
+                               "level": "order", "amount_minor": amount}));
+        }
+        let cart_lines = lines(&spec);
+        let plain = SearchOrder { first_pass: u64::MAX, switch_when_free: false };
+        let expected = price_in_order(&promos, &cart_lines, redeem, plain);
+        prop_assert!(expected.exact);
+        for order in [
+            SearchOrder { first_pass, switch_when_free: true },
+            SearchOrder { first_pass: 0, switch_when_free: true },
+            SearchOrder { first_pass, switch_when_free: false },
+            SearchOrder::default(),
+        ] {
+            prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);
+        }
     }
 
     #[test]
