@@ -45,6 +45,12 @@ bench: setup ## Benchmarks (not part of test): criterion for the core, pytest-be
 	cargo bench -p pyengine-core
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
 
+LOADTEST_S ?= 300
+LOADTEST_USERS ?= 60
+.PHONY: loadtest
+loadtest: setup ## Peak-rush locust load test, headless, against its own server: report in var/loadtest/
+	$(BIN)/python -m loadtests.run --duration $(LOADTEST_S) --peak-users $(LOADTEST_USERS) --out var/loadtest
+
 .PHONY: lint
 lint: setup ## rustfmt --check, clippy, ruff, mypy, and the native stub against the build
 	cargo fmt --all --check
