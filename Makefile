@@ -41,9 +41,10 @@ test: setup ## Set up, then run every test: Rust (cargo) and Python (pytest, rea
 	$(BIN)/python -m pytest
 
 .PHONY: bench
-bench: setup ## Benchmarks (not part of test): criterion for the core, pytest-benchmark vs the Python reference
+bench: setup ## Benchmarks (not part of test): criterion, pytest-benchmark vs the Python reference, the service vs grpc.aio echo (docs/benchmarks.md)
 	cargo bench -p pyengine-core
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
+	$(BIN)/python -m benchmarks.bench_service --out docs/benchmarks.md
 
 LOADTEST_S ?= 300
 LOADTEST_USERS ?= 60
