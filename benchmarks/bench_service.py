@@ -37,6 +37,7 @@ from pathlib import Path
 import grpc
 
 from benchmarks import bench_service_profile as profiling
+from benchmarks import bench_service_stream as streaming
 from benchmarks.echo_server import METHOD as ECHO_METHOD
 from benchmarks.echo_server import READY_PREFIX as ECHO_READY
 from loadtests.orders import Menu
@@ -237,6 +238,7 @@ class Run:
     open_orders: int = 0
     profile: profiling.Profile | None = None
     profiled: Level | None = None
+    stream: streaming.StreamResult | None = None
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> Run:
@@ -299,6 +301,19 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
             spy.wait(60)
             if raw.exists():
                 profile = profiling.parse(raw, args.profile, 200)
+    stream = None
+    if args.stream_stores > 0:
+        with shop.sample_shop_path().open("rb") as f:
+            stations = [s["name"] for s in tomllib.load(f)["stations"]]
+        stream = await streaming.run_stream(
+            shop_path,
+            list(menu.stores[: args.stream_stores]),
+            stations,
+            workdir,
+            args.stream_rate,
+            args.stream_seconds,
+            args.durability,
+        )
     return Run(
         args.stores,
         args.durability,
@@ -310,6 +325,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         open_orders=pool.next,
         profile=profile,
         profiled=profiled,
+        stream=stream,
     )
 
 
@@ -395,6 +411,8 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
             ),
             "",
         ]
+    if result.stream is not None:
+        lines += streaming.render(result.stream)
     return "\n".join(lines)
 
 
@@ -410,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
         "--max-rate", type=float, default=8000, help="requests a second to pre-build for (8000)"
     )
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--stream-stores", type=int, default=100, help="stores with KDS streams (100; 0: none)"
+    )
+    parser.add_argument("--stream-rate", type=float, default=200.0, help="orders/s (200)")
+    parser.add_argument("--stream-seconds", type=float, default=10.0, help="seconds (10)")
     parser.add_argument(
         "--profile", type=float, default=8.0, help="seconds of py-spy after the ladder (0: none)"
     )
