@@ -36,6 +36,7 @@ from pathlib import Path
 
 import grpc
 
+from benchmarks import bench_service_core as core
 from benchmarks import bench_service_profile as profiling
 from benchmarks import bench_service_stream as streaming
 from benchmarks.echo_server import METHOD as ECHO_METHOD
@@ -62,6 +63,7 @@ class Level:
     errors: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    submitted: int = 0  # calls made in the level, warm-up included (admitted orders)
     server_cpu: float = 0.0  # the server process's CPU seconds per second in the window
     client_cpu: float = 0.0  # the same for this process (the load client)
 
@@ -239,6 +241,8 @@ class Run:
     profile: profiling.Profile | None = None
     profiled: Level | None = None
     stream: streaming.StreamResult | None = None
+    core_rows: list[core.Slice] = field(default_factory=list)
+    core_stores: int = 0
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> Run:
@@ -246,7 +250,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     shop_path = bench_shop(args.stores, workdir)
     menu = Menu(tuple(f"bench-{i:04d}" for i in range(args.stores)), menu.items)
     per_level = int(args.max_rate * (args.warmup + args.seconds)) + 1000
-    pool = Pool(requests(menu, 200 + per_level * len(args.levels), args.seed))
+    pool = Pool(requests(menu, 200 + per_level * (len(args.levels) + 1), args.seed))
     echo_pool = Pool(pool.items)  # the same bytes; the echo server admits nothing
     request_bytes = sum(len(r) for r in pool.items) / len(pool.items)
     server_args = [
@@ -254,23 +258,32 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         "--promotions", str(shop.sample_promotions_path()),
         "--log-level", "WARNING",
     ]  # fmt: skip
-    pairs = []
-    with ServerProcess(workdir / "data", shop=shop_path, extra_args=server_args) as server:
+    runs = iter(range(1_000_000))
+
+    def fresh_server() -> ServerProcess:
+        """A new server on an empty log: every level starts with no open orders (the core's
+        cost per order grows with the open orders of its store)."""
+        return ServerProcess(workdir / f"data-{next(runs)}", shop=shop_path, extra_args=server_args)
+
+    with fresh_server() as server:
         answer_bytes = await mean_answer_bytes(server.target, pool)
-        echo = EchoProcess(answer_bytes)
-        try:
-            for concurrency in args.levels:
-                e = await drive(
-                    echo.target,
-                    ECHO_METHOD,
-                    echo_pool,
-                    concurrency,
-                    args.warmup,
-                    args.seconds,
-                    echo.process.pid,
-                )
-                echo_pool.next = 0
+    pairs = []
+    echo = EchoProcess(answer_bytes)
+    try:
+        for concurrency in args.levels:
+            e = await drive(
+                echo.target,
+                ECHO_METHOD,
+                echo_pool,
+                concurrency,
+                args.warmup,
+                args.seconds,
+                echo.process.pid,
+            )
+            echo_pool.next = 0
+            with fresh_server() as server:
                 assert server.process is not None
+                before = pool.next
                 p = await drive(
                     server.target,
                     SUBMIT_METHOD,
@@ -280,27 +293,29 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
                     args.seconds,
                     server.process.pid,
                 )
-                print(
-                    f"concurrency {concurrency:>4}: echo {e.throughput:>7.0f}/s "
-                    f"p99 {e.percentile(99):6.1f} ms | pyengine {p.throughput:>7.0f}/s "
-                    f"p99 {p.percentile(99):6.1f} ms {p.errors or ''}",
-                    flush=True,
-                )
-                pairs.append((e, p))
-        finally:
-            echo.stop()
-        profile, profiled = None, None
-        if args.profile > 0 and profiling.executable():
+                p.submitted = pool.next - before
+            print(
+                f"concurrency {concurrency:>4}: echo {e.throughput:>7.0f}/s "
+                f"p99 {e.percentile(99):6.1f} ms | pyengine {p.throughput:>7.0f}/s "
+                f"p99 {p.percentile(99):6.1f} ms {p.errors or ''}",
+                flush=True,
+            )
+            pairs.append((e, p))
+    finally:
+        echo.stop()
+    profile, profiled = None, None
+    if args.profile > 0 and profiling.executable():
+        best = max((p for _, p in pairs), key=lambda level: level.throughput).concurrency
+        raw = workdir / "profile.raw"
+        with fresh_server() as server:
             assert server.process is not None
-            best = max((p for _, p in pairs), key=lambda level: level.throughput).concurrency
-            raw = workdir / "profile.raw"
             spy = profiling.record(server.process.pid, args.profile, raw)
             profiled = await drive(
                 server.target, SUBMIT_METHOD, pool, best, 0.5, args.profile, server.process.pid
             )
             spy.wait(60)
-            if raw.exists():
-                profile = profiling.parse(raw, args.profile, 200)
+        if raw.exists():
+            profile = profiling.parse(raw, args.profile, 200)
     stream = None
     if args.stream_stores > 0:
         with shop.sample_shop_path().open("rb") as f:
@@ -314,6 +329,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
             args.stream_seconds,
             args.durability,
         )
+    core_stores = args.core_stores
+    core_menu = Menu(menu.stores[:core_stores], menu.items)
+    core_rows = core.measure(
+        bench_shop(core_stores, workdir),
+        requests(core_menu, core_stores * args.core_orders_per_store, args.seed),
+        core_stores,
+        8,
+    )
     return Run(
         args.stores,
         args.durability,
@@ -322,10 +345,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         args.warmup,
         args.seconds,
         pairs,
-        open_orders=pool.next,
+        open_orders=max(p.submitted for _, p in pairs),
         profile=profile,
         profiled=profiled,
         stream=stream,
+        core_rows=core_rows,
+        core_stores=core_stores,
     )
 
 
@@ -355,9 +380,11 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
         f"is a thread in it) with `--durability {result.durability}` (every answer waits for its "
         f"group commit and fsync), a shop of {result.stores} stores made from the sample shop with "
         "the automatic actions (pacing, fast mode, channel pause) off so every order is admitted, "
-        "priced with the sample promotions and scheduled; nobody bumps tickets, so open orders "
-        f"accumulate ({result.open_orders} over the run, about "
-        f"{result.open_orders // max(1, result.stores)} a store by the end). One load client "
+        "priced with the sample promotions and scheduled. Each pyengine level runs on a fresh "
+        "server with an empty log, because nobody bumps tickets and the core's cost per order "
+        "grows with the open orders of its store (see the core table below); the busiest level "
+        f"admitted {result.open_orders} orders, about "
+        f"{result.open_orders / max(1, result.stores):.0f} a store. One load client "
         "process (grpc.aio, one channel, raw bytes) runs closed loop at each concurrency: "
         f"{result.warmup_s:g} s of warm-up, then {result.measure_s:g} s measured (calls that start "
         "and end inside the window). At every level the same client first drives a bare grpc.aio "
@@ -413,6 +440,8 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
         ]
     if result.stream is not None:
         lines += streaming.render(result.stream)
+    if result.core_rows:
+        lines += core.render(result.core_rows, result.core_stores)
     return "\n".join(lines)
 
 
@@ -433,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--stream-rate", type=float, default=200.0, help="orders/s (200)")
     parser.add_argument("--stream-seconds", type=float, default=10.0, help="seconds (10)")
+    parser.add_argument("--core-stores", type=int, default=10, help="core table: stores (10)")
+    parser.add_argument(
+        "--core-orders-per-store", type=int, default=160, help="core table: orders a store (160)"
+    )
     parser.add_argument(
         "--profile", type=float, default=8.0, help="seconds of py-spy after the ladder (0: none)"
     )
