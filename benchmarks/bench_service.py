@@ -71,6 +71,22 @@ class Level:
     def throughput(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
+    def merge(self, other: Level) -> None:
+        """Adds another window of the same server and concurrency."""
+        total = self.seconds + other.seconds
+        self.server_cpu = (
+            self.server_cpu * self.seconds + other.server_cpu * other.seconds
+        ) / total
+        self.client_cpu = (
+            self.client_cpu * self.seconds + other.client_cpu * other.seconds
+        ) / total
+        self.ok += other.ok
+        self.latencies_ms += other.latencies_ms
+        for code, count in other.errors.items():
+            self.errors[code] = self.errors.get(code, 0) + count
+        self.submitted += other.submitted
+        self.seconds = total
+
     def percentile(self, p: float) -> float:
         if not self.latencies_ms:
             return float("nan")
@@ -236,6 +252,7 @@ class Run:
     answer_bytes: int
     warmup_s: float
     measure_s: float
+    rounds: int
     pairs: list[tuple[Level, Level]]  # (echo, pyengine) per concurrency
     open_orders: int = 0
     profile: profiling.Profile | None = None
@@ -249,7 +266,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     menu = Menu.load()
     shop_path = bench_shop(args.stores, workdir)
     menu = Menu(tuple(f"bench-{i:04d}" for i in range(args.stores)), menu.items)
-    per_level = int(args.max_rate * (args.warmup + args.seconds)) + 1000
+    per_level = int(args.max_rate * (args.warmup + args.seconds) * args.rounds) + 1000
     pool = Pool(requests(menu, 200 + per_level * (len(args.levels) + 1), args.seed))
     echo_pool = Pool(pool.items)  # the same bytes; the echo server admits nothing
     request_bytes = sum(len(r) for r in pool.items) / len(pool.items)
@@ -271,29 +288,36 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     echo = EchoProcess(answer_bytes)
     try:
         for concurrency in args.levels:
-            e = await drive(
-                echo.target,
-                ECHO_METHOD,
-                echo_pool,
-                concurrency,
-                args.warmup,
-                args.seconds,
-                echo.process.pid,
-            )
-            echo_pool.next = 0
+            e, p = Level(concurrency), Level(concurrency)
             with fresh_server() as server:
                 assert server.process is not None
-                before = pool.next
-                p = await drive(
-                    server.target,
-                    SUBMIT_METHOD,
-                    pool,
-                    concurrency,
-                    args.warmup,
-                    args.seconds,
-                    server.process.pid,
-                )
-                p.submitted = pool.next - before
+                # Short windows, echo and pyengine alternately: a burst of background load on
+                # this shared machine falls on both alike.
+                for _ in range(args.rounds):
+                    e.merge(
+                        await drive(
+                            echo.target,
+                            ECHO_METHOD,
+                            echo_pool,
+                            concurrency,
+                            args.warmup,
+                            args.seconds,
+                            echo.process.pid,
+                        )
+                    )
+                    echo_pool.next = 0
+                    before = pool.next
+                    window = await drive(
+                        server.target,
+                        SUBMIT_METHOD,
+                        pool,
+                        concurrency,
+                        args.warmup,
+                        args.seconds,
+                        server.process.pid,
+                    )
+                    window.submitted = pool.next - before
+                    p.merge(window)
             print(
                 f"concurrency {concurrency:>4}: echo {e.throughput:>7.0f}/s "
                 f"p99 {e.percentile(99):6.1f} ms | pyengine {p.throughput:>7.0f}/s "
@@ -344,6 +368,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         answer_bytes,
         args.warmup,
         args.seconds,
+        args.rounds,
         pairs,
         open_orders=max(p.submitted for _, p in pairs),
         profile=profile,
@@ -387,11 +412,12 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
         f"{result.open_orders / max(1, result.stores):.0f} a store. One load client "
         "process (grpc.aio, one channel, raw bytes) runs closed loop at each concurrency: "
         f"{result.warmup_s:g} s of warm-up, then {result.measure_s:g} s measured (calls that start "
-        "and end inside the window). At every level the same client first drives a bare grpc.aio "
+        f"and end inside the window), {result.rounds} windows per level and server, alternating. "
+        "At every level the same client drives a bare grpc.aio "
         "echo server (`benchmarks/echo_server.py`, one process, registered like pyengine's "
         "handlers) with the same request bytes (mean "
         f"{result.request_bytes:.0f} B) answering {result.answer_bytes} B (SubmitOrder's mean "
-        "answer), then pyengine. **The client competes with the servers for the same "
+        "answer), and pyengine. **The client competes with the servers for the same "
         f"{info['cores']} cores**, for both servers alike: the numbers are the whole machine's.",
         "",
         "Processes: pyengine 1 (server) + 1 (client); echo 1 (server) + 1 (client).",
@@ -451,8 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", type=int, default=1000)
     parser.add_argument("--durability", choices=["full", "normal"], default="full")
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds per level (1)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds (5)")
+    parser.add_argument("--warmup", type=float, default=0.5, help="seconds per window (0.5)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="measured s per window (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="windows per level and server (3)")
     parser.add_argument(
         "--max-rate", type=float, default=8000, help="requests a second to pre-build for (8000)"
     )
@@ -474,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         result = asyncio.run(run(args, Path(tmp)))
     command = "python -m benchmarks.bench_service " + " ".join(argv or sys.argv[1:])
+    info["load average after the run"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     args.out.write_text(render(result, info, command.strip()))
     print(f"wrote {args.out}")
     return 0
