@@ -3,10 +3,10 @@
 locust runs users as gevent greenlets; `init_gevent` makes grpcio's blocking calls yield to the
 other greenlets instead of blocking the process (it must run before the first channel exists).
 
-A SubmitOrder refused with FAILED_PRECONDITION is the shop shedding load by itself (pacing, fast
-mode hiding slow items, delivery channels paused: docs/scheduler.md) and is reported as a success
-under its own name, "SubmitOrder shed", so shed orders are counted beside accepted ones and never
-as failures. Every other error is a failure.
+A SubmitOrder refused with FAILED_PRECONDITION is the shop shedding load by itself (fast mode
+hiding slow items, delivery channels paused; pacing holds orders but never refuses them:
+docs/scheduler.md) and is reported as a success under its own name, "SubmitOrder shed", so shed
+orders are counted beside accepted ones and never as failures. Every other error is a failure.
 """
 
 from __future__ import annotations

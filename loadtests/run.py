@@ -3,19 +3,23 @@
 Starts `pyengine serve` (a real process on a free loopback port, a fresh data folder under the
 output folder), runs locust headless with the peak-rush shape, keeps locust's HTML report and
 CSVs, and writes and prints a summary: orders accepted, shed by the shop (FAILED_PRECONDITION
-under overload: not failures), replays, failures, ticket events. Exits non-zero when any call
-failed or no order was accepted.
+under overload: not failures), replays, failures, ticket events, the orders in the server's log
+and the server's resident memory (first, peak, last sample). Exits non-zero when any call failed,
+no order was accepted, or the log does not hold exactly the accepted orders (a lost order).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +65,20 @@ def main(argv: list[str] | None = None) -> int:
             "--stop-timeout", "10",
         ]  # fmt: skip
         print(f"load test: {args.duration:.0f} s against {server.target}; report in {out}")
+        assert server.process is not None
+        memory = MemoryWatch(server.process.pid)
+        memory.start()
         locust = subprocess.run(command, env=env, cwd=ROOT, check=False)
+        memory.stop()
         code = server.stop()
     summary = summarize(out / "locust_stats.csv")
-    summary.update(locust_exit=locust.returncode, server_exit=code, duration_s=args.duration)
+    summary.update(
+        orders_in_log=orders_in_log(data),
+        server_rss_mib=memory.summary(),
+        locust_exit=locust.returncode,
+        server_exit=code,
+        duration_s=args.duration,
+    )
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     ok = (
@@ -72,8 +86,49 @@ def main(argv: list[str] | None = None) -> int:
         and code == 0
         and summary["failures"] == 0
         and summary["orders_accepted"] > 0
+        # Zero lost orders: every accepted order is in the log, and nothing else is.
+        and summary["orders_in_log"] == summary["orders_accepted"]
     )
     return 0 if ok else 1
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the server's resident memory every second while the load runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[int] = []  # KiB
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(1.0):
+            try:
+                status = Path(f"/proc/{self.pid}/status").read_text()
+            except OSError:
+                return
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    self.samples.append(int(line.split()[1]))
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(5)
+
+    def summary(self) -> dict[str, float]:
+        """Resident MiB at the first sample, the highest, and the last."""
+        if not self.samples:
+            return {}
+        first, peak, last = self.samples[0], max(self.samples), self.samples[-1]
+        return {"first": first / 1024, "peak": peak / 1024, "last": last / 1024}
+
+
+def orders_in_log(data: Path) -> int:
+    """Orders the server admitted, read from its event log after it stopped."""
+    uri = f"file:{data / 'events.sqlite3'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        row = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'order_submitted'").fetchone()
+    return int(row[0])
 
 
 def summarize(stats_csv: Path) -> dict[str, Any]:
