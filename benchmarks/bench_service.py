@@ -260,6 +260,7 @@ class Run:
     stream: streaming.StreamResult | None = None
     core_rows: list[core.Slice] = field(default_factory=list)
     core_stores: int = 0
+    ticks: list[core.Tick] = field(default_factory=list)
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> Run:
@@ -361,6 +362,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         core_stores,
         8,
     )
+    ticks = [
+        core.measure_tick(
+            shop_path, requests(menu, args.stores * per_store, args.seed), args.stores, per_store
+        )
+        for per_store in (0, 5, 15)
+    ]
     return Run(
         args.stores,
         args.durability,
@@ -376,6 +383,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         stream=stream,
         core_rows=core_rows,
         core_stores=core_stores,
+        ticks=ticks,
     )
 
 
@@ -468,6 +476,8 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
         lines += streaming.render(result.stream)
     if result.core_rows:
         lines += core.render(result.core_rows, result.core_stores)
+    if result.ticks:
+        lines += core.render_ticks(result.ticks)
     return "\n".join(lines)
 
 

@@ -41,6 +41,40 @@ def measure(shop_path: Path, requests: list[bytes], stores: int, slices: int) ->
     return out
 
 
+@dataclass(frozen=True)
+class Tick:
+    stores: int
+    open_per_store: int
+    ms: float  # the slowest of three ticks
+
+
+def measure_tick(shop_path: Path, requests: list[bytes], stores: int, per_store: int) -> Tick:
+    """`Engine.tick`, which the runtime calls every second on the event-loop thread, after
+    `per_store` orders in each of `stores` stores (`requests` holds exactly those)."""
+    engine = _native.Engine(shop.load_json(shop_path))
+    now = time.time_ns() // 1_000_000
+    for request in requests:
+        engine.submit_order(request, now)
+    times = []
+    for second in range(1, 4):
+        started = time.perf_counter()
+        engine.tick(now + second * 1000)
+        times.append(time.perf_counter() - started)
+    return Tick(stores, per_store, max(times) * 1000)
+
+
+def render_ticks(ticks: list[Tick]) -> list[str]:
+    return [
+        "The runtime's load tick (`Engine.tick`, every second, on the event-loop thread) "
+        "re-plans every store; meanwhile no call is served:",
+        "",
+        "| stores | open orders per store | one tick, ms |",
+        "|---:|---:|---:|",
+        *(f"| {t.stores} | {t.open_per_store} | {t.ms:.1f} |" for t in ticks),
+        "",
+    ]
+
+
 def render(rows: list[Slice], stores: int) -> list[str]:
     return [
         "## The core alone: SubmitOrder as a store's open orders pile up",
