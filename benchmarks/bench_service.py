@@ -100,7 +100,7 @@ def bench_shop(stores: int, directory: Path) -> Path:
         data = tomllib.load(f)
     data["stores"] = [{"id": f"bench-{i:04d}", "name": f"bench {i}"} for i in range(stores)]
     data.setdefault("scheduler", {}).update(pacing=False, fast_mode=False, channel_pause=False)
-    path = directory / "bench_shop.json"
+    path = directory / f"bench_shop_{stores}.json"
     path.write_text(json.dumps(data, ensure_ascii=False))
     return path
 

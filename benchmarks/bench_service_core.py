@@ -46,6 +46,8 @@ class Tick:
     stores: int
     open_per_store: int
     ms: float  # the slowest of three ticks
+    snapshot_ms: float  # Engine.snapshot, which the runtime takes on the loop every N records
+    snapshot_mb: float
 
 
 def measure_tick(shop_path: Path, requests: list[bytes], stores: int, per_store: int) -> Tick:
@@ -60,17 +62,25 @@ def measure_tick(shop_path: Path, requests: list[bytes], stores: int, per_store:
         started = time.perf_counter()
         engine.tick(now + second * 1000)
         times.append(time.perf_counter() - started)
-    return Tick(stores, per_store, max(times) * 1000)
+    started = time.perf_counter()
+    state = engine.snapshot()
+    snapshot_s = time.perf_counter() - started
+    return Tick(stores, per_store, max(times) * 1000, snapshot_s * 1000, len(state) / 1e6)
 
 
 def render_ticks(ticks: list[Tick]) -> list[str]:
     return [
-        "The runtime's load tick (`Engine.tick`, every second, on the event-loop thread) "
-        "re-plans every store; meanwhile no call is served:",
+        "Two calls the runtime makes on the event-loop thread, during which no request is "
+        "served: the load tick (`Engine.tick`, every second) re-plans every store, and a "
+        "snapshot (`Engine.snapshot`, every `--snapshot-every` records) serializes the state:",
         "",
-        "| stores | open orders per store | one tick, ms |",
-        "|---:|---:|---:|",
-        *(f"| {t.stores} | {t.open_per_store} | {t.ms:.1f} |" for t in ticks),
+        "| stores | open orders per store | one tick, ms | snapshot, ms | snapshot, MB |",
+        "|---:|---:|---:|---:|---:|",
+        *(
+            f"| {t.stores} | {t.open_per_store} | {t.ms:.1f} | {t.snapshot_ms:.1f} "
+            f"| {t.snapshot_mb:.1f} |"
+            for t in ticks
+        ),
         "",
     ]
 
