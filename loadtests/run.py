@@ -5,7 +5,7 @@ output folder), runs locust headless with the peak-rush shape, keeps locust's HT
 CSVs, and writes and prints a summary: orders accepted, shed by the shop (FAILED_PRECONDITION
 under overload: not failures), replays, failures, ticket events, the orders in the server's log
 and the server's resident memory (first, peak, last sample). Exits non-zero when any call failed,
-no order was accepted, or the log does not hold exactly the accepted orders (a lost order).
+no order was accepted, or the log holds fewer orders than were accepted (a lost order).
 """
 
 from __future__ import annotations
@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         and code == 0
         and summary["failures"] == 0
         and summary["orders_accepted"] > 0
-        # Zero lost orders: every accepted order is in the log, and nothing else is.
-        and summary["orders_in_log"] == summary["orders_accepted"]
+        # Zero lost orders: every accepted order is in the log. The log may hold a few more:
+        # calls cut off when locust stopped their user (in the decay or at the end), which the
+        # server admitted but nobody counted.
+        and summary["orders_in_log"] >= summary["orders_accepted"]
     )
     return 0 if ok else 1
 
