@@ -631,6 +631,10 @@ impl Engine {
         let mut records = Vec::new();
         let mut moved = None;
         for store in 0..self.state.stores.len() {
+            let s = &self.state.stores[store];
+            if s.open.is_empty() && s.load.rung() == 0 {
+                continue; // an idle store at normal cannot move: no plan to build
+            }
             let before = records.len();
             self.judge_load(store, now_ms, &mut records)?;
             if moved.is_none() && records.len() > before {
