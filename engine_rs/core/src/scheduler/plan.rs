@@ -119,33 +119,37 @@ struct Job {
 /// The signature of a job that is made alone.
 const NO_BATCH: usize = usize::MAX;
 
-/// What an order contributes before scheduling.
-struct Spec {
+/// What an order contributes before scheduling (borrowed from the state or the quote's draft:
+/// a plan runs on every call, so it copies nothing it can read in place).
+struct Spec<'a> {
     order: usize,
     fulfillment: Fulfillment,
     target: i64,
     /// ASAP: the promise (first quoted ETA); [`APPEND`] for a new order.
     promise: i64,
-    zone: String,
+    zone: &'a str,
     boost: i64,
     hold: i64,
     units: u32,
-    tickets: Vec<SpecTicket>,
+    tickets: Vec<SpecTicket<'a>>,
 }
 
 /// A ticket as the plan needs it.
-struct SpecTicket {
+struct SpecTicket<'a> {
     station: usize,
     state: TicketState,
     work: i64,
     started_at: i64,
-    deps: Vec<u32>,
+    deps: &'a [u32],
     /// What makes two tickets batchable (same SKU, modifiers and tasks), and their units.
-    batch: Option<(String, u32)>,
+    batch: Option<(Signature<'a>, u32)>,
 }
 
+/// SKU, modifiers and tasks: tickets with equal signatures can be made in one batch.
+type Signature<'a> = (&'a str, &'a [String], &'a [String]);
+
 /// Tickets of one kind of item only can share a batch with other orders' identical ones.
-fn batch_signature(items: &[TicketItem]) -> Option<(String, u32)> {
+fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
     let first = items.iter().find(|i| !i.sku.is_empty())?;
     let same =
         |i: &TicketItem| i.sku == first.sku && i.modifiers == first.modifiers && i.steps == first.steps;
@@ -153,18 +157,18 @@ fn batch_signature(items: &[TicketItem]) -> Option<(String, u32)> {
         return None;
     }
     let units = items.iter().map(|i| i.quantity.max(0) as u32).sum();
-    Some((format!("{}|{}|{}", first.sku, first.modifiers.join(","), first.steps.join(",")), units))
+    Some(((first.sku.as_str(), first.modifiers.as_slice(), first.steps.as_slice()), units))
 }
 
-impl Spec {
-    fn of(index: usize, o: &Order, margin: i64) -> Self {
+impl<'a> Spec<'a> {
+    fn of(index: usize, o: &'a Order, margin: i64) -> Self {
         Self {
             order: index,
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
             // The quote's margin is for the customer, not the kitchen's priority.
             promise: o.quote.eta_ms - margin,
-            zone: o.delivery_zone.clone(),
+            zone: &o.delivery_zone,
             boost: o.boost_ms,
             hold: o.hold_until_ms,
             units: o.units,
@@ -176,20 +180,20 @@ impl Spec {
                     state: t.state,
                     work: t.work_ms,
                     started_at: t.started_at_ms,
-                    deps: t.deps.clone(),
+                    deps: &t.deps,
                     batch: batch_signature(&t.items),
                 })
                 .collect(),
         }
     }
 
-    fn new(n: &NewOrder<'_>) -> Self {
+    fn new(n: &NewOrder<'a>) -> Self {
         Self {
             order: NEW_ORDER,
             fulfillment: n.fulfillment,
             target: n.target_time_ms,
             promise: n.promise_ms.unwrap_or(APPEND),
-            zone: n.zone.to_owned(),
+            zone: n.zone,
             boost: n.boost_ms,
             hold: n.hold_until_ms,
             units: n.units,
@@ -201,7 +205,7 @@ impl Spec {
                     state: if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting },
                     work: t.work_ms,
                     started_at: 0,
-                    deps: t.deps.clone(),
+                    deps: &t.deps,
                     batch: batch_signature(&t.items),
                 })
                 .collect(),
@@ -393,11 +397,11 @@ impl Plan {
 /// Same-zone delivery batching: delivery orders of one zone whose riders are due within
 /// `window` of the earliest of them are planned for that earliest rider, so one rider can take
 /// them all (their own targets still decide extensions and lateness).
-fn align_zones(specs: &mut [Spec], window: i64) {
+fn align_zones(specs: &mut [Spec<'_>], window: i64) {
     let mut by_zone: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in specs.iter().enumerate() {
         if s.fulfillment == Fulfillment::Delivery && !s.zone.is_empty() {
-            by_zone.entry(s.zone.as_str()).or_default().push(i);
+            by_zone.entry(s.zone).or_default().push(i);
         }
     }
     let mut aligned: Vec<(usize, i64)> = Vec::new();
@@ -418,12 +422,12 @@ fn align_zones(specs: &mut [Spec], window: i64) {
 
 /// Adds an order's open tickets as jobs (durations, tails, keys); returns its plan entry, its
 /// release and the earliest release freshness allows.
-fn add_jobs(
+fn add_jobs<'a>(
     kitchen: &Kitchen<'_>,
     p: usize,
-    spec: &Spec,
+    spec: &Spec<'a>,
     jobs: &mut Vec<Job>,
-    signatures: &mut BTreeMap<String, usize>,
+    signatures: &mut BTreeMap<Signature<'a>, usize>,
     now_ms: i64,
 ) -> (Planned, i64, i64) {
     let s = kitchen.settings;
@@ -439,7 +443,7 @@ fn add_jobs(
             let batch = match &st.batch {
                 Some((sig, units)) if *units < batch_size && st.state != TicketState::Started => {
                     let next = signatures.len();
-                    (*signatures.entry(sig.clone()).or_insert(next), *units)
+                    (*signatures.entry(*sig).or_insert(next), *units)
                 }
                 _ => (NO_BATCH, 0),
             };
