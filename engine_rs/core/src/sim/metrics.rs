@@ -80,38 +80,11 @@ pub struct Report {
     pub refused: usize,
     /// Refusals by the error's field, e.g. {"order.channel": 3}.
     pub refused_by_field: BTreeMap<String, usize>,
-    /// % of accepted orders READY after their target (pickup time / the rider's predicted
-    /// arrival), or after their first quote when ASAP.
-    pub late_pct: f64,
-    /// `late_pct` per fulfillment ("asap", "pickup_at", "delivery").
-    pub late_pct_by_fulfillment: BTreeMap<String, f64>,
-    /// Median and 90th percentile of |READY - first quote|, seconds, over accepted orders.
-    pub eta_err_p50_s: f64,
-    pub eta_err_p90_s: f64,
-    /// % of accepted orders READY within 2 minutes (either side) of their first quote.
-    pub within_2min_pct: f64,
-    /// Median / 95th percentile of the wait of a person (see [`Done::wait_ms`]), seconds.
-    pub wait_p50_s: f64,
-    pub wait_p95_s: f64,
-    /// The same over ASAP orders only (ordering to READY): most pickup and delivery orders are
-    /// ready before anyone comes, which puts the overall median at 0.
-    pub asap_wait_p50_s: f64,
-    pub asap_wait_p95_s: f64,
-    /// % of cold pickup-at and delivery orders READY more than 5 minutes before the customer
-    /// came (reserved time) or the rider actually arrived.
-    pub melt_pct: f64,
-    /// % of delivery orders not READY when the rider actually arrived.
-    pub rider_waited_pct: f64,
-    /// Accepted orders / minutes from the first arrival to the last READY.
-    pub throughput_per_min: f64,
+    /// The figures from the finished orders (inline in the JSON).
+    #[serde(flatten)]
+    pub figures: Figures,
     /// Most orders accepted and not yet READY at any moment.
     pub max_queue: usize,
-    /// Minutes from the first arrival until the last order was READY.
-    pub makespan_min: f64,
-    /// Mean over groups (parties: one order each in the rush, a table's dishes in mpe2022) of
-    /// weight x max(0, last READY - due), seconds; groups without a due time count 0 (only
-    /// mpe2022 sets due times and weights).
-    pub weighted_tardiness_s: f64,
     /// Slots per station at the start (after any automatic staffing).
     pub staffing: BTreeMap<String, u32>,
     /// What changed mid-rush, e.g. "tea_bar 11 -> 12 at minute 36".
@@ -145,20 +118,37 @@ pub fn percentile_s(sorted: &[i64], p: u32) -> f64 {
 }
 
 /// The figures of [`Report`] that come from the finished orders.
+#[derive(Debug, Clone, Serialize)]
 pub struct Figures {
+    /// % of accepted orders READY after their target (pickup time / the rider's predicted
+    /// arrival), or after their first quote when ASAP.
     pub late_pct: f64,
+    /// `late_pct` per fulfillment ("asap", "pickup_at", "delivery").
     pub late_pct_by_fulfillment: BTreeMap<String, f64>,
+    /// Median and 90th percentile of |READY - first quote|, seconds, over accepted orders.
     pub eta_err_p50_s: f64,
     pub eta_err_p90_s: f64,
+    /// % of accepted orders READY within 2 minutes (either side) of their first quote.
     pub within_2min_pct: f64,
+    /// Median / 95th percentile of the wait of a person (see [`Done::wait_ms`]), seconds.
     pub wait_p50_s: f64,
     pub wait_p95_s: f64,
+    /// The same over ASAP orders only (ordering to READY): most pickup and delivery orders are
+    /// ready before anyone comes, which puts the overall median at 0.
     pub asap_wait_p50_s: f64,
     pub asap_wait_p95_s: f64,
+    /// % of cold pickup-at and delivery orders READY more than 5 minutes before the customer
+    /// came (reserved time) or the rider actually arrived.
     pub melt_pct: f64,
+    /// % of delivery orders not READY when the rider actually arrived.
     pub rider_waited_pct: f64,
+    /// Accepted orders / minutes from the first arrival to the last READY.
     pub throughput_per_min: f64,
+    /// Minutes from the first arrival until the last order was READY.
     pub makespan_min: f64,
+    /// Mean over groups (parties: one order each in the rush, a table's dishes in mpe2022) of
+    /// weight x max(0, last READY - due), seconds; groups without a due time count 0 (only
+    /// mpe2022 sets due times and weights).
     pub weighted_tardiness_s: f64,
 }
 

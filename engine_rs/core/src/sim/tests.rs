@@ -31,15 +31,20 @@ fn every_order_is_accounted_for_and_figures_are_consistent() {
             assert_eq!(r.orders + r.refused, r.offered);
             assert_eq!(r.refused, r.refused_by_field.values().sum::<usize>());
             assert!(r.max_queue >= 1 && r.max_queue <= r.orders);
-            for pct in [r.late_pct, r.within_2min_pct, r.melt_pct, r.rider_waited_pct] {
+            for pct in [
+                r.figures.late_pct,
+                r.figures.within_2min_pct,
+                r.figures.melt_pct,
+                r.figures.rider_waited_pct,
+            ] {
                 assert!((0.0..=100.0).contains(&pct), "{pct}");
             }
-            assert!(r.eta_err_p50_s <= r.eta_err_p90_s);
-            assert!(r.wait_p50_s <= r.wait_p95_s);
-            assert!(r.throughput_per_min > 0.0);
-            assert!(r.makespan_min >= 19.0);
+            assert!(r.figures.eta_err_p50_s <= r.figures.eta_err_p90_s);
+            assert!(r.figures.wait_p50_s <= r.figures.wait_p95_s);
+            assert!(r.figures.throughput_per_min > 0.0);
+            assert!(r.figures.makespan_min >= 19.0);
             assert_eq!(r.staff_changes.len(), 2);
-            assert!(r.weighted_tardiness_s.abs() < f64::EPSILON, "no due dates in the rush");
+            assert!(r.figures.weighted_tardiness_s.abs() < f64::EPSILON, "no due dates in the rush");
         }
     }
 }
@@ -60,7 +65,7 @@ fn mpe2022_runs_fifty_tables_and_accepts_every_dish() {
         let r = run("", &p).unwrap();
         assert_eq!(r.orders, r.offered, "{policy:?}");
         assert!(r.orders > 50 * 17, "{}", r.orders); // 17-22 dishes a table
-        assert!(r.weighted_tardiness_s > 0.0, "the wok is over capacity");
+        assert!(r.figures.weighted_tardiness_s > 0.0, "the wok is over capacity");
     }
 }
 
