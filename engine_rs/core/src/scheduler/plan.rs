@@ -379,11 +379,6 @@ impl Plan {
         self.find(index).and_then(|p| p.batches.get(ticket).copied()).unwrap_or(0)
     }
 
-    /// Whether the order's work is in the kitchen now (not held for a later release).
-    pub fn released(&self, index: usize) -> bool {
-        self.find(index).is_none_or(|p| p.release_ms <= self.now_ms)
-    }
-
     /// Cups of the other open orders projected to be ready no later than `finish_ms`.
     pub fn cups_before(&self, finish_ms: i64) -> u32 {
         self.planned
