@@ -13,6 +13,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+/// The allocator of the Python extension (`engine_rs/python`), so the numbers are the service's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pyengine_core::draft::{Draft, DraftLine};
 use pyengine_core::types::Channel;

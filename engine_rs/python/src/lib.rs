@@ -20,6 +20,11 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 use crate::errors::EngineResult;
 use crate::render::Encoded;
 
+/// Rust's allocations only (Python keeps its own allocator): the core's many small, short-lived
+/// vectors cost about a quarter less under mimalloc than under glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What one state-changing call did (see the stub for the contract).
 #[pyclass(frozen, module = "pyengine._native")]
 pub struct Outcome {
