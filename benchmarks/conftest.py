@@ -11,6 +11,8 @@ import pytest
 RESULTS: dict[str, dict[str, tuple[float, bool]]] = {}
 # case -> whether the Rust search finished within its budget (exact best deal)
 EXACT: dict[str, bool] = {}
+# case -> (seconds the reference ran, whether it finished, combinations it would evaluate)
+UNFINISHED: dict[str, tuple[float, bool, int]] = {}
 # case -> (sorted per-cart nanoseconds, exact answers) over distinct carts
 DISTRIBUTIONS: dict[str, tuple[list[int], int]] = {}
 
@@ -43,10 +45,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         rust = results.get("rust")
         reference = results.get("reference")
         ratio = f"{reference[0] / rust[0]:>8.0f}x" if rust and reference else f"{'-':>9}"
+        if rust and not reference and case in UNFINISHED:
+            seconds, finished, _ = UNFINISHED[case]
+            if not finished:
+                # The reference did not finish in `seconds`: the ratio is at least this.
+                ratio = f">={seconds / rust[0]:>7.0f}x"
         correct = all(ok for _, ok in results.values())
         exact = EXACT.get(case, True)
         write(
             f"{case:<52} {rust[0] * 1e6 if rust else float('nan'):>10.1f} "
             f"{reference[0] * 1e6 if reference else float('nan'):>14.1f} {ratio}  "
             f"{correct!s:<7}  {exact}"
+        )
+    for case, (seconds, finished, size) in sorted(UNFINISHED.items()):
+        state = "finished" if finished else "stopped unfinished"
+        write(
+            f"reference on {case}: {state} after {seconds:.1f} s; the brute force would evaluate "
+            f"{size:.2e} combinations"
         )

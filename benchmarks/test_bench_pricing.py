@@ -9,17 +9,23 @@ correctness is checked beside every timing.
 - The Rust calculator against the plain-Python reference on carts the reference can finish (it is
   a brute force, exponential in units and promotions): same inputs, answers compared, ratio
   reported at the end of the run per cart size.
+- The issue's cart (10 lines, 100 promotions) against the reference too: the reference runs in a
+  child process for at most REFERENCE_LIMIT_S and does not finish, so the ratio is reported as a
+  lower bound (the limit over the Rust calculator's mean), with the number of combinations the
+  brute force would have to evaluate.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import sys
 import time
 from typing import Any
 
 import pytest
 
-from benchmarks.conftest import DISTRIBUTIONS, EXACT, record
+from benchmarks.conftest import DISTRIBUTIONS, EXACT, UNFINISHED, record
 from benchmarks.workload import MENU, SHOP, WIDE_MENU, cart, promotions
 from pyengine import _native, promotions_reference
 
@@ -46,6 +52,42 @@ def test_rust_10_lines_100_promotions(benchmark: Any, case: str, menu: list[Any]
     record(f"10 lines x 100 promotions, {case}", "rust", benchmark, consistent(answer))
     EXACT[f"10 lines x 100 promotions, {case}"] = answer["exact"]
     assert consistent(answer)
+
+
+REFERENCE_LIMIT_S = 10.0
+
+
+def _reference_in_child(shop: Any, promos: Any, the_cart: Any) -> None:
+    promotions_reference.price(shop, promos, the_cart)
+
+
+@pytest.mark.parametrize(
+    ("case", "menu"), [("realistic", WIDE_MENU), ("dense", MENU)], ids=["realistic", "dense"]
+)
+def test_reference_on_10_lines_100_promotions(benchmark: Any, case: str, menu: list[Any]) -> None:
+    """The reference on the issue's cart, in a child process stopped at REFERENCE_LIMIT_S."""
+    promos, the_cart = promotions(100, seed=7, menu=menu), cart(10, seed=7, menu=menu)
+
+    def attempt() -> tuple[float, bool]:
+        child = multiprocessing.get_context("spawn").Process(
+            target=_reference_in_child, args=(SHOP, promos, the_cart), daemon=True
+        )
+        start = time.perf_counter()
+        child.start()
+        child.join(REFERENCE_LIMIT_S)
+        elapsed = time.perf_counter() - start
+        finished = not child.is_alive()
+        if not finished:
+            child.kill()
+            child.join()
+        return elapsed, finished
+
+    elapsed, finished = benchmark.pedantic(attempt, rounds=1, iterations=1)
+    sys.set_int_max_str_digits(0)
+    size = promotions_reference.search_size(SHOP, promos, the_cart)
+    UNFINISHED[f"10 lines x 100 promotions, {case}"] = (elapsed, finished, size)
+    # The reference is a brute force over every combination: it cannot finish these.
+    assert size > 10**9
 
 
 MIXES = [
