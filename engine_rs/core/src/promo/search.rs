@@ -212,6 +212,9 @@ pub fn best_choice(
         candidates.iter().partition(|&&p| cx.promotions[p].exclusive);
     s.search(&shared, false);
     for &e in &exclusive {
+        if !s.exclusive_may_win(e) {
+            continue;
+        }
         s.search(&[e], true);
     }
     let exact = !s.aborted;
@@ -227,6 +230,25 @@ pub fn best_choice(
 }
 
 impl Searcher<'_> {
+    /// Whether exclusive promotion `e` alone may beat the incumbent: its discount is at most
+    /// its value on the undiscounted cart (order-level: exactly that) or its eligible lines'
+    /// gross. A tie with a shared incumbent whose assignment vector is all zeros goes to the
+    /// shared one (no vector is smaller; then the shared combination comes first). Skipping
+    /// saves a search per exclusive promotion that cannot win, which is most of them.
+    fn exclusive_may_win(&self, e: usize) -> bool {
+        let cx = self.cx;
+        let eligible_gross: i64 = super::selector::lines_of(cx.eligible[e]).map(|l| cx.gross[l]).sum();
+        let bound = match cx.promotions[e].rule {
+            Rule::Order { .. } => cx.raw_order(e, &cx.gross),
+            Rule::Item { .. } => cx.item_kind(e).total_bound(cx.item_cx(e), cx.lines, cx.eligible[e]),
+        }
+        .min(eligible_gross);
+        if bound != self.best.value {
+            return bound > self.best.value;
+        }
+        self.best.exclusive || self.best.vector.iter().any(|&x| x != 0)
+    }
+
     /// Counts a node; false once the budget is spent.
     pub(super) fn tick(&mut self) -> bool {
         self.charge(1)
