@@ -131,6 +131,10 @@ impl ItemRule for BuyXGetY {
         gets.iter().take((apps * self.get_quantity) as usize).map(|&p| percent_of(p, self.percent)).sum()
     }
 
+    fn instance_size(&self) -> Option<i64> {
+        Some(self.buy_quantity + self.get_quantity)
+    }
+
     fn describe(&self) -> String {
         if self.percent == 100 {
             format!("buy {} get {} free", self.buy_quantity, self.get_quantity)

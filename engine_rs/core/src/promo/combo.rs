@@ -129,6 +129,10 @@ impl ItemRule for Combo {
         (gain * i128::from(instances)).min(i128::from(i64::MAX)) as i64
     }
 
+    fn instance_size(&self) -> Option<i64> {
+        Some(self.slots.iter().map(|&(_, quantity)| quantity).sum())
+    }
+
     fn describe(&self) -> String {
         let units: i64 = self.slots.iter().map(|s| s.1).sum();
         format!("{units} items for {}", money(self.price))

@@ -91,7 +91,7 @@ impl Searcher<'_> {
     /// unit still free (when that gives them something), then the leaf's exact choice of
     /// stackable and order-level promotions.
     pub(super) fn greedy(&mut self, candidates: &[usize], exclusive: bool) {
-        let mut run = self.prepare(candidates, exclusive);
+        let mut run = self.prepare(candidates, exclusive, false);
         let cx = self.cx;
         let mut scratch = vec![0; cx.lines.len()];
         let mut claims = Vec::new();

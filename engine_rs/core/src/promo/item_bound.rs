@@ -129,19 +129,64 @@ pub fn claim_bounds(
             additive[i].iter().all(Option::is_none) && cap[i] < adds
         })
         .collect();
-    let mut unit_ub = Vec::with_capacity(n_lines);
-    for (l, opts) in options.iter_mut().enumerate() {
-        opts.sort_by(|&a, &b| rate[b][l].cmp(&rate[a][l]).then(a.cmp(&b)));
-        // Undecided units: the best of the options still to come, those bounded as a whole
-        // aside.
-        let mut ub = vec![st_rate[l]; opts.len() + 1];
-        for j in (0..opts.len()).rev() {
-            let r = if whole[opts[j]] { 0 } else { rate[opts[j]][l] };
-            ub[j] = ub[j + 1].max(r);
+    let mut b = ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub: Vec::new() };
+    b.order_options(st_rate);
+    b
+}
+
+impl ClaimBounds {
+    /// Sorts each line's options by bound (largest first) and derives `unit_ub`.
+    pub fn order_options(&mut self, st_rate: &[i64]) {
+        for (l, opts) in self.options.iter_mut().enumerate() {
+            let rate = &self.rate;
+            opts.sort_by(|&a, &b| rate[b][l].cmp(&rate[a][l]).then(a.cmp(&b)));
         }
-        unit_ub.push(ub);
+        self.unit_ub = undecided_bounds(&self.options, &self.rate, &self.whole, st_rate);
     }
-    ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub }
+
+    /// A second, joint system of per-unit bounds: the instance-based claimers bounded per unit
+    /// take the bounds `y` of [`pattern_bound`](super::pattern_bound), the others keep theirs;
+    /// `None` unless it bounds the whole cart lower than this one. Each system is valid on its
+    /// own (never mixed within one bound), so the search may take the smaller of the two.
+    pub fn joint_rates(&self, cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Option<Vec<Vec<i64>>> {
+        let y = super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
+        let old: i64 = cx.lines.iter().zip(&self.unit_ub).map(|(line, ub)| line.quantity * ub[0]).sum();
+        let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum();
+        if new >= old {
+            return None;
+        }
+        let mut rate = self.rate.clone();
+        for (l, opts) in self.options.iter().enumerate() {
+            for &i in opts {
+                if self.additive[i][l].is_none() && !self.whole[i] {
+                    rate[i][l] = y[l];
+                }
+            }
+        }
+        Some(rate)
+    }
+}
+
+/// Per line and option position (options in the order given): the bound of one undecided
+/// unit, the best of the options still to come (those bounded as a whole aside) or unclaimed.
+pub fn undecided_bounds(
+    options: &[Vec<usize>],
+    rate: &[Vec<i64>],
+    whole: &[bool],
+    st_rate: &[i64],
+) -> Vec<Vec<i64>> {
+    options
+        .iter()
+        .enumerate()
+        .map(|(l, opts)| {
+            let mut ub = vec![st_rate[l]; opts.len() + 1];
+            for j in (0..opts.len()).rev() {
+                let r = if whole[opts[j]] { 0 } else { rate[opts[j]][l] };
+                ub[j] = ub[j + 1].max(r);
+            }
+            ub
+        })
+        .collect()
 }
 
 /// Whether claiming promotion `i` is never needed: another additive one of the same group (or

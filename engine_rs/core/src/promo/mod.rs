@@ -12,7 +12,8 @@
 //!   [`threshold_tiers`], [`every_x_off_y`];
 //! - [`eval`]: one combination through the item and order stages;
 //! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback), its
-//!   leaves (`leaf`), its per-unit item bounds (`item_bound`), its joint item/order bound
+//!   leaves (`leaf`), its per-unit item bounds (`item_bound`, tightened on hard carts by the
+//!   linear program of `pattern_bound`), its joint item/order bound
 //!   (`order_bound`) and its heuristics (`heuristics`: local search, greedy fallback);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
 //! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form;
@@ -35,6 +36,7 @@ mod item_bound;
 mod leaf;
 pub mod nth_unit;
 mod order_bound;
+mod pattern_bound;
 pub mod percent_off;
 pub mod points;
 pub mod promotion;

@@ -48,6 +48,10 @@ impl ItemRule for NthUnit {
         prices.iter().take(groups).map(|&p| percent_of(p, self.percent)).sum()
     }
 
+    fn instance_size(&self) -> Option<i64> {
+        Some(self.n)
+    }
+
     fn describe(&self) -> String {
         let which = if self.cheaper { "cheaper" } else { "dearer" };
         format!("{}% off every {}th unit (the {which})", self.percent, self.n)

@@ -90,6 +90,14 @@ pub trait ItemRule {
         None
     }
 
+    /// For kinds that discount whole instances (an nth-unit group, a 买一送一 application, a
+    /// combo), the number of units in one: any set of the rule's units is discounted as the sum
+    /// of the instances it forms, and an instance's units alone form the same instance (see
+    /// [`pattern_bound`](super::pattern_bound)). `None` for the per-unit kinds.
+    fn instance_size(&self) -> Option<i64> {
+        None
+    }
+
     /// A few plain words on what the rule does ("50% off every 2nd unit").
     fn describe(&self) -> String;
 }
@@ -194,6 +202,10 @@ impl ItemRule for ItemKind {
 
     fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {
         self.rule().last_set_bounds(cx, lines, eligible)
+    }
+
+    fn instance_size(&self) -> Option<i64> {
+        self.rule().instance_size()
     }
 
     fn describe(&self) -> String {

@@ -41,7 +41,7 @@
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
 use super::eval::{CartCx, Choice};
-use super::item_bound::{claim_bounds, stack_bounds, walk_order};
+use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
@@ -58,18 +58,20 @@ pub const NODE_BUDGET: u64 = 100_000;
 /// Nodes of the first pass of a search before the local search (see [`Searcher::search`]).
 pub const FIRST_PASS: u64 = 2_000;
 
-/// How a search walks (never what it covers, so never the answer): the nodes of its first
-/// pass before the local search, and whether a free incumbent switches it to the assignment
-/// vector's order (see [`Searcher::search`]). Tests vary it.
+/// How a search walks and prunes (never what it covers, so never the answer): the nodes of
+/// its first pass before the local search, whether a free incumbent switches it to the
+/// assignment vector's order (see [`Searcher::search`]), and whether it also bounds nodes with
+/// the joint per-unit bounds of [`pattern_bound`](super::pattern_bound). Tests vary it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchOrder {
     pub first_pass: u64,
     pub switch_when_free: bool,
+    pub joint_bounds: bool,
 }
 
 impl Default for SearchOrder {
     fn default() -> Self {
-        Self { first_pass: FIRST_PASS, switch_when_free: true }
+        Self { first_pass: FIRST_PASS, switch_when_free: true, joint_bounds: true }
     }
 }
 
@@ -149,6 +151,21 @@ pub(super) struct Run {
     /// decided to stay unclaimed.
     pub(super) pending_ub: i64,
     pub(super) unclaimed_ub: i64,
+    /// The second bound system of hard carts (see [`Joint`]).
+    pub(super) joint: Option<Joint>,
+}
+
+/// A second system of per-unit bounds, from the linear program of
+/// [`pattern_bound`](super::pattern_bound): the instance-based claimers share one bound per
+/// unit of each line instead of each charging its own. Kept beside the first with the same
+/// bookkeeping (a system is only valid whole: a claim's decided units and its undecided ones
+/// must be bounded by the same scheme), and a node is bounded by the smaller of the two.
+pub(super) struct Joint {
+    pub(super) rate: Vec<Vec<i64>>,
+    pub(super) unit_ub: Vec<Vec<i64>>,
+    pub(super) suffix: Vec<i64>,
+    pub(super) pending: Vec<i64>,
+    pub(super) pending_ub: i64,
 }
 
 pub struct Searcher<'a> {
@@ -268,7 +285,8 @@ impl Searcher<'_> {
         !(self.aborted || self.paused)
     }
 
-    pub(super) fn prepare(&self, candidates: &[usize], exclusive: bool) -> Run {
+    /// The run of one search; `joint` adds the second bound system ([`Joint`]).
+    pub(super) fn prepare(&self, candidates: &[usize], exclusive: bool, joint: bool) -> Run {
         let cx = self.cx;
         let n_lines = cx.lines.len();
         let (mut ns, mut st, mut ol) = (Vec::new(), Vec::new(), Vec::new());
@@ -285,8 +303,15 @@ impl Searcher<'_> {
             .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
             .collect();
         let b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
+        let joint_rate = if joint { b.joint_rates(cx, &ns, &st_rate) } else { None };
         let seq = walk_order(cx, &b);
         let (closing, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
+        let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
+        let joint = joint_rate.map(|rate| {
+            let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, &st_rate);
+            let suffix = suffix_of(cx, &seq, &unit_ub);
+            Joint { rate, unit_ub, suffix, pending: vec![0; ns.len()], pending_ub: whole_caps }
+        });
         let all = super::selector::all_lines(n_lines);
         let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
         let ol_whole = ol
@@ -306,7 +331,7 @@ impl Searcher<'_> {
             counts: vec![vec![0; n_lines]; ns.len()],
             exact_by: vec![0; ns.len()],
             pending: vec![0; ns.len()],
-            pending_ub: (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add),
+            pending_ub: whole_caps,
             whole: b.whole,
             cap: b.cap,
             order_bound: OrderBound::new(cx, &ol),
@@ -334,6 +359,7 @@ impl Searcher<'_> {
             closed: Vec::new(),
             closed_amounts,
             unclaimed_ub: 0,
+            joint,
         }
     }
 
@@ -341,7 +367,7 @@ impl Searcher<'_> {
         if self.aborted {
             return;
         }
-        let mut run = self.prepare(candidates, exclusive);
+        let mut run = self.prepare(candidates, exclusive, self.order.joint_bounds);
         // No claim at all first: the smallest assignment vector, so where the order-level
         // promotions alone make the order free, every node with a claim is cut.
         self.leaf(&run);
@@ -431,12 +457,21 @@ impl Searcher<'_> {
             self.close_line(run, pos);
             return;
         }
-        let item_ub = run
+        let mut item_ub = run
             .exact_total
             .saturating_add(run.pending_ub)
             .saturating_add(run.unclaimed_ub)
             .saturating_add(i64::from(run.avail[l]) * run.unit_ub[l][i])
             .saturating_add(run.suffix[pos + 1]);
+        if let Some(joint) = &run.joint {
+            let other = run
+                .exact_total
+                .saturating_add(joint.pending_ub)
+                .saturating_add(run.unclaimed_ub)
+                .saturating_add(i64::from(run.avail[l]) * joint.unit_ub[l][i])
+                .saturating_add(joint.suffix[pos + 1]);
+            item_ub = item_ub.min(other);
+        }
         if !self.may_win(run, item_ub) {
             return;
         }
@@ -472,6 +507,9 @@ impl Searcher<'_> {
             if run.counts[k].iter().all(|&c| c == 0) {
                 if run.whole[k] {
                     run.pending_ub -= run.cap[k];
+                    if let Some(joint) = &mut run.joint {
+                        joint.pending_ub -= run.cap[k];
+                    }
                     run.closed.push((k, 0, 0));
                 }
                 continue;
@@ -486,6 +524,11 @@ impl Searcher<'_> {
             let bound = run.pending[k];
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
+            if let Some(joint) = &mut run.joint {
+                joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint.pending[k]);
+                // Restored from the claim's counts on the way back (see below).
+                joint.pending[k] = 0;
+            }
             run.exact_total += exact;
             for (line, a) in run.closed_amounts[k].iter().enumerate() {
                 run.exact_line[line] += a;
@@ -509,6 +552,12 @@ impl Searcher<'_> {
             run.exact_total -= added;
             run.pending[k] = bound;
             run.pending_ub += held(run, k);
+            if let Some(joint) = &mut run.joint {
+                let pending: i64 =
+                    run.counts[k].iter().zip(&joint.rate[k]).map(|(&c, r)| i64::from(c) * r).sum();
+                joint.pending[k] = pending;
+                joint.pending_ub += held_in(run.whole[k], run.cap[k], pending);
+            }
         }
         run.unclaimed_ub -= rest;
     }
@@ -536,12 +585,17 @@ fn walk_fields(
             closing[l].push(i);
         }
     }
-    let mut suffix = vec![0; n_lines + 1];
-    for pos in (0..n_lines).rev() {
+    (closing, suffix_of(cx, seq, unit_ub))
+}
+
+/// `suffix[pos]`: the bound of every unit of the lines walked from position `pos` on.
+fn suffix_of(cx: &CartCx<'_>, seq: &[usize], unit_ub: &[Vec<i64>]) -> Vec<i64> {
+    let mut suffix = vec![0; seq.len() + 1];
+    for pos in (0..seq.len()).rev() {
         let l = seq[pos];
         suffix[pos] = suffix[pos + 1] + cx.lines[l].quantity * unit_ub[l][0];
     }
-    (closing, suffix)
+    suffix
 }
 
 impl Run {
@@ -564,6 +618,10 @@ impl Run {
             self.unit_ub[l] = ub;
         }
         (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
+        if let Some(joint) = &mut self.joint {
+            joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);
+            joint.suffix = suffix_of(cx, &self.seq, &joint.unit_ub);
+        }
     }
 }
 
@@ -576,10 +634,14 @@ pub(super) fn label(p: usize) -> u32 {
 /// What an unfinished claim of promotion `k` adds to the bound: its cap if it is bounded as a
 /// whole, else its claimed units' bounds (at most its cap).
 fn held(run: &Run, k: usize) -> i64 {
-    if run.whole[k] {
-        run.cap[k]
+    held_in(run.whole[k], run.cap[k], run.pending[k])
+}
+
+fn held_in(whole: bool, cap: i64, pending: i64) -> i64 {
+    if whole {
+        cap
     } else {
-        run.pending[k].min(run.cap[k])
+        pending.min(cap)
     }
 }
 
@@ -601,6 +663,11 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
         let before = held(run, k);
         run.pending[k] += delta * run.rate[k][l];
         run.pending_ub += held(run, k) - before;
+        if let Some(joint) = &mut run.joint {
+            let before = held_in(run.whole[k], run.cap[k], joint.pending[k]);
+            joint.pending[k] += delta * joint.rate[k][l];
+            joint.pending_ub += held_in(run.whole[k], run.cap[k], joint.pending[k]) - before;
+        }
     }
     if let Some(g) = group {
         let claims = &mut run.group_claims[g];

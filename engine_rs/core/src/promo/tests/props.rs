@@ -245,13 +245,14 @@ proptest! {
                                "level": "order", "amount_minor": amount}));
         }
         let cart_lines = lines(&spec);
-        let plain = SearchOrder { first_pass: u64::MAX, switch_when_free: false };
+        let plain = SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: false };
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [
-            SearchOrder { first_pass, switch_when_free: true },
-            SearchOrder { first_pass: 0, switch_when_free: true },
-            SearchOrder { first_pass, switch_when_free: false },
+            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false },
+            SearchOrder { first_pass: 0, switch_when_free: true, joint_bounds: true },
+            SearchOrder { first_pass, switch_when_free: false, joint_bounds: true },
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: true },
             SearchOrder::default(),
         ] {
             prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);

@@ -1,0 +1,209 @@
+//! Per-line unit bounds from a linear program over instance patterns, for carts where several
+//! instance-based promotions (nth-unit groups, 买一送一, combos) compete for the same scarce
+//! units: four drink-and-snack combos and a 买二送一 all wanting the cart's snacks.
+//!
+//! The search bounds a node by adding, per undecided unit, the largest per-unit bound of the
+//! promotions that may claim it. Each promotion's own bounds are valid alone (see
+//! [`item_bound`](super::item_bound)), but where combos share snacks they charge the same scarce
+//! snack or drink several times over, and the bound stays 15-25 % above the best deal: on such
+//! carts proving the best deal took most of the search (half of its nodes even when the search
+//! started from the best deal).
+//!
+//! Here one bound `y[l]` per unit of line `l` is chosen for all of them at once, as small as a
+//! linear program allows: minimise `sum q[l] * y[l]` subject to
+//! - `y[l] >= ` what an unclaimed unit can get there (the stackables' bound), and `>=` the exact
+//!   per-unit discount of every per-unit (percent, amount, tier price) claimer there;
+//! - for every instance-based claimer and every multiset `M` of its eligible lines of its
+//!   instance size (each line at most its quantity): `sum over M of y >= ` the rule's discount
+//!   of `M`'s units alone.
+//!
+//! Why that bounds every claim: a rule discounts a set of its units as the sum of the instances
+//! it forms, and an instance's units alone form the same instance (the rules fill an instance
+//! with the dearest or cheapest units still unused, so the same units win within the instance
+//! alone); units in no instance get nothing. So a claimer's discount is at most the sum of `y`
+//! over its units, and the search may use `y[l]` as every such claimer's per-unit bound.
+//!
+//! The program is solved in floating point (its dual, a packing program, by a dense simplex),
+//! then every `y` is rounded up and every constraint re-checked in integers (and raised where
+//! rounding fell short), so the bound is exact whatever the floating-point error. Carts with
+//! more than [`MAX_PATTERNS`] patterns keep the per-promotion bounds.
+
+use super::eval::CartCx;
+use super::item_bound::ClaimBounds;
+use super::rule::{ItemRule, Unit};
+use super::selector::lines_of;
+
+/// The most instance patterns one cart's program may have (the simplex costs about rows x
+/// patterns per pivot).
+pub const MAX_PATTERNS: usize = 2_000;
+
+/// Called with each multiset of lines as `(line, multiplicity)`; false stops the enumeration.
+type Visit<'v> = dyn FnMut(&[(usize, i64)]) -> bool + 'v;
+
+/// One constraint: `sum over (line, multiplicity) of multiplicity * w[line] >= need`.
+struct Pattern {
+    lines: Vec<(usize, i64)>,
+    need: i64,
+}
+
+/// Per-line unit bounds for the claimers `ns` (indices into the cart's promotions) with bounds
+/// `b`, valid for every option of every line and for unclaimed units (`st_rate`); `None` when
+/// no instance-based claimer is bounded per unit or the program is too large.
+pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i64]) -> Option<Vec<i64>> {
+    let n_lines = cx.lines.len();
+    // What every unit of each line is bounded by anyway: unclaimed, or an exact per-unit claim.
+    let mut floor = st_rate.to_vec();
+    let mut instance_based = Vec::new();
+    for (l, opts) in b.options.iter().enumerate() {
+        for &i in opts {
+            match b.additive[i][l] {
+                Some(exact) => floor[l] = floor[l].max(exact),
+                None if !b.whole[i] && !instance_based.contains(&i) => instance_based.push(i),
+                None => {}
+            }
+        }
+    }
+    if instance_based.is_empty() {
+        return None;
+    }
+    let mut patterns = Vec::new();
+    for &i in &instance_based {
+        let p = ns[i];
+        let kind = cx.item_kind(p);
+        let size = usize::try_from(kind.instance_size()?).ok()?;
+        let lines: Vec<usize> = lines_of(cx.eligible[p]).filter(|&l| b.options[l].contains(&i)).collect();
+        if !multisets(cx, &lines, size, &mut |chosen: &[(usize, i64)]| {
+            let units: Vec<Unit> = chosen
+                .iter()
+                .flat_map(|&(l, m)| {
+                    let price = cx.lines[l].unit_price();
+                    std::iter::repeat_n(Unit { line: l, unit_price: price, current: price }, m as usize)
+                })
+                .collect();
+            let mut out = vec![0; units.len()];
+            kind.discounts(cx.item_cx(p), &units, &mut out);
+            let covered: i64 = chosen.iter().map(|&(l, m)| m * floor[l]).sum();
+            let need = out.iter().sum::<i64>() - covered;
+            if need > 0 {
+                patterns.push(Pattern { lines: chosen.to_vec(), need });
+            }
+            patterns.len() <= MAX_PATTERNS
+        }) {
+            return None;
+        }
+    }
+    let mut w = vec![0i64; n_lines];
+    if !patterns.is_empty() {
+        let rows: Vec<usize> =
+            (0..n_lines).filter(|&l| patterns.iter().any(|p| p.lines.iter().any(|x| x.0 == l))).collect();
+        let prices = solve(cx, &rows, &patterns)?;
+        for (r, &l) in rows.iter().enumerate() {
+            // Rounded up, less a hair of floating-point noise; checked exactly just below.
+            w[l] = (prices[r] - 1e-6).ceil().max(0.0) as i64;
+        }
+        for pattern in &patterns {
+            let have: i64 = pattern.lines.iter().map(|&(l, m)| m * w[l]).sum();
+            if have < pattern.need {
+                let &(l, m) = pattern.lines.iter().max_by_key(|x| x.1).expect("a pattern has lines");
+                w[l] += (pattern.need - have + m - 1) / m;
+            }
+        }
+    }
+    Some(floor.iter().zip(&w).map(|(f, x)| f + x).collect())
+}
+
+/// Calls `visit` with every multiset of `size` units over `lines` (each line at most its
+/// quantity), as `(line, multiplicity)` pairs in line order; stops (false) when `visit` does.
+fn multisets(cx: &CartCx<'_>, lines: &[usize], size: usize, visit: &mut Visit<'_>) -> bool {
+    fn rec(
+        cx: &CartCx<'_>,
+        lines: &[usize],
+        at: usize,
+        left: i64,
+        chosen: &mut Vec<(usize, i64)>,
+        visit: &mut Visit<'_>,
+    ) -> bool {
+        if left == 0 {
+            return visit(chosen);
+        }
+        if at == lines.len() {
+            return true;
+        }
+        let l = lines[at];
+        let most = left.min(cx.lines[l].quantity);
+        for m in (0..=most).rev() {
+            if m > 0 {
+                chosen.push((l, m));
+            }
+            let go_on = rec(cx, lines, at + 1, left - m, chosen, visit);
+            if m > 0 {
+                chosen.pop();
+            }
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+    rec(cx, lines, 0, size as i64, &mut Vec::new(), visit)
+}
+
+/// The optimal `w` of `min sum q[l] w[l]` s.t. every pattern `sum m w >= need`, `w >= 0`, read
+/// off as the shadow prices of its dual `max sum need[p] x[p]` s.t. per row (line) `sum m x <=
+/// q[l]`, `x >= 0`, solved by a dense primal simplex from the slack basis (Bland's rule, so it
+/// terminates). `None` if it does not finish in its pivot allowance. Quantities and amounts are
+/// far below 2^53 (the calculator's limits), and the caller re-checks the result in integers.
+#[allow(clippy::cast_precision_loss)]
+fn solve(cx: &CartCx<'_>, rows: &[usize], patterns: &[Pattern]) -> Option<Vec<f64>> {
+    let (n_rows, n_pat) = (rows.len(), patterns.len());
+    let width = n_pat + n_rows;
+    // Rows of [A | I | b]; the objective row holds the reduced costs (negated gains).
+    let mut t = vec![vec![0.0f64; width + 1]; n_rows];
+    for (r, &l) in rows.iter().enumerate() {
+        t[r][n_pat + r] = 1.0;
+        t[r][width] = cx.lines[l].quantity as f64;
+    }
+    for (j, pattern) in patterns.iter().enumerate() {
+        for &(l, m) in &pattern.lines {
+            let r = rows.iter().position(|&x| x == l).expect("a row per line");
+            t[r][j] = m as f64;
+        }
+    }
+    let mut z: Vec<f64> = patterns.iter().map(|p| -(p.need as f64)).collect();
+    z.extend(std::iter::repeat_n(0.0, n_rows + 1));
+    let eps = 1e-9;
+    for _ in 0..(50 * (n_rows + n_pat)).max(1000) {
+        let Some(enter) = (0..width).find(|&j| z[j] < -eps) else {
+            return Some((0..n_rows).map(|r| z[n_pat + r].max(0.0)).collect());
+        };
+        let mut leave: Option<(usize, f64)> = None;
+        for (r, row) in t.iter().enumerate() {
+            if row[enter] > eps {
+                let ratio = row[width] / row[enter];
+                if leave.is_none_or(|(_, best)| ratio < best - eps) {
+                    leave = Some((r, ratio));
+                }
+            }
+        }
+        // Unbounded cannot happen (every pattern uses a row with a finite quantity).
+        let (r, _) = leave?;
+        let pivot = t[r][enter];
+        for x in &mut t[r] {
+            *x /= pivot;
+        }
+        let pivot_row = t[r].clone();
+        for (i, row) in t.iter_mut().enumerate() {
+            if i != r && row[enter].abs() > eps {
+                let f = row[enter];
+                for (x, p) in row.iter_mut().zip(&pivot_row) {
+                    *x -= f * p;
+                }
+            }
+        }
+        let f = z[enter];
+        for (x, p) in z.iter_mut().zip(&pivot_row) {
+            *x -= f * p;
+        }
+    }
+    None
+}
