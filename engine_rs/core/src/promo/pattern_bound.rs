@@ -28,6 +28,8 @@
 //! rounding fell short), so the bound is exact whatever the floating-point error. Carts with
 //! more than [`MAX_PATTERNS`] patterns keep the per-promotion bounds.
 
+use std::collections::BTreeMap;
+
 use super::eval::CartCx;
 use super::item_bound::ClaimBounds;
 use super::rule::{ItemRule, Unit};
@@ -66,7 +68,7 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     if instance_based.is_empty() {
         return None;
     }
-    let mut patterns = Vec::new();
+    let mut patterns: BTreeMap<Vec<(usize, i64)>, i64> = BTreeMap::new();
     for &i in &instance_based {
         let p = ns[i];
         let kind = cx.item_kind(p);
@@ -85,13 +87,17 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             let covered: i64 = chosen.iter().map(|&(l, m)| m * floor[l]).sum();
             let need = out.iter().sum::<i64>() - covered;
             if need > 0 {
-                patterns.push(Pattern { lines: chosen.to_vec(), need });
+                // Of several promotions' patterns over the same units only the largest need
+                // constrains.
+                let slot = patterns.entry(chosen.to_vec()).or_insert(0);
+                *slot = (*slot).max(need);
             }
             patterns.len() <= MAX_PATTERNS
         }) {
             return None;
         }
     }
+    let patterns: Vec<Pattern> = patterns.into_iter().map(|(lines, need)| Pattern { lines, need }).collect();
     let mut w = vec![0i64; n_lines];
     if !patterns.is_empty() {
         let rows: Vec<usize> =
