@@ -11,6 +11,8 @@ import pytest
 RESULTS: dict[str, dict[str, tuple[float, bool]]] = {}
 # case -> whether the Rust search finished within its budget (exact best deal)
 EXACT: dict[str, bool] = {}
+# call -> mean seconds (benchmarks/test_bench_boundary.py)
+BOUNDARY: dict[str, float] = {}
 # case -> (seconds the reference ran, whether it finished, combinations it would evaluate)
 UNFINISHED: dict[str, tuple[float, bool, int]] = {}
 # case -> (sorted per-cart nanoseconds, exact answers) over distinct carts
@@ -23,6 +25,13 @@ def record(case: str, implementation: str, benchmark: Any, correct: bool) -> Non
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write = terminalreporter.write_line
+    if BOUNDARY:
+        write("")
+        write("SubmitOrder's Python/Rust boundary, same run (issue 6 target: <= 1 us per order)")
+        whole = BOUNDARY.get("Engine.submit_order in-process (core included)")
+        for call, mean in BOUNDARY.items():
+            share = f"{mean / whole:>6.1%} of a submit" if whole else ""
+            write(f"{call:<52} {mean * 1e6:>8.2f} us  {share}")
     if DISTRIBUTIONS:
         write("")
         write("pricing: Rust calculator over distinct carts (each priced once, JSON in and out)")

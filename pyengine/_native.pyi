@@ -197,3 +197,8 @@ def simulate(shop_json: str, params_json: str) -> str:
     ("engine" | "fifo"), scenario ("rush" | "mpe2022"), staffing ("auto" | "shop"), store_id.
     Deterministic: the same arguments give the same string. Raises InvalidArgument naming a bad
     parameter, ConfigError for a bad shop."""
+
+def boundary_probe(request: bytes) -> bytes:
+    """The binding's cost around the core, for the benchmarks: decodes a SubmitOrderRequest and
+    converts its draft as `Engine.submit_order` does (GIL released), then encodes it back; no
+    core work. Raises InvalidArgument for a bad request, as submit_order would."""

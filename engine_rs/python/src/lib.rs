@@ -325,6 +325,19 @@ impl Engine {
     }
 }
 
+/// The boundary alone, for the benchmarks: what `Engine.submit_order` does around the core (the
+/// call, the GIL released and taken back, the request decoded and converted to the core's
+/// draft, the draft encoded back as the answer's bytes, a bytes object made) with no core work.
+#[pyfunction]
+fn boundary_probe(py: Python<'_>, request: &[u8]) -> PyResult<Py<PyBytes>> {
+    bytes(py, || {
+        let req: pb::SubmitOrderRequest = decode::message(request)?;
+        let draft = decode::draft(req.order.clone())?;
+        let reply = pb::SubmitOrderRequest { order: req.order.filter(|_| draft.is_some()) };
+        Ok(reply.encode_to_vec())
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
@@ -332,6 +345,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Outcome>()?;
     m.add_class::<calculator::PriceCalculator>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(boundary_probe, m)?)?;
     // pyo3 maintains `__all__`; the stub (the contract) has none, and every public name of the
     // module is exported anyway.
     m.delattr("__all__")?;
