@@ -72,6 +72,12 @@ impl PriceCalculator {
         &self.promotions
     }
 
+    /// The compiled selectors (tests build a cart's context from them).
+    #[cfg(test)]
+    pub(super) fn selectors(&self) -> &SelectorIndex {
+        &self.selectors
+    }
+
     /// Prices a cart given as JSON; refuses a bad cart with `InvalidArgument` naming the field.
     pub fn price_json(&self, cart_json: &str) -> Result<String, EngineError> {
         Ok(self.price(&Cart::from_json(cart_json)?).to_json())

@@ -1,5 +1,6 @@
 //! Whole-calculator tests: worked examples from real shops and proptest properties.
 
+mod bounds;
 mod examples;
 mod props;
 mod support;

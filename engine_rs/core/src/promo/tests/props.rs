@@ -48,7 +48,7 @@ impl Pick {
     }
 }
 
-fn promotion(seed: u64, i: usize) -> Value {
+pub(super) fn promotion(seed: u64, i: usize) -> Value {
     let mut r = Pick(seed | 1);
     let kinds = [
         "percent_off",
@@ -136,9 +136,9 @@ fn promotion(seed: u64, i: usize) -> Value {
 }
 
 /// A cart line as generated: (sku, quantity, price, line_no / 10).
-type LineSpec = (usize, i64, usize, i64);
+pub(super) type LineSpec = (usize, i64, usize, i64);
 
-fn lines(spec: &[LineSpec]) -> Vec<Value> {
+pub(super) fn lines(spec: &[LineSpec]) -> Vec<Value> {
     spec.iter()
         .enumerate()
         .map(|(i, &(sku, quantity, price, line_no))| {
@@ -172,7 +172,7 @@ fn relabel(answer: &Answer, map: &dyn Fn(i64) -> i64) -> Answer {
     a
 }
 
-fn cases() -> impl Strategy<Value = (Vec<u64>, Vec<LineSpec>, i64)> {
+pub(super) fn cases() -> impl Strategy<Value = (Vec<u64>, Vec<LineSpec>, i64)> {
     (
         prop::collection::vec(any::<u64>(), 0..6),
         prop::collection::vec((0usize..5, 1i64..=3, 0usize..6, 0i64..5), 1..4),
