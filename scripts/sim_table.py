@@ -44,6 +44,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("wait_p95_s", "wait p95 s"),
     ("asap_wait_p50_s", "ASAP wait p50 s"),
     ("melt_pct", "melt %"),
+    ("melt_unavoidable_pct", "melt floor %"),
     ("max_queue", "max queue"),
     ("throughput_per_min", "orders/min"),
 )

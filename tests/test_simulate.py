@@ -25,6 +25,10 @@ FIELDS = {
     "asap_wait_p50_s",
     "asap_wait_p95_s",
     "melt_pct",
+    "melt_pct_by_fulfillment",
+    "melt_unavoidable_pct",
+    "eta_err_p90_s_by_fulfillment",
+    "within_2min_pct_by_fulfillment",
     "rider_waited_pct",
     "throughput_per_min",
     "max_queue",
@@ -56,8 +60,20 @@ def test_json_has_every_figure_with_sane_values(
     assert r["policy"] == policy
     assert r["orders"] > 10
     assert r["orders"] + r["refused"] == r["offered"]
-    for key in ("late_pct", "within_2min_pct", "melt_pct", "rider_waited_pct"):
+    for key in (
+        "late_pct",
+        "within_2min_pct",
+        "melt_pct",
+        "melt_unavoidable_pct",
+        "rider_waited_pct",
+    ):
         assert 0 <= r[key] <= 100, key
+    # Only orders collected later than they are made can melt; ASAP orders are not in the split.
+    assert set(r["melt_pct_by_fulfillment"]) <= {"pickup_at", "delivery"}
+    assert set(r["eta_err_p90_s_by_fulfillment"]) == set(r["late_pct_by_fulfillment"])
+    for by in ("melt_pct_by_fulfillment", "within_2min_pct_by_fulfillment"):
+        assert all(0 <= v <= 100 for v in r[by].values()), by
+    assert max(r["eta_err_p90_s_by_fulfillment"].values()) >= r["eta_err_p90_s"] > 0
     assert 0 <= r["eta_err_p50_s"] <= r["eta_err_p90_s"]
     assert 0 <= r["wait_p50_s"] <= r["wait_p95_s"]
     assert 0 < r["asap_wait_p50_s"] <= r["asap_wait_p95_s"]

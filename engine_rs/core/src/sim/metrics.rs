@@ -60,6 +60,12 @@ impl Done {
     pub fn melt_exposed(&self) -> bool {
         self.cold && self.fulfillment.has_target()
     }
+
+    /// A cold order whose customer or rider came more than [`MELT_MS`] after its (latest)
+    /// target: ready by the target, it had melted; only being late could have saved it.
+    pub fn melt_unavoidable(&self) -> bool {
+        self.melt_exposed() && self.pickup_ms - self.target_ms > MELT_MS
+    }
 }
 
 /// The result of one run (serialized as the CLI's JSON object).
@@ -140,6 +146,15 @@ pub struct Figures {
     /// % of cold pickup-at and delivery orders READY more than 5 minutes before the customer
     /// came (reserved time) or the rider actually arrived.
     pub melt_pct: f64,
+    /// `melt_pct` per fulfillment ("pickup_at", "delivery"; over the cold ones of each).
+    pub melt_pct_by_fulfillment: BTreeMap<String, f64>,
+    /// % of cold pickup-at and delivery orders whose customer or rider came more than 5 minutes
+    /// after the order's (latest) target: a kitchen that is never late melts these whatever it
+    /// does, so `melt_pct` cannot go below this without lateness.
+    pub melt_unavoidable_pct: f64,
+    /// `eta_err_p90_s` and `within_2min_pct` per fulfillment.
+    pub eta_err_p90_s_by_fulfillment: BTreeMap<String, f64>,
+    pub within_2min_pct_by_fulfillment: BTreeMap<String, f64>,
     /// % of delivery orders not READY when the rider actually arrived.
     pub rider_waited_pct: f64,
     /// Accepted orders / minutes from the first arrival to the last READY.
@@ -176,14 +191,24 @@ pub fn figures(done: &[Done], first_arrival_ms: i64) -> Figures {
         .map(|&(ready, due, weight)| i64::from(weight) * (ready - due).max(0))
         .sum();
     let mut by_fulfillment = BTreeMap::new();
+    let (mut melt_by, mut err_by, mut close_by) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for (name, f) in [
         ("asap", Fulfillment::Asap),
         ("pickup_at", Fulfillment::PickupAt),
         ("delivery", Fulfillment::Delivery),
     ] {
         let of: Vec<&Done> = done.iter().filter(|d| d.fulfillment == f).collect();
-        if !of.is_empty() {
-            by_fulfillment.insert(name.to_owned(), pct(of.iter().filter(|d| d.late()).count(), of.len()));
+        if of.is_empty() {
+            continue;
+        }
+        by_fulfillment.insert(name.to_owned(), pct(of.iter().filter(|d| d.late()).count(), of.len()));
+        let mut e: Vec<i64> = of.iter().map(|d| (d.ready_ms - d.quote_ms).abs()).collect();
+        e.sort_unstable();
+        err_by.insert(name.to_owned(), percentile_s(&e, 90));
+        close_by.insert(name.to_owned(), pct(e.iter().filter(|&&x| x <= CLOSE_MS).count(), e.len()));
+        let cold = of.iter().filter(|d| d.melt_exposed()).count();
+        if cold > 0 {
+            melt_by.insert(name.to_owned(), pct(of.iter().filter(|d| d.melted()).count(), cold));
         }
     }
     Figures {
@@ -197,6 +222,10 @@ pub fn figures(done: &[Done], first_arrival_ms: i64) -> Figures {
         asap_wait_p50_s: percentile_s(&asap, 50),
         asap_wait_p95_s: percentile_s(&asap, 95),
         melt_pct: pct(done.iter().filter(|d| d.melted()).count(), exposed),
+        melt_pct_by_fulfillment: melt_by,
+        melt_unavoidable_pct: pct(done.iter().filter(|d| d.melt_unavoidable()).count(), exposed),
+        eta_err_p90_s_by_fulfillment: err_by,
+        within_2min_pct_by_fulfillment: close_by,
         rider_waited_pct: pct(
             deliveries.iter().filter(|d| d.ready_ms > d.pickup_ms).count(),
             deliveries.len(),
@@ -240,6 +269,10 @@ mod tests {
         assert!(!pickup.late());
         assert_eq!(pickup.wait_ms(), 0);
         assert!(pickup.melted());
+        assert!(!pickup.melt_unavoidable(), "ready at the target, it would not have melted");
+        // A rider 6 minutes after the predicted arrival: ready on time, it melts anyway.
+        let rider = done(Fulfillment::Delivery, 600_000, 600_000, 600_000, 960_000);
+        assert!(rider.melted() && rider.melt_unavoidable() && !rider.late());
         let f = figures(&[asap, pickup], 0);
         assert!((f.late_pct - 50.0).abs() < 1e-9);
         assert!((f.melt_pct - 100.0).abs() < 1e-9);
@@ -247,6 +280,10 @@ mod tests {
         assert!((f.eta_err_p90_s - 600.0).abs() < 1e-9);
         assert!((f.weighted_tardiness_s - 300.0).abs() < 1e-9); // (2x100 + 2x200) s / 2
         assert!((f.makespan_min - 5.0).abs() < 1e-9);
+        assert!(f.melt_unavoidable_pct.abs() < 1e-9);
+        assert!((f.melt_pct_by_fulfillment["pickup_at"] - 100.0).abs() < 1e-9);
+        assert!(!f.melt_pct_by_fulfillment.contains_key("asap"), "ASAP orders cannot melt");
+        assert!((f.within_2min_pct_by_fulfillment["asap"]).abs() < 1e-9);
     }
 
     #[test]
