@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import shutil
 import random
 import time
 from collections.abc import Sequence
@@ -99,6 +100,7 @@ class FanoutResult:
     catchup: StreamCheck = field(default_factory=StreamCheck)
     catchup_s: float = 0.0
     server_cpu: float = 0.0  # CPU s/s of the server while driven
+    catchup_cpu_s: float = 0.0  # the server's CPU seconds for the whole catch-up
     profile: Any = None  # bench_service_profile.Profile of the live phase, if sampled
 
 
@@ -294,6 +296,7 @@ def run_fanout(
     subscriber_procs: int = 2,
     durability: str = "full",
     profile_s: float = 0.0,
+    profile_phase: str = "live",
 ) -> FanoutResult:
     keys = [(store, station) for store in stores for station in stations]
     result = FanoutResult(len(stores), len(keys), subscriber_procs, workers, seconds)
@@ -323,7 +326,7 @@ def run_fanout(
             time.sleep(0.5)
             spy = None
             raw = workdir / "fanout-profile.raw"
-            if profile_s > 0:
+            if profile_s > 0 and profile_phase == "live":
                 from benchmarks import bench_service_profile as profiling
 
                 if profiling.executable():
@@ -358,6 +361,12 @@ def run_fanout(
                 if at is not None:
                     result.from_call_ms.append((at - began) * 1000)
                     result.from_answer_ms.append((at - answered) * 1000)
+            if profile_s > 0 and profile_phase == "catchup":
+                from benchmarks import bench_service_profile as profiling
+
+                spy = profiling.record(pid, profile_s, raw)
+                time.sleep(1.0)  # py-spy attaches
+            cpu0 = _cpu_seconds(pid)
             for pipe in pipes:
                 pipe.send("go")
             history: dict[Key, list[int]] = {}
@@ -369,6 +378,10 @@ def run_fanout(
                 ends.append(ended)
             result.catchup = _check(history, last)
             result.catchup_s = max(ends) - min(starts)
+            result.catchup_cpu_s = _cpu_seconds(pid) - cpu0
+            if spy is not None and profile_phase == "catchup":
+                spy.wait(120)
+                result.profile = profiling.parse(raw, profile_s, 200)
         finally:
             for proc in procs:
                 proc.join(30)
@@ -381,6 +394,9 @@ def render(result: FanoutResult) -> list[str]:
     errors = ", ".join(f"{k} {v}" for k, v in sorted(result.errors.items())) or "0"
     live, catchup = result.live, result.catchup
     catchup_rate = catchup.events / result.catchup_s if result.catchup_s else 0.0
+    live_us = result.server_cpu * 1e6 / result.live_rate if result.live_rate else 0.0
+    catchup_us = result.catchup_cpu_s * 1e6 / catchup.events if catchup.events else 0.0
+    calls_per_event = result.calls / result.live_events if result.live_events else 0.0
     return [
         "## Fan-out: ticket events to about 1,000 kitchen displays",
         "",
@@ -411,7 +427,15 @@ def render(result: FanoutResult) -> list[str]:
         f"{percentile(result.from_answer_ms, 99):.1f} | {result.server_cpu:.2f} |",
         f"| catch-up | | | | {catchup.events} | {catchup_rate:.0f} "
         f"| {'yes' if catchup.ok else 'NO'} ({catchup.events}/{catchup.expected}) "
-        f"| {catchup.missing} / {catchup.duplicates} / {catchup.out_of_order} | | | |",
+        f"| {catchup.missing} / {catchup.duplicates} / {catchup.out_of_order} | | "
+        f"| {result.catchup_cpu_s / result.catchup_s if result.catchup_s else 0:.2f} |",
+        "",
+        f"Server CPU per delivered event: live {live_us:.0f} us (everything the server does per "
+        f"event, the API calls that make the events included: {calls_per_event:.2f} calls an "
+        f"event), catch-up {catchup_us:.0f} us (the stream path alone: feed page from SQLite, "
+        "one gRPC message write per event). At that cost two whole cores would deliver "
+        f"{2e6 / catchup_us if catchup_us else 0:,.0f} events/s from the stream path alone; "
+        f"live, {2e6 / live_us if live_us else 0:,.0f}.",
         "",
         f"Start retries (ticket not yet on its display): {result.retries}. Issue 6 target: "
         ">= 20,000 ticket events/s fanned out to 1,000 open KDS streams.",
@@ -432,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds driven (10)")
     parser.add_argument("--procs", type=int, default=2, help="subscriber processes (2)")
     parser.add_argument("--profile", type=float, default=0.0, help="py-spy seconds (0: none)")
+    parser.add_argument("--profile-phase", choices=["live", "catchup"], default="live")
+    parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
     parser.add_argument("--durability", choices=["full", "normal"], default="full")
     args = parser.parse_args(argv)
     with shop.sample_shop_path().open("rb") as f:
@@ -448,7 +474,10 @@ def main(argv: list[str] | None = None) -> int:
             subscriber_procs=args.procs,
             durability=args.durability,
             profile_s=args.profile,
+            profile_phase=args.profile_phase,
         )
+        if args.raw and (Path(tmp) / "fanout-profile.raw").exists():
+            shutil.copy(Path(tmp) / "fanout-profile.raw", args.raw)
     print("\n".join(render(result)))
     if result.profile is not None:
         from benchmarks import bench_service_profile as profiling
