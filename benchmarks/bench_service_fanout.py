@@ -25,9 +25,10 @@ The client processes, the driver and the server share the machine's cores.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing as mp
-import shutil
 import random
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,11 @@ BUMPED = kitchen_pb2.TICKET_EVENT_KIND_BUMPED
 # Streams per gRPC connection in a subscriber process.
 STREAMS_PER_CHANNEL = 250
 # Channels whose orders go on the displays at once (no just-in-time hold).
-ASAP_CHANNELS = (common_pb2.CHANNEL_COUNTER, common_pb2.CHANNEL_KIOSK, common_pb2.CHANNEL_MINI_PROGRAM)
+ASAP_CHANNELS = (
+    common_pb2.CHANNEL_COUNTER,
+    common_pb2.CHANNEL_KIOSK,
+    common_pb2.CHANNEL_MINI_PROGRAM,
+)
 
 Key = tuple[str, str]
 
@@ -112,7 +117,7 @@ def _check(received: dict[Key, list[int]], last: dict[Key, int]) -> StreamCheck:
         seen = set(seqs)
         check.duplicates += len(seqs) - len(seen)
         check.missing += sum(1 for s in range(1, last[key] + 1) if s not in seen)
-        check.out_of_order += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b <= a)
+        check.out_of_order += sum(1 for a, b in itertools.pairwise(seqs) if b <= a)
     return check
 
 
@@ -157,9 +162,7 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
                 return
 
     after_total: dict[Key, int] = {}
-    tasks = [
-        asyncio.create_task(follow(i, key, 0, seqs[key], True)) for i, key in enumerate(keys)
-    ]
+    tasks = [asyncio.create_task(follow(i, key, 0, seqs[key], True)) for i, key in enumerate(keys)]
     while ready < len(tasks):
         await asyncio.sleep(0.02)
     # Every stream starts from seq 0, so nothing is lost if a subscription reaches the server
@@ -186,7 +189,7 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
         for i, key in enumerate(keys)
         if expected[key] > 0
     ]
-    done, pending = await asyncio.wait(tasks, timeout=60)
+    _, pending = await asyncio.wait(tasks, timeout=60)
     for task in pending:
         task.cancel()
     ended = time.monotonic()
@@ -211,7 +214,10 @@ async def _drive(
     async with grpc.aio.insecure_channel(target) as channel:
         submit = channel.unary_unary(SUBMIT_METHOD)
         get_order = channel.unary_unary(GET_ORDER_METHOD)
-        actions = {STARTED: channel.unary_unary(START_METHOD), BUMPED: channel.unary_unary(BUMP_METHOD)}
+        actions = {
+            STARTED: channel.unary_unary(START_METHOD),
+            BUMPED: channel.unary_unary(BUMP_METHOD),
+        }
         end = time.monotonic() + seconds
 
         async def call(method: Any, request: bytes) -> bytes | None:

@@ -176,9 +176,7 @@ def measure_per_order(
         async def all_phases() -> None:
             await phase([_draft(menu, rng, "warm") for _ in range(500)])
             result.warm_kib = await phase([])
-            result.one_member_kib = await phase(
-                [_draft(menu, rng, "m-one") for _ in range(orders)]
-            )
+            result.one_member_kib = await phase([_draft(menu, rng, "m-one") for _ in range(orders)])
             result.many_members_kib = await phase(
                 [_draft(menu, rng, f"m-{i:07d}") for i in range(orders)]
             )
@@ -189,7 +187,9 @@ def measure_per_order(
     return result
 
 
-async def _steady(target: str, pid: int, menu: Menu, keys: list[tuple[str, str]], result: Steady) -> None:
+async def _steady(
+    target: str, pid: int, menu: Menu, keys: list[tuple[str, str]], result: Steady
+) -> None:
     loop = asyncio.get_running_loop()
     async with grpc.aio.insecure_channel(target) as channel:
         submit = channel.unary_unary(SUBMIT_METHOD)
@@ -469,7 +469,12 @@ def main(argv: list[str] | None = None) -> int:
         steady = None
         if args.seconds > 0:
             steady = measure_steady(
-                shop_path, stores[: args.steady_stores], stations, Path(tmp), args.rate, args.seconds
+                shop_path,
+                stores[: args.steady_stores],
+                stations,
+                Path(tmp),
+                args.rate,
+                args.seconds,
             )
         heap = None
         if args.heap_orders:
