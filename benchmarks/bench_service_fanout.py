@@ -61,6 +61,8 @@ ASAP_CHANNELS = (
 )
 
 Key = tuple[str, str]
+Unary = grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]
+Stream = grpc.aio.UnaryStreamMultiCallable[bytes, bytes]
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -143,7 +145,10 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
     async def follow(index: int, key: Key, after: int, sink: list[int], live: bool) -> None:
         nonlocal ready
         channel = channels[index % len(channels)]
-        call = channel.unary_stream(STREAM_METHOD)(
+        subscribe: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(
+            STREAM_METHOD
+        )
+        call = subscribe(
             kitchen_pb2.StreamTicketsRequest(
                 store_id=key[0], station=key[1], after_seq=after
             ).SerializeToString()
@@ -212,9 +217,9 @@ async def _drive(
     STARTED|BUMPED), the Start/Bump call's start and answer times."""
     calls: dict[tuple[str, int], tuple[float, float]] = {}
     async with grpc.aio.insecure_channel(target) as channel:
-        submit = channel.unary_unary(SUBMIT_METHOD)
-        get_order = channel.unary_unary(GET_ORDER_METHOD)
-        actions = {
+        submit: Unary = channel.unary_unary(SUBMIT_METHOD)
+        get_order: Unary = channel.unary_unary(GET_ORDER_METHOD)
+        actions: dict[int, Unary] = {
             STARTED: channel.unary_unary(START_METHOD),
             BUMPED: channel.unary_unary(BUMP_METHOD),
         }
@@ -275,7 +280,7 @@ async def _drive(
 
 async def _last_seqs(target: str, keys: list[Key]) -> dict[Key, int]:
     async with grpc.aio.insecure_channel(target) as channel:
-        board = channel.unary_unary(BOARD_METHOD)
+        board: Unary = channel.unary_unary(BOARD_METHOD)
         out = {}
         for key in keys:
             request = kitchen_pb2.GetStationBoardRequest(store_id=key[0], station=key[1])

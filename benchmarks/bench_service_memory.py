@@ -39,6 +39,8 @@ from benchmarks.bench_service_fanout import (
     START_METHOD,
     STREAM_METHOD,
     SUBMIT_METHOD,
+    Stream,
+    Unary,
 )
 from loadtests.orders import Menu
 from pyengine import shop
@@ -77,6 +79,10 @@ class PerOrder:
     submitted: int = 0
 
     @property
+    def warmup(self) -> int:
+        return min(500, self.orders)
+
+    @property
     def per_order_bytes(self) -> float:
         return (self.one_member_kib - self.warm_kib) * 1024 / self.orders
 
@@ -92,6 +98,11 @@ class Steady:
     seconds: float
     stores: int
     submitted: int = 0
+
+    @property
+    def warmup(self) -> int:
+        return min(500, self.orders)
+
     ready: int = 0  # orders READY at the end (GetOrder)
     errors: dict[str, int] = field(default_factory=dict)
     watches: int = 0
@@ -120,7 +131,7 @@ async def _submit_many(
 ) -> list[str]:
     ids: list[str] = []
     async with grpc.aio.insecure_channel(target) as channel:
-        submit = channel.unary_unary(SUBMIT_METHOD)
+        submit: Unary = channel.unary_unary(SUBMIT_METHOD)
         pending = iter(requests)
 
         async def caller() -> None:
@@ -138,7 +149,7 @@ async def _submit_many(
 
 async def _count_found(target: str, ids: list[str]) -> int:
     async with grpc.aio.insecure_channel(target) as channel:
-        get = channel.unary_unary(GET_ORDER_METHOD)
+        get: Unary = channel.unary_unary(GET_ORDER_METHOD)
         found = 0
         for order_id in ids:
             try:
@@ -152,7 +163,12 @@ async def _count_found(target: str, ids: list[str]) -> int:
 
 
 def measure_per_order(
-    shop_path: Path, stores: list[str], workdir: Path, orders: int, durability: str = "full"
+    shop_path: Path,
+    stores: list[str],
+    workdir: Path,
+    orders: int,
+    durability: str = "full",
+    settle_s: float = 1.0,
 ) -> PerOrder:
     result = PerOrder(orders)
     menu = Menu(tuple(stores), Menu.load().items)
@@ -170,11 +186,11 @@ def measure_per_order(
 
         async def phase(requests: list[bytes]) -> int:
             ids.extend(await _submit_many(server.target, requests, 16, result))
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(settle_s)
             return rss_kib(pid)
 
         async def all_phases() -> None:
-            await phase([_draft(menu, rng, "warm") for _ in range(500)])
+            await phase([_draft(menu, rng, "warm") for _ in range(result.warmup)])
             result.warm_kib = await phase([])
             result.one_member_kib = await phase([_draft(menu, rng, "m-one") for _ in range(orders)])
             result.many_members_kib = await phase(
@@ -183,7 +199,7 @@ def measure_per_order(
             result.found = await _count_found(server.target, ids)
 
         asyncio.run(all_phases())
-        result.submitted = 500 + 2 * orders
+        result.submitted = result.warmup + 2 * orders
     return result
 
 
@@ -192,12 +208,12 @@ async def _steady(
 ) -> None:
     loop = asyncio.get_running_loop()
     async with grpc.aio.insecure_channel(target) as channel:
-        submit = channel.unary_unary(SUBMIT_METHOD)
-        get = channel.unary_unary(GET_ORDER_METHOD)
-        start = channel.unary_unary(START_METHOD)
-        bump = channel.unary_unary(BUMP_METHOD)
-        watch = channel.unary_stream(WATCH_METHOD)
-        stream = channel.unary_stream(STREAM_METHOD)
+        submit: Unary = channel.unary_unary(SUBMIT_METHOD)
+        get: Unary = channel.unary_unary(GET_ORDER_METHOD)
+        start: Unary = channel.unary_unary(START_METHOD)
+        bump: Unary = channel.unary_unary(BUMP_METHOD)
+        watch: Stream = channel.unary_stream(WATCH_METHOD)
+        stream: Stream = channel.unary_stream(STREAM_METHOD)
         rng = random.Random(12)
         ids: list[str] = []
 
@@ -300,6 +316,10 @@ class PythonHeap:
     after: int = 0  # and after `orders` more again
 
     @property
+    def warmup(self) -> int:
+        return min(500, self.orders)
+
+    @property
     def per_order_bytes(self) -> float:
         """Growth over the second slice: one-off costs (imports, statement caches, the thread
         pool) land in the first."""
@@ -307,7 +327,12 @@ class PythonHeap:
 
 
 def measure_python_heap(
-    shop_path: Path, stores: list[str], stations: list[str], workdir: Path, orders: int
+    shop_path: Path,
+    stores: list[str],
+    stations: list[str],
+    workdir: Path,
+    orders: int,
+    settle_s: float = 1.5,
 ) -> PythonHeap:
     import gc
     import tracemalloc
@@ -353,21 +378,25 @@ def measure_python_heap(
         async def batch(first: int, count: int) -> int:
             done = 0
             for start in range(first, first + count, 20):
-                done += sum(await asyncio.gather(*(one(i) for i in range(start, start + 20))))
+                done += sum(
+                    await asyncio.gather(
+                        *(one(i) for i in range(start, min(start + 20, first + count)))
+                    )
+                )
             return done
 
         followers = [asyncio.create_task(follow(key)) for key in keys]
         await asyncio.sleep(0.1)
-        await batch(0, 500)
-        await asyncio.sleep(1.5)  # the refresher and the ticker run once
+        await batch(0, result.warmup)
+        await asyncio.sleep(settle_s)  # the refresher and the ticker run once
         gc.collect()
         result.before = tracemalloc.get_traced_memory()[0]
-        result.ready = await batch(500, orders)
-        await asyncio.sleep(1.5)
+        result.ready = await batch(result.warmup, orders)
+        await asyncio.sleep(settle_s)
         gc.collect()
         result.mid = tracemalloc.get_traced_memory()[0]
-        result.ready += await batch(500 + orders, orders)
-        await asyncio.sleep(1.5)
+        result.ready += await batch(result.warmup + orders, orders)
+        await asyncio.sleep(settle_s)
         gc.collect()
         result.after = tracemalloc.get_traced_memory()[0]
         for task in followers:
@@ -396,7 +425,7 @@ def render(
             "",
             "| slice | RSS after, MiB | per order |",
             "|---|---:|---:|",
-            f"| 500 warm-up orders | {per.warm_kib / 1024:.1f} | |",
+            f"| {per.warmup} warm-up orders | {per.warm_kib / 1024:.1f} | |",
             f"| {per.orders} orders, all of one member | {per.one_member_kib / 1024:.1f} "
             f"| {per.per_order_bytes:,.0f} B |",
             f"| {per.orders} orders, each of a new member | {per.many_members_kib / 1024:.1f} "
@@ -434,8 +463,9 @@ def render(
             "The Python heap alone (tracemalloc, which does not see the Rust core's "
             "allocations): the runtime in the benchmark's own process (core, SQLite log, "
             "hubs), the same calls the servicers make, a ticket stream on every station and a "
-            f"WatchOrder on every tenth order; after 500 orders of warm-up, two slices of "
-            f"{heap.orders} orders made to READY ({heap.ready} of {2 * heap.orders} READY): "
+            f"WatchOrder on every tenth order; after {heap.warmup} orders of warm-up, two "
+            f"slices of {heap.orders} orders made to READY "
+            f"({heap.ready} of {2 * heap.orders} READY): "
             f"traced Python memory {heap.before / 1024:.0f} KiB after the warm-up, "
             f"{heap.mid / 1024:.0f} KiB after the first slice, {heap.after / 1024:.0f} KiB after "
             f"the second: **{heap.per_order_bytes:,.1f} B per completed order** over the second "

@@ -177,7 +177,7 @@ async def missing_orders(target: str, order_ids: list[str]) -> int:
     missing = 0
     pending = iter(order_ids)
     async with grpc.aio.insecure_channel(target) as channel:
-        get = channel.unary_unary(GET_ORDER)
+        get: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(GET_ORDER)
 
         async def asker() -> None:
             nonlocal missing
