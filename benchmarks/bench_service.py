@@ -285,6 +285,7 @@ def after_ladder(args: argparse.Namespace, run: Run, workdir: Path, stations: li
             seconds=args.fanout_seconds,
             subscriber_procs=args.fanout_procs,
             durability=args.durability,
+            profile_s=args.fanout_profile,
         )
         print(f"fan-out: {run.fanout.live_rate:.0f} events/s live", flush=True)
     if args.memory_orders > 0:
@@ -577,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fanout-seconds", type=float, default=10.0, help="fan-out: drive s (10)")
     parser.add_argument("--fanout-workers", type=int, default=32, help="fan-out: orders at a time")
     parser.add_argument("--fanout-procs", type=int, default=2, help="fan-out: subscriber processes")
+    parser.add_argument(
+        "--fanout-profile", type=float, default=4.0, help="fan-out: py-spy s of catch-up (0: none)"
+    )
     parser.add_argument(
         "--memory-orders", type=int, default=10000, help="memory: orders a slice (10000; 0: none)"
     )
