@@ -458,6 +458,22 @@ def render(
             f"| {steady.slope_kib_per_min / 1024:.2f} | {steady.bytes_per_order:,.0f} B |",
             "",
         ]
+    lines += [
+        "What holds the memory (from the code, not measured here): the Python side keeps "
+        "nothing per order once its calls and streams are done (the hubs drop a topic with "
+        "its last subscriber; the heap measurement below checks it). The Rust core keeps "
+        "every order it ever accepted: `State.orders` (engine_rs/core/src/state.rs) holds each "
+        "`Order` with its quote (priced lines, applied promotions, near misses), tickets and "
+        "fingerprint, plus the `by_id` and `by_key` indexes, and nothing removes an order once "
+        "it is READY or CANCELLED; so RSS grows by about the per-order figure above for every "
+        "order, open or done, until a restart replays the log (or a snapshot) into the same "
+        "state. Per member, the core keeps one entry in each applied promotion's "
+        "`member_uses` map (member id -> uses), also never pruned. Flat memory needs the core "
+        "to drop terminal orders after the idempotency window (7 days by default; an old "
+        "order's GetOrder could then be answered from the log) and per-member counts of "
+        "promotions without a per-member limit: a change to the Rust core, not made here.",
+        "",
+    ]
     if heap is not None:
         lines += [
             "The Python heap alone (tracemalloc, which does not see the Rust core's "
