@@ -2,11 +2,12 @@
 steady run in which every order is made and bumped through to READY.
 
 1. per order and per member, on one server (snapshots off, so that a snapshot's transient
-   buffers do not land in one slice): after a warm-up, `orders` orders of one gold member
-   (RSS before and after: bytes per open order), then `orders` orders each of a new gold member
-   (the extra bytes over the first slice, per order: bytes per member). Orders are not bumped,
-   so every one stays open. Correctness: every call answered OK and the server's log holds
-   exactly the orders submitted (counted through GetOrder of each).
+   buffers do not land in one slice): after a warm-up, three slices of `orders` orders with the
+   same lines (the same seed; only ids and members differ): A all of one gold member, B each of a
+   new gold member, C all of one gold member again. Per open order: the mean RSS growth of A and
+   C per order; per member: B's growth per order over that mean (A before and C after B cancel a
+   drift as the stores' queues grow). Orders are not bumped, so every one stays open.
+   Correctness: every call answered OK and GetOrder finds every order afterwards.
 2. steady state, on a new server with the default settings (snapshots on): orders submitted open
    loop at `rate` a second for `seconds`, each made at once through the API (GetOrder, then
    Start and Bump of every ticket in kitchen order) so that it ends READY, with a StreamTickets
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +74,9 @@ def slope(points: list[tuple[float, float]]) -> float:
 class PerOrder:
     orders: int
     warm_kib: int = 0
-    one_member_kib: int = 0  # after `orders` orders of one member
-    many_members_kib: int = 0  # after `orders` more, each of a new member
+    one_member_kib: int = 0  # after slice A: `orders` orders of one member
+    many_members_kib: int = 0  # after slice B: `orders` more, each of a new member
+    one_member_again_kib: int = 0  # after slice C: `orders` more of one member
     errors: int = 0
     found: int = 0  # orders GetOrder finds afterwards
     submitted: int = 0
@@ -83,13 +86,24 @@ class PerOrder:
         return min(500, self.orders)
 
     @property
-    def per_order_bytes(self) -> float:
+    def slice_a(self) -> float:
         return (self.one_member_kib - self.warm_kib) * 1024 / self.orders
 
     @property
+    def slice_b(self) -> float:
+        return (self.many_members_kib - self.one_member_kib) * 1024 / self.orders
+
+    @property
+    def slice_c(self) -> float:
+        return (self.one_member_again_kib - self.many_members_kib) * 1024 / self.orders
+
+    @property
+    def per_order_bytes(self) -> float:
+        return (self.slice_a + self.slice_c) / 2
+
+    @property
     def per_member_bytes(self) -> float:
-        slice2 = (self.many_members_kib - self.one_member_kib) * 1024 / self.orders
-        return slice2 - self.per_order_bytes
+        return self.slice_b - self.per_order_bytes
 
 
 @dataclass
@@ -98,11 +112,6 @@ class Steady:
     seconds: float
     stores: int
     submitted: int = 0
-
-    @property
-    def warmup(self) -> int:
-        return min(500, self.orders)
-
     ready: int = 0  # orders READY at the end (GetOrder)
     errors: dict[str, int] = field(default_factory=dict)
     watches: int = 0
@@ -119,8 +128,10 @@ class Steady:
         return self.slope_kib_per_min * 1024 / 60 / self.rate if self.rate else 0.0
 
 
-def _draft(menu: Menu, rng: random.Random, member_id: str) -> bytes:
+def _draft(menu: Menu, rng: random.Random, member_id: str, order_id: str = "") -> bytes:
     draft = menu.draft(rng, rng.choice(ASAP_CHANNELS), time.time_ns() // 1_000_000)
+    if order_id:
+        draft.channel_order_id = order_id
     draft.member_id = member_id
     draft.member.tier = "gold"
     return orders_pb2.SubmitOrderRequest(order=draft).SerializeToString()
@@ -192,14 +203,20 @@ def measure_per_order(
         async def all_phases() -> None:
             await phase([_draft(menu, rng, "warm") for _ in range(result.warmup)])
             result.warm_kib = await phase([])
-            result.one_member_kib = await phase([_draft(menu, rng, "m-one") for _ in range(orders)])
-            result.many_members_kib = await phase(
-                [_draft(menu, rng, f"m-{i:07d}") for i in range(orders)]
-            )
+
+            def same_lines(member: Callable[[int], str], tag: str) -> list[bytes]:
+                seeded = random.Random(12)
+                return [
+                    _draft(menu, seeded, member(i), f"mem-{tag}-{i:07d}") for i in range(orders)
+                ]
+
+            result.one_member_kib = await phase(same_lines(lambda i: "m-one-0", "a"))
+            result.many_members_kib = await phase(same_lines(lambda i: f"m-{i:07d}", "b"))
+            result.one_member_again_kib = await phase(same_lines(lambda i: "m-one-0", "c"))
             result.found = await _count_found(server.target, ids)
 
         asyncio.run(all_phases())
-        result.submitted = result.warmup + 2 * orders
+        result.submitted = result.warmup + 3 * orders
     return result
 
 
@@ -421,19 +438,23 @@ def render(
             "`benchmarks/bench_service_memory.py`, in the same run: one new server (snapshots "
             "off), SubmitOrder at concurrency 16, nobody bumping (every order stays open), "
             f"RSS one second after each slice of {per.orders} orders. Every order carries a gold "
-            "member (the member promotion applies, so the core counts the member's uses).",
+            "member (the member promotion applies, so the core counts the member's uses); the "
+            "three slices have the same lines (only ids and members differ).",
             "",
-            "| slice | RSS after, MiB | per order |",
+            "| slice | RSS after, MiB | growth per order |",
             "|---|---:|---:|",
             f"| {per.warmup} warm-up orders | {per.warm_kib / 1024:.1f} | |",
-            f"| {per.orders} orders, all of one member | {per.one_member_kib / 1024:.1f} "
-            f"| {per.per_order_bytes:,.0f} B |",
-            f"| {per.orders} orders, each of a new member | {per.many_members_kib / 1024:.1f} "
-            f"| {per.per_order_bytes + per.per_member_bytes:,.0f} B |",
+            f"| A: {per.orders} orders, all of one member | {per.one_member_kib / 1024:.1f} "
+            f"| {per.slice_a:,.0f} B |",
+            f"| B: {per.orders} orders, each of a new member | {per.many_members_kib / 1024:.1f} "
+            f"| {per.slice_b:,.0f} B |",
+            f"| C: {per.orders} orders, all of one member | {per.one_member_again_kib / 1024:.1f} "
+            f"| {per.slice_c:,.0f} B |",
             "",
-            f"- **Per open order: {per.per_order_bytes / 1024:.1f} KiB** of server RSS; "
-            f"**per member: {per.per_member_bytes:,.0f} B** (the second slice's extra over the "
-            "first). Correctness: "
+            f"- **Per open order: {per.per_order_bytes / 1024:.1f} KiB** of server RSS (mean of "
+            f"A and C); **per member: {per.per_member_bytes:,.0f} B** (B over that mean; A and C "
+            f"differ by {abs(per.slice_a - per.slice_c):,.0f} B an order, the resolution of "
+            "this figure). Correctness: "
             f"{per.submitted - per.errors} of {per.submitted} calls answered OK, "
             f"{per.found} of them found by GetOrder afterwards.",
             "",

@@ -32,7 +32,7 @@ def test_memory_benchmark_runs(tmp_path: Path) -> None:
     shop_path = bench_service.bench_shop(2, tmp_path)
     stores = ["bench-0000", "bench-0001"]
     per = bench_service_memory.measure_per_order(shop_path, stores, tmp_path, 30, settle_s=0.1)
-    assert per.errors == 0 and per.found == per.submitted == 90, per
+    assert per.errors == 0 and per.found == per.submitted == 120, per
     heap = bench_service_memory.measure_python_heap(
         shop_path, stores, _stations(), tmp_path, 10, settle_s=0.1
     )
