@@ -29,6 +29,8 @@ import itertools
 import multiprocessing as mp
 import random
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,11 +40,14 @@ from typing import Any
 
 import grpc
 
+from benchmarks.echo_server import READY_PREFIX as ECHO_READY
+from benchmarks.echo_server import STREAM_METHOD as ECHO_STREAM_METHOD
 from loadtests.orders import Menu
 from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
+ROOT = Path(__file__).resolve().parent.parent
 STREAM_METHOD = "/pyengine.v1.KitchenService/StreamTickets"
 SUBMIT_METHOD = "/pyengine.v1.OrderService/SubmitOrder"
 GET_ORDER_METHOD = "/pyengine.v1.OrderService/GetOrder"
@@ -87,6 +92,15 @@ class StreamCheck:
     def ok(self) -> bool:
         return not (self.missing or self.duplicates or self.out_of_order)
 
+    def add(self, other: StreamCheck) -> None:
+        """Adds another round over the same streams."""
+        self.streams = other.streams
+        self.events += other.events
+        self.expected += other.expected
+        self.missing += other.missing
+        self.duplicates += other.duplicates
+        self.out_of_order += other.out_of_order
+
 
 @dataclass
 class FanoutResult:
@@ -108,6 +122,11 @@ class FanoutResult:
     catchup_s: float = 0.0
     server_cpu: float = 0.0  # CPU s/s of the server while driven
     catchup_cpu_s: float = 0.0  # the server's CPU seconds for the whole catch-up
+    event_bytes: int = 0  # bytes of the live events received
+    echo: StreamCheck = field(default_factory=StreamCheck)  # the bare grpc.aio stream rounds
+    echo_s: float = 0.0
+    echo_cpu_s: float = 0.0
+    echo_bytes: int = 0  # the echo's message size (the live events' mean)
     profile: Any = None  # bench_service_profile.Profile, if sampled
 
 
@@ -132,22 +151,34 @@ def _subscriber(target: str, keys: list[Key], conn: Connection) -> None:
 
 async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
     loop = asyncio.get_running_loop()
-    channels = [
-        grpc.aio.insecure_channel(target, options=[("grpc.channel_id", i)])
-        for i in range(max(1, -(-len(keys) // STREAMS_PER_CHANNEL)))
-    ]
+
+    def connect(to: str) -> list[grpc.aio.Channel]:
+        return [
+            grpc.aio.insecure_channel(to, options=[("grpc.channel_id", i)])
+            for i in range(max(1, -(-len(keys) // STREAMS_PER_CHANNEL)))
+        ]
+
+    connections = {target: connect(target)}
+    received_bytes = 0
     seqs: dict[Key, list[int]] = {key: [] for key in keys}
     # (ticket_id, kind) -> monotonic receive time, for STARTED and BUMPED
     arrivals: dict[tuple[str, int], float] = {}
     times: list[float] = []  # receive time of every live event
     ready = 0
 
-    async def follow(index: int, key: Key, after: int, sink: list[int], live: bool) -> None:
-        nonlocal ready
+    async def follow(
+        index: int,
+        key: Key,
+        after: int,
+        sink: list[int],
+        live: bool,
+        to: str = target,
+        method: str = STREAM_METHOD,
+    ) -> None:
+        nonlocal ready, received_bytes
+        channels = connections[to]
         channel = channels[index % len(channels)]
-        subscribe: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(
-            STREAM_METHOD
-        )
+        subscribe: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = channel.unary_stream(method)
         call = subscribe(
             kitchen_pb2.StreamTicketsRequest(
                 store_id=key[0], station=key[1], after_seq=after
@@ -160,6 +191,7 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
             event = from_bytes(message)
             sink.append(event.seq)
             if live:
+                received_bytes += len(message)
                 times.append(now)
                 if event.kind == STARTED or event.kind == BUMPED:
                     arrivals[(event.ticket.ticket_id, event.kind)] = now
@@ -182,14 +214,28 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    conn.send((seqs, arrivals, times))
-    # Catch-up rounds: on each "go" every display reconnects from seq 0 at once.
+    conn.send((seqs, arrivals, times, received_bytes))
+    # Catch-up rounds: on each ("go", target, method) every display reconnects from seq 0 at
+    # once; the echo server's stream method takes the count of messages in after_seq.
     after_total.update(expected)
-    while await loop.run_in_executor(None, conn.recv) == "go":
+    while (command := await loop.run_in_executor(None, conn.recv))[0] == "go":
+        _, to, method = command
+        if to not in connections:
+            connections[to] = connect(to)
         history: dict[Key, list[int]] = {key: [] for key in keys}
         began = time.monotonic()
         tasks = [
-            asyncio.create_task(follow(i, key, 0, history[key], False))
+            asyncio.create_task(
+                follow(
+                    i,
+                    key,
+                    0 if method == STREAM_METHOD else expected[key],
+                    history[key],
+                    False,
+                    to,
+                    method,
+                )
+            )
             for i, key in enumerate(keys)
             if expected[key] > 0
         ]
@@ -198,8 +244,9 @@ async def _subscribe(target: str, keys: list[Key], conn: Connection) -> None:
             task.cancel()
         ended = time.monotonic()
         conn.send((history, began, ended))
-    for channel in channels:
-        await channel.close()
+    for channels in connections.values():
+        for channel in channels:
+            await channel.close()
 
 
 # The driver.
@@ -288,10 +335,44 @@ async def _last_seqs(target: str, keys: list[Key]) -> dict[Key, int]:
     return out
 
 
-def _catch_up(pipes: list[Connection], last: dict[Key, int]) -> tuple[StreamCheck, float]:
+# Catch-up rounds of each server, alternating (pyengine, echo, pyengine, echo, ...).
+CATCHUP_ROUNDS = 2
+
+
+class _Echo:
+    """`benchmarks.echo_server` with its stream messages `stream_bytes` long."""
+
+    def __init__(self, stream_bytes: int) -> None:
+        self.stream_bytes = stream_bytes
+
+    def __enter__(self) -> _Echo:
+        command = [
+            sys.executable, "-m", "benchmarks.echo_server",
+            "--stream-bytes", str(self.stream_bytes),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line.startswith(ECHO_READY):
+            self.process.kill()
+            raise RuntimeError(f"echo server did not start: {line!r}")
+        self.target = line.removeprefix(ECHO_READY)
+        self.pid = self.process.pid
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+def _catch_up(
+    pipes: list[Connection], last: dict[Key, int], target: str, method: str = STREAM_METHOD
+) -> tuple[StreamCheck, float]:
     """One catch-up round in every subscriber process: its check and its wall time."""
     for pipe in pipes:
-        pipe.send("go")
+        pipe.send(("go", target, method))
     history: dict[Key, list[int]] = {}
     starts, ends = [], []
     for pipe in pipes:
@@ -373,7 +454,8 @@ def run_fanout(
             arrivals: dict[tuple[str, int], float] = {}
             times: list[float] = []
             for pipe in pipes:
-                seqs, arrived, when = pipe.recv()
+                seqs, arrived, when, nbytes = pipe.recv()
+                result.event_bytes += nbytes
                 received.update(seqs)
                 arrivals.update(arrived)
                 times += when
@@ -385,9 +467,21 @@ def run_fanout(
                 if at is not None:
                     result.from_call_ms.append((at - began) * 1000)
                     result.from_answer_ms.append((at - answered) * 1000)
-            cpu0 = _cpu_seconds(pid)
-            result.catchup, result.catchup_s = _catch_up(pipes, last)
-            result.catchup_cpu_s = _cpu_seconds(pid) - cpu0
+            mean_bytes = round(result.event_bytes / max(1, result.live.events))
+            with _Echo(mean_bytes) as echo:
+                # Alternating rounds, pyengine then the bare grpc.aio stream, summed.
+                for _ in range(CATCHUP_ROUNDS):
+                    cpu0 = _cpu_seconds(pid)
+                    check, seconds = _catch_up(pipes, last, server.target)
+                    result.catchup_cpu_s += _cpu_seconds(pid) - cpu0
+                    result.catchup_s += seconds
+                    result.catchup.add(check)
+                    cpu0 = _cpu_seconds(echo.pid)
+                    check, seconds = _catch_up(pipes, last, echo.target, ECHO_STREAM_METHOD)
+                    result.echo_cpu_s += _cpu_seconds(echo.pid) - cpu0
+                    result.echo_s += seconds
+                    result.echo.add(check)
+            result.echo_bytes = mean_bytes
             if profile_s > 0 and profile_phase == "catchup":
                 # A second, sampled round: py-spy pauses the process to sample, so the measured
                 # round above runs without it.
@@ -398,12 +492,12 @@ def run_fanout(
                     time.sleep(1.0)  # py-spy attaches
                     ok = True
                     while spy.poll() is None:  # rounds until py-spy is done
-                        check, _ = _catch_up(pipes, last)
+                        check, _ = _catch_up(pipes, last, server.target)
                         ok = ok and check.ok
                     if raw.exists() and ok:
                         result.profile = profiling.parse(raw, profile_s, 200)
             for pipe in pipes:
-                pipe.send("stop")
+                pipe.send(("stop",))
         finally:
             for proc in procs:
                 proc.join(30)
@@ -419,23 +513,32 @@ def render(result: FanoutResult) -> list[str]:
     live_us = result.server_cpu * 1e6 / result.live_rate if result.live_rate else 0.0
     catchup_us = result.catchup_cpu_s * 1e6 / catchup.events if catchup.events else 0.0
     calls_per_event = result.calls / result.live_events if result.live_events else 0.0
+    echo = result.echo
+    echo_rate = echo.events / result.echo_s if result.echo_s else 0.0
+    echo_us = result.echo_cpu_s * 1e6 / echo.events if echo.events else 0.0
+    share = catchup_rate / echo_rate if echo_rate else 0.0
     return [
         "## Fan-out: ticket events to about 1,000 kitchen displays",
         "",
-        "`benchmarks/bench_service_fanout.py`, in the same run: a new server of the same shop and "
-        f"durability; on {result.stores} of its stores a StreamTickets subscriber on every station "
-        f"(**{result.streams} open streams**) in {result.subscriber_procs} client processes. "
-        f"**Live**: a driver process runs {result.workers} orders at a time through their whole "
-        "life over the API for "
-        f"{result.seconds:g} s (SubmitOrder on ASAP channels, GetOrder, then Start and Bump of "
-        "every ticket in kitchen order; a Start refused because the ticket is not on its display "
-        "yet is retried after 5 ms), so each ticket yields ADDED, STARTED and BUMPED on its "
-        "station's stream. **Catch-up**: then every display reconnects at once from seq 0 and "
-        "reads its station's whole history. Both phases check every stream against its "
-        "station's last seq (GetStationBoard): seqs 1..last, none missing, duplicated or out of "
-        "order. Latency is from the Start/Bump call to its STARTED/BUMPED event on the display "
-        "(the event is published at the commit, just before the answer, so answer-to-event can "
-        "be negative). The driver, the subscriber processes and the server share the 2 cores.",
+        "`benchmarks/bench_service_fanout.py`, in the same run: a new server of the same shop "
+        f"and durability; on {result.stores} of its stores a StreamTickets subscriber on every "
+        f"station (**{result.streams} open streams**) in {result.subscriber_procs} client "
+        f"processes. **Live**: a driver process runs {result.workers} orders at a time through "
+        f"their whole life over the API for {result.seconds:g} s (SubmitOrder on ASAP channels, "
+        "GetOrder, then Start and Bump of every ticket in kitchen order; a Start refused "
+        "because the ticket is not on its display yet is retried after 5 ms), so each ticket "
+        "yields ADDED, STARTED and BUMPED on its station's stream. **Catch-up**: then every "
+        "display reconnects at once from seq 0 and reads its station's whole history, and, "
+        f"alternating with it ({CATCHUP_ROUNDS} rounds each, summed), the same subscribers read "
+        "as many messages per stream from a bare grpc.aio server-streaming method "
+        "(`benchmarks/echo_server.py`, TicketEvents of the live events' mean size, "
+        f"{result.echo_bytes} B, built once): the ceiling of a Python gRPC stream on this "
+        "machine. All phases check every stream against its station's last seq "
+        "(GetStationBoard): seqs 1..last, none missing, duplicated or out of order. Latency is "
+        "from the Start/Bump call to its STARTED/BUMPED event on the display (the event is "
+        "published at the commit, just before the answer, so answer-to-event can be negative). "
+        "The driver, the subscriber processes and the servers share the 2 cores; the server CPU "
+        "column says how busy the server was.",
         "",
         "| phase | orders | API calls | errors | events delivered | events/s | streams ok "
         "| missing / duplicated / out of order | call to event p50 / p99 ms "
@@ -451,6 +554,13 @@ def render(result: FanoutResult) -> list[str]:
         f"| {'yes' if catchup.ok else 'NO'} ({catchup.events}/{catchup.expected}) "
         f"| {catchup.missing} / {catchup.duplicates} / {catchup.out_of_order} | | "
         f"| {result.catchup_cpu_s / result.catchup_s if result.catchup_s else 0:.2f} |",
+        f"| bare grpc.aio stream | | | | {echo.events} | {echo_rate:.0f} "
+        f"| {'yes' if echo.ok else 'NO'} ({echo.events}/{echo.expected}) "
+        f"| {echo.missing} / {echo.duplicates} / {echo.out_of_order} | | "
+        f"| {result.echo_cpu_s / result.echo_s if result.echo_s else 0:.2f} |",
+        "",
+        f"Catch-up reaches **{share:.0%} of the bare grpc.aio stream** (server CPU per message: "
+        f"pyengine {catchup_us:.0f} us, bare grpc.aio {echo_us:.0f} us).",
         "",
         f"Server CPU per delivered event: live {live_us:.0f} us (everything the server does per "
         f"event, the API calls that make the events included: {calls_per_event:.2f} calls an "

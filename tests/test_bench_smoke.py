@@ -23,7 +23,9 @@ def test_fanout_delivers_every_event(tmp_path: Path) -> None:
     )
     assert result.orders > 0 and not result.errors, result
     assert result.live.ok and result.live.events == result.live.expected > 0, result.live
-    assert result.catchup.ok and result.catchup.events == result.live.events, result.catchup
+    rounds = bench_service_fanout.CATCHUP_ROUNDS
+    assert result.catchup.ok and result.catchup.events == rounds * result.live.events
+    assert result.echo.ok and result.echo.events == rounds * result.live.events, result.echo
     assert result.streams == 2 * len(_stations())
     assert "## Fan-out" in "\n".join(bench_service_fanout.render(result))
 
