@@ -62,22 +62,20 @@ class GrpcUser(User):
         """Calls `method.with_call(request)` and reports it; raises ShedError for a shed call
         (reported as "<name> shed") and grpc.RpcError for a failure (reported as failed)."""
         started = time.perf_counter()
-        exception: BaseException | None = None
-        length = 0
-        reported = name
+        # A call cut off by locust stopping its user (GreenletExit in the decay or at the end) is
+        # reported as nothing: it neither succeeded nor failed as far as this user knows (the
+        # server may still have admitted it, which is why the lost-order check counts ids).
         try:
             response, call = method(request, timeout=RPC_TIMEOUT_S)
-            length = response.ByteSize()
-            return response, call
         except grpc.RpcError as exc:
             code = exc.code() if isinstance(exc, grpc.Call) else None
             if may_shed and code == grpc.StatusCode.FAILED_PRECONDITION:
-                reported = f"{name} {SHED}"
+                self.report("grpc", f"{name} {SHED}", started)
                 raise ShedError(str(exc)) from None
-            exception = exc
+            self.report("grpc", name, started, exception=exc)
             raise
-        finally:
-            self.report("grpc", reported, started, length, exception)
+        self.report("grpc", name, started, response.ByteSize())
+        return response, call
 
     def report(
         self,

@@ -20,7 +20,6 @@ import itertools
 import os
 import random
 import time
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,14 +39,21 @@ SHOP = Path(os.environ["LOADTEST_SHOP"]) if os.environ.get("LOADTEST_SHOP") else
 MENU = Menu.load(SHOP)
 
 
+PROFILE = shape.Profile.from_env(0)
+# Stores with a kitchen display user on every station (default: all of them).
+KDS_STORES = int(os.environ.get("LOADTEST_KDS_STORES", "0")) or len(MENU.stores)
+# Accepted order ids are appended here (one a line) when set, for the lost-order check.
+ACK_FILE = os.environ.get("LOADTEST_ACK_FILE")
+
+
 def _stations() -> list[tuple[str, str]]:
-    with (SHOP or shop.sample_shop_path()).open("rb") as f:
-        data = tomllib.load(f)
-    return [(store, s["name"]) for store in MENU.stores for s in data["stations"]]
+    data = shop.read(SHOP)
+    return [(store, s["name"]) for store in MENU.stores[:KDS_STORES] for s in data["stations"]]
 
 
 STATIONS = _stations()
 _next_station: Iterator[int] = itertools.count()
+_acks = open(ACK_FILE, "a", buffering=1) if ACK_FILE else None  # noqa: SIM115 (process-long)
 
 
 def now_ms() -> int:
@@ -57,10 +63,24 @@ def now_ms() -> int:
 class OrderingUser(GrpcUser):
     abstract = True
     channels: tuple[int, ...] = ()
+    rhythm = between(1.0, 4.0)
 
     def on_start(self) -> None:
         super().on_start()
         self.rng = random.Random()
+        self.due = time.monotonic()
+
+    def wait_time(self) -> float:
+        """Rate mode: paced to `LOADTEST_USER_RATE` orders a second (a burst of n orders waits
+        n times as long); otherwise the class's human rhythm."""
+        if PROFILE.mode == "rate":
+            now = time.monotonic()
+            self.due = max(self.due, now - 1.0)  # a user that fell behind does not race
+            return max(0.0, self.due - now)
+        return self.rhythm()
+
+    def paced(self, orders: int) -> None:
+        self.due += orders / PROFILE.user_rate
 
     def draft(self) -> orders_pb2.OrderDraft:
         return MENU.draft(self.rng, self.rng.choice(self.channels), now_ms())
@@ -75,6 +95,8 @@ class OrderingUser(GrpcUser):
             return None
         except grpc.RpcError:
             return None  # reported as a failure
+        if _acks is not None:
+            _acks.write(f"{time.time():.3f} {response.order_id}\n")
         return response
 
 
@@ -84,11 +106,12 @@ class DeliveryWebhookUser(OrderingUser):
 
     weight = 45
     channels = (common_pb2.CHANNEL_MEITUAN, common_pb2.CHANNEL_ELEME)
-    wait_time = between(2.0, 6.0)
+    rhythm = between(2.0, 6.0)
 
     @task
     def burst(self) -> None:
         drafts = [self.draft() for _ in range(self.rng.randint(1, 4))]
+        self.paced(len(drafts))
         calls = [gevent.spawn(self.submit, d) for d in drafts]
         gevent.joinall(calls)
         answers = [(d, c.value) for d, c in zip(drafts, calls, strict=True) if c.value]
@@ -117,30 +140,33 @@ class MiniProgramUser(OrderingUser):
 
     weight = 28
     channels = (common_pb2.CHANNEL_MINI_PROGRAM, common_pb2.CHANNEL_TABLE_QR)
-    wait_time = between(1.0, 4.0)
+    rhythm = between(1.0, 4.0)
 
     @task
     def order(self) -> None:
+        self.paced(1)
         self.submit(self.draft())
 
 
 class KioskUser(OrderingUser):
     weight = 12
     channels = (common_pb2.CHANNEL_KIOSK,)
-    wait_time = between(1.0, 4.0)
+    rhythm = between(1.0, 4.0)
 
     @task
     def order(self) -> None:
+        self.paced(1)
         self.submit(self.draft())
 
 
 class CounterUser(OrderingUser):
     weight = 15
     channels = (common_pb2.CHANNEL_COUNTER,)
-    wait_time = between(1.0, 3.0)
+    rhythm = between(1.0, 3.0)
 
     @task
     def order(self) -> None:
+        self.paced(1)
         self.submit(self.draft())
 
 

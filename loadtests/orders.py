@@ -8,7 +8,6 @@ build its first order before it has made any call.
 from __future__ import annotations
 
 import random
-import tomllib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +34,7 @@ class Menu:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Menu:
-        with (path or shop.sample_shop_path()).open("rb") as f:
-            data = tomllib.load(f)
+        data = shop.read(path)
         paid = frozenset(m["code"] for m in data.get("modifiers", []) if m.get("price_minor", 0))
         items = tuple(
             Item(i["sku"], i.get("category", ""), tuple(i.get("modifiers", [])), paid)

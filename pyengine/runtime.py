@@ -115,7 +115,6 @@ class Runtime:
         # A load's key is (level, since_ms): every recorded move of the ladder changes it.
         self.loads: Hub[str, tuple[tuple[int, int], bytes]] = Hub()
         self._lock = lock
-        self._order_store: dict[str, str] = {}
         self._published_level: dict[str, tuple[int, int]] = {}
         self._dirty = asyncio.Event()
         self._refresher: asyncio.Task[None] | None = None
@@ -322,7 +321,6 @@ class Runtime:
         subscription = self.orders.subscribe(req.order_id)
         try:
             current = self._order_now(req.order_id)
-            self._order_store[req.order_id] = orders_pb2.Order.FromString(current.order).store_id
             yield current.order
             last = current
             while not last.terminal:
@@ -342,8 +340,6 @@ class Runtime:
             raise ServerStoppingError from None
         finally:
             self.orders.unsubscribe(req.order_id, subscription)
-            if not self.orders.has(req.order_id):
-                self._order_store.pop(req.order_id, None)
 
     async def watch_load(self, request: bytes) -> AsyncIterator[bytes]:
         """The store's load now, then every change of level."""

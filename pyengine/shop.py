@@ -25,6 +25,12 @@ def sample_promotions_path() -> Path:
     return Path(str(resources.files("pyengine.data").joinpath(SAMPLE_PROMOTIONS)))
 
 
+def read(path: Path | None = None) -> Any:
+    """The shop file at `path` (TOML, or JSON when it ends in .json; default: the sample shop)
+    as plain data, unvalidated (for tools that only need its stores, stations or items)."""
+    return _read(path or sample_shop_path(), "shop")
+
+
 def _read(path: Path, what: str) -> Any:
     try:
         with path.open("rb") as f:

@@ -1,5 +1,6 @@
 """The locust load test, run briefly: it starts its own server, every kind of user runs, orders
-are accepted, and nothing fails (orders the shop sheds under load are not failures)."""
+are accepted, nothing fails (orders the shop sheds under load are not failures), and every
+accepted order is found after a restart."""
 
 from __future__ import annotations
 
@@ -24,5 +25,8 @@ def test_loadtest_runs_without_failures(tmp_path: Path) -> None:
     assert summary["failures"] == 0, summary
     assert summary["orders_accepted"] > 0, summary
     assert summary["ticket_events"] > 0, summary
+    # Every accepted order is known to the server after a restart (none lost).
+    assert summary["orders_acknowledged"] > 0, summary
+    assert summary["orders_missing_after_restart"] == 0, summary
     assert (out / "report.html").stat().st_size > 0
     assert (out / "locust_stats.csv").exists()
