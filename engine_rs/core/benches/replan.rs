@@ -2,7 +2,9 @@
 //! tickets (N = 50, 200, 500, 1000), items of one to three steps. For each N it prints the p50 /
 //! p99 of a full re-plan over 1,000 repetitions, the same per scheduling decision (a re-plan
 //! dispatches every open ticket once: plan time / N), and the p99 of a quote (a re-plan with one
-//! hypothetical order, what SubmitOrder and QuoteOrder pay); then criterion measures the re-plan.
+//! hypothetical order, what SubmitOrder and QuoteOrder pay), for ASAP orders only and for a mix
+//! where every third order is a reserved pickup (its later steps held: the plan's second pass);
+//! then criterion measures the re-plan of the ASAP store.
 //! A feasibility check runs beside the timing: every ticket starts after its predecessor ends.
 //!
 //! `cargo bench -p pyengine-core --bench replan`
@@ -19,7 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use pyengine_core::draft::{Draft, DraftLine};
-use pyengine_core::types::Channel;
+use pyengine_core::types::{Channel, Fulfillment};
 use pyengine_core::Engine;
 
 const T0: i64 = 1_750_000_000_000;
@@ -50,11 +52,16 @@ fn shop() -> String {
     .to_string()
 }
 
-fn draft(n: usize) -> Draft {
+/// Order `n`, submitted at `T0 + n s`; with `reserved`, every third one is a pickup reserved 10
+/// to 25 minutes ahead (planned backwards, its later steps held: the plan's second pass).
+fn draft(n: usize, reserved: bool) -> Draft {
+    let pickup = reserved && n % 3 == 0;
     Draft {
         store_id: "s".into(),
-        channel: Some(Channel::Kiosk),
+        channel: Some(if pickup { Channel::MiniProgram } else { Channel::Kiosk }),
         channel_order_id: format!("k{n}"),
+        fulfillment: pickup.then_some(Fulfillment::PickupAt),
+        target_time_ms: if pickup { T0 + n as i64 * 1000 + (10 + (n % 16) as i64) * 60_000 } else { 0 },
         lines: (0..=(n % 3))
             .map(|l| DraftLine {
                 sku: format!("i{}", (n * 7 + l * 11) % 30),
@@ -67,11 +74,11 @@ fn draft(n: usize) -> Draft {
 }
 
 /// An engine whose store has at least `tickets` open tickets.
-fn loaded(tickets: usize) -> Engine {
+fn loaded(tickets: usize, reserved: bool) -> Engine {
     let mut e = Engine::new(&shop()).expect("bench shop");
     let mut n = 0;
     while e.state().orders.iter().map(|o| o.tickets.len()).sum::<usize>() < tickets {
-        e.submit(Some(draft(n)), T0 + n as i64 * 1000).expect("bench order");
+        e.submit(Some(draft(n, reserved)), T0 + n as i64 * 1000).expect("bench order");
         n += 1;
     }
     e
@@ -99,9 +106,10 @@ fn percentile(nanos: &mut [u128], percent: usize) -> f64 {
     nanos[(nanos.len() - 1) * percent / 100] as f64 / 1000.0
 }
 
-fn report() {
+fn report(reserved: bool) {
+    let mix = if reserved { "a third reserved pickups" } else { "ASAP only" };
     for tickets in [50, 200, 500, 1000] {
-        let e = loaded(tickets);
+        let e = loaded(tickets, reserved);
         let now = now_of(&e);
         let open: usize = e.plan(0, now).planned().iter().map(|p| p.tickets.len()).sum();
         let mut plan: Vec<u128> = (0..1000)
@@ -111,7 +119,7 @@ fn report() {
                 start.elapsed().as_nanos()
             })
             .collect();
-        let quote = draft(1_000_000);
+        let quote = draft(1_000_001, false);
         let mut quotes: Vec<u128> = (0..1000)
             .map(|_| {
                 let start = Instant::now();
@@ -121,7 +129,7 @@ fn report() {
             .collect();
         let (p50, p99) = (percentile(&mut plan, 50), percentile(&mut plan, 99));
         println!(
-            "replan: {open} open tickets / {STATIONS} stations: re-plan p50 {p50:.1} us, p99 {p99:.1} us; \
+            "replan ({mix}): {open} open tickets / {STATIONS} stations: re-plan p50 {p50:.1} us, p99 {p99:.1} us; \
              per decision p50 {:.3} us, p99 {:.3} us; quote p99 {:.1} us; feasible {}",
             p50 / open as f64,
             p99 / open as f64,
@@ -132,10 +140,11 @@ fn report() {
 }
 
 fn bench(c: &mut Criterion) {
-    report();
+    report(false);
+    report(true);
     let mut group = c.benchmark_group("replan");
     for tickets in [50, 200, 500, 1000] {
-        let e = loaded(tickets);
+        let e = loaded(tickets, false);
         let now = now_of(&e);
         group.bench_with_input(BenchmarkId::from_parameter(tickets), &e, |b, e| {
             b.iter(|| e.plan(0, black_box(now)));
