@@ -43,7 +43,7 @@ from benchmarks import bench_service_memory as memory
 from benchmarks import bench_service_profile as profiling
 from benchmarks import bench_service_stream as streaming
 from benchmarks.echo_server import METHOD as ECHO_METHOD
-from benchmarks.echo_server import READY_PREFIX as ECHO_READY
+from benchmarks.servers import EchoProcess, pyengine_args
 from loadtests.orders import Menu
 from pyengine import shop
 from pyengine.serverproc import ServerProcess
@@ -198,32 +198,6 @@ async def mean_answer_bytes(target: str, pool: Pool, count: int = 200) -> int:
     return round(sum(sizes) / len(sizes))
 
 
-class EchoProcess:
-    def __init__(self, response_bytes: int) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.echo_server",
-                "--response-bytes",
-                str(response_bytes),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line.startswith(ECHO_READY):
-            self.process.kill()
-            raise RuntimeError(f"echo server did not start: {line!r}")
-        self.target = line.removeprefix(ECHO_READY)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
 def machine() -> dict[str, str]:
     model = "unknown"
     with Path("/proc/cpuinfo").open() as f:
@@ -322,11 +296,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     pool = Pool(requests(menu, 200 + per_level * (len(args.levels) + 1), args.seed))
     echo_pool = Pool(pool.items)  # the same bytes; the echo server admits nothing
     request_bytes = sum(len(r) for r in pool.items) / len(pool.items)
-    server_args = [
-        "--durability", args.durability,
-        "--promotions", str(shop.sample_promotions_path()),
-        "--log-level", "WARNING",
-    ]  # fmt: skip
+    server_args = pyengine_args(args.durability)
     runs = iter(range(1_000_000))
 
     def fresh_server() -> ServerProcess:
@@ -337,7 +307,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     with fresh_server() as server:
         answer_bytes = await mean_answer_bytes(server.target, pool)
     pairs = []
-    echo = EchoProcess(answer_bytes)
+    echo = EchoProcess("--response-bytes", str(answer_bytes))
     try:
         for concurrency in args.levels:
             e, p = Level(concurrency), Level(concurrency)

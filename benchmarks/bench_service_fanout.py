@@ -29,7 +29,6 @@ import itertools
 import multiprocessing as mp
 import random
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -40,14 +39,13 @@ from typing import Any
 
 import grpc
 
-from benchmarks.echo_server import READY_PREFIX as ECHO_READY
 from benchmarks.echo_server import STREAM_METHOD as ECHO_STREAM_METHOD
+from benchmarks.servers import EchoProcess, pyengine_args
 from loadtests.orders import Menu
 from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
-ROOT = Path(__file__).resolve().parent.parent
 STREAM_METHOD = "/pyengine.v1.KitchenService/StreamTickets"
 SUBMIT_METHOD = "/pyengine.v1.OrderService/SubmitOrder"
 GET_ORDER_METHOD = "/pyengine.v1.OrderService/GetOrder"
@@ -339,34 +337,6 @@ async def _last_seqs(target: str, keys: list[Key]) -> dict[Key, int]:
 CATCHUP_ROUNDS = 2
 
 
-class _Echo:
-    """`benchmarks.echo_server` with its stream messages `stream_bytes` long."""
-
-    def __init__(self, stream_bytes: int) -> None:
-        self.stream_bytes = stream_bytes
-
-    def __enter__(self) -> _Echo:
-        command = [
-            sys.executable, "-m", "benchmarks.echo_server",
-            "--stream-bytes", str(self.stream_bytes),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line.startswith(ECHO_READY):
-            self.process.kill()
-            raise RuntimeError(f"echo server did not start: {line!r}")
-        self.target = line.removeprefix(ECHO_READY)
-        self.pid = self.process.pid
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 def _catch_up(
     pipes: list[Connection], last: dict[Key, int], target: str, method: str = STREAM_METHOD
 ) -> tuple[StreamCheck, float]:
@@ -406,11 +376,7 @@ def run_fanout(
     keys = [(store, station) for store in stores for station in stations]
     result = FanoutResult(len(stores), len(keys), subscriber_procs, workers, seconds)
     menu = Menu(tuple(stores), Menu.load().items)
-    server_args = [
-        "--durability", durability,
-        "--promotions", str(shop.sample_promotions_path()),
-        "--log-level", "WARNING",
-    ]  # fmt: skip
+    server_args = pyengine_args(durability)
     context = mp.get_context("spawn")
     with ServerProcess(workdir / "fanout-data", shop=shop_path, extra_args=server_args) as server:
         assert server.process is not None
@@ -468,7 +434,7 @@ def run_fanout(
                     result.from_call_ms.append((at - began) * 1000)
                     result.from_answer_ms.append((at - answered) * 1000)
             mean_bytes = round(result.event_bytes / max(1, result.live.events))
-            with _Echo(mean_bytes) as echo:
+            with EchoProcess("--stream-bytes", str(mean_bytes)) as echo:
                 # Alternating rounds, pyengine then the bare grpc.aio stream, summed.
                 for _ in range(CATCHUP_ROUNDS):
                     cpu0 = _cpu_seconds(pid)

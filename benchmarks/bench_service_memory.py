@@ -44,6 +44,7 @@ from benchmarks.bench_service_fanout import (
     Stream,
     Unary,
 )
+from benchmarks.servers import pyengine_args
 from loadtests.orders import Menu
 from pyengine import shop
 from pyengine.serverproc import ServerProcess
@@ -184,12 +185,7 @@ def measure_per_order(
     result = PerOrder(orders)
     menu = Menu(tuple(stores), Menu.load().items)
     rng = random.Random(11)
-    server_args = [
-        "--durability", durability,
-        "--promotions", str(shop.sample_promotions_path()),
-        "--log-level", "WARNING",
-        "--snapshot-every", "0",
-    ]  # fmt: skip
+    server_args = pyengine_args(durability, "--snapshot-every", "0")
     with ServerProcess(workdir / "memory-data", shop=shop_path, extra_args=server_args) as server:
         assert server.process is not None
         pid = server.process.pid
@@ -312,11 +308,7 @@ def measure_steady(
 ) -> Steady:
     result = Steady(rate, seconds, len(stores))
     menu = Menu(tuple(stores), Menu.load().items)
-    server_args = [
-        "--durability", durability,
-        "--promotions", str(shop.sample_promotions_path()),
-        "--log-level", "WARNING",
-    ]  # fmt: skip
+    server_args = pyengine_args(durability)
     keys = [(store, station) for store in stores for station in stations]
     with ServerProcess(workdir / "steady-data", shop=shop_path, extra_args=server_args) as server:
         assert server.process is not None

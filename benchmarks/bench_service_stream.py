@@ -18,8 +18,8 @@ from pathlib import Path
 
 import grpc
 
+from benchmarks.servers import pyengine_args
 from loadtests.orders import Menu
-from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
@@ -60,11 +60,7 @@ async def run_stream(
     result = StreamResult(len(stores), len(stores) * len(stations), rate, seconds)
     menu = Menu(tuple(stores), Menu.load().items)
     rng = random.Random(7)
-    server_args = [
-        "--durability", durability,
-        "--promotions", str(shop.sample_promotions_path()),
-        "--log-level", "WARNING",
-    ]  # fmt: skip
+    server_args = pyengine_args(durability)
     with ServerProcess(workdir / "stream-data", shop=shop_path, extra_args=server_args) as server:
         async with grpc.aio.insecure_channel(server.target) as channel:
             loop = asyncio.get_running_loop()
