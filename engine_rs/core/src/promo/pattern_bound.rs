@@ -25,8 +25,9 @@
 //!
 //! The program is solved in floating point (its dual, a packing program, by a dense simplex),
 //! then every `y` is rounded up and every constraint re-checked in integers (and raised where
-//! rounding fell short), so the bound is exact whatever the floating-point error. Carts with
-//! more than [`MAX_PATTERNS`] patterns keep the per-promotion bounds.
+//! rounding fell short), so the bound is exact whatever the floating-point error. Its cost is
+//! capped: carts that would enumerate more than [`MAX_MULTISETS`] multisets, keep more than
+//! [`MAX_PATTERNS`] patterns or pivot beyond [`MAX_PIVOT_WORK`] keep the per-promotion bounds.
 
 use std::collections::BTreeMap;
 
@@ -35,9 +36,15 @@ use super::item_bound::ClaimBounds;
 use super::rule::{ItemRule, Unit};
 use super::selector::lines_of;
 
-/// The most instance patterns one cart's program may have (the simplex costs about rows x
-/// patterns per pivot).
-pub const MAX_PATTERNS: usize = 2_000;
+/// The most instance patterns one cart's program may keep.
+pub const MAX_PATTERNS: usize = 500;
+
+/// The most multisets of units one cart may enumerate (each costs one evaluation of a rule,
+/// ~0.1-0.2 us): a few milliseconds at most, on carts of a hundred lines.
+pub const MAX_MULTISETS: usize = 20_000;
+
+/// The most simplex work (pivots x rows x columns) one cart may spend: a few milliseconds.
+pub const MAX_PIVOT_WORK: usize = 4_000_000;
 
 /// Called with each multiset of lines as `(line, multiplicity)`; false stops the enumeration.
 type Visit<'v> = dyn FnMut(&[(usize, i64)]) -> bool + 'v;
@@ -69,6 +76,7 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
         return None;
     }
     let mut patterns: BTreeMap<Vec<(usize, i64)>, i64> = BTreeMap::new();
+    let mut visited = 0;
     for &i in &instance_based {
         let p = ns[i];
         let kind = cx.item_kind(p);
@@ -92,7 +100,8 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
                 let slot = patterns.entry(chosen.to_vec()).or_insert(0);
                 *slot = (*slot).max(need);
             }
-            patterns.len() <= MAX_PATTERNS
+            visited += 1;
+            patterns.len() <= MAX_PATTERNS && visited <= MAX_MULTISETS
         }) {
             return None;
         }
@@ -157,7 +166,7 @@ fn multisets(cx: &CartCx<'_>, lines: &[usize], size: usize, visit: &mut Visit<'_
 /// The optimal `w` of `min sum q[l] w[l]` s.t. every pattern `sum m w >= need`, `w >= 0`, read
 /// off as the shadow prices of its dual `max sum need[p] x[p]` s.t. per row (line) `sum m x <=
 /// q[l]`, `x >= 0`, solved by a dense primal simplex from the slack basis (Bland's rule, so it
-/// terminates). `None` if it does not finish in its pivot allowance. Quantities and amounts are
+/// terminates). `None` if it does not finish within [`MAX_PIVOT_WORK`]. Quantities and amounts are
 /// far below 2^53 (the calculator's limits), and the caller re-checks the result in integers.
 #[allow(clippy::cast_precision_loss)]
 fn solve(cx: &CartCx<'_>, rows: &[usize], patterns: &[Pattern]) -> Option<Vec<f64>> {
@@ -178,7 +187,7 @@ fn solve(cx: &CartCx<'_>, rows: &[usize], patterns: &[Pattern]) -> Option<Vec<f6
     let mut z: Vec<f64> = patterns.iter().map(|p| -(p.need as f64)).collect();
     z.extend(std::iter::repeat_n(0.0, n_rows + 1));
     let eps = 1e-9;
-    for _ in 0..(50 * (n_rows + n_pat)).max(1000) {
+    for _ in 0..MAX_PIVOT_WORK / (n_rows * (width + 1)).max(1) {
         let Some(enter) = (0..width).find(|&j| z[j] < -eps) else {
             return Some((0..n_rows).map(|r| z[n_pat + r].max(0.0)).collect());
         };
