@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +42,7 @@ from benchmarks import bench_service_memory as memory
 from benchmarks import bench_service_profile as profiling
 from benchmarks import bench_service_stream as streaming
 from benchmarks.echo_server import METHOD as ECHO_METHOD
-from benchmarks.servers import EchoProcess, pyengine_args
+from benchmarks.servers import EchoProcess, pyengine_args, sample_stations
 from loadtests.orders import Menu
 from pyengine import shop
 from pyengine.serverproc import ServerProcess
@@ -99,8 +98,7 @@ class Level:
 
 def bench_shop(stores: int, directory: Path) -> Path:
     """The sample shop with `stores` stores and the automatic actions off, as JSON."""
-    with shop.sample_shop_path().open("rb") as f:
-        data = tomllib.load(f)
+    data = shop.read()
     data["stores"] = [{"id": f"bench-{i:04d}", "name": f"bench {i}"} for i in range(stores)]
     data.setdefault("scheduler", {}).update(pacing=False, fast_mode=False, channel_pause=False)
     path = directory / f"bench_shop_{stores}.json"
@@ -362,8 +360,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
             spy.wait(60)
         if raw.exists():
             profile = profiling.parse(raw, args.profile, 200)
-    with shop.sample_shop_path().open("rb") as f:
-        stations = [s["name"] for s in tomllib.load(f)["stations"]]
+    stations = sample_stations()
     stream = None
     if args.stream_stores > 0:
         stream = await streaming.run_stream(
@@ -575,9 +572,7 @@ def main(argv: list[str] | None = None) -> int:
             result = Run(args.stores, args.durability, 0, 0, 0, 0, 0, [])
         else:
             result = asyncio.run(run(args, Path(tmp)))
-        with shop.sample_shop_path().open("rb") as f:
-            stations = [s["name"] for s in tomllib.load(f)["stations"]]
-        after_ladder(args, result, Path(tmp), stations)
+        after_ladder(args, result, Path(tmp), sample_stations())
     command = "python -m benchmarks.bench_service " + " ".join(argv or sys.argv[1:])
     info["load average after the run"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     args.out.write_text(render(result, info, command.strip()))

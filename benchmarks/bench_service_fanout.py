@@ -40,9 +40,8 @@ from typing import Any
 import grpc
 
 from benchmarks.echo_server import STREAM_METHOD as ECHO_STREAM_METHOD
-from benchmarks.servers import EchoProcess, pyengine_args
+from benchmarks.servers import EchoProcess, pyengine_args, sample_stations
 from loadtests.orders import Menu
-from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
@@ -569,7 +568,6 @@ def render_profile(profile: Any) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import tempfile
-    import tomllib
 
     from benchmarks import bench_service
 
@@ -583,8 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw output here")
     parser.add_argument("--durability", choices=["full", "normal"], default="full")
     args = parser.parse_args(argv)
-    with shop.sample_shop_path().open("rb") as f:
-        stations = [s["name"] for s in tomllib.load(f)["stations"]]
+    stations = sample_stations()
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
         shop_path = bench_service.bench_shop(args.stores, Path(tmp))
         result = run_fanout(

@@ -44,9 +44,8 @@ from benchmarks.bench_service_fanout import (
     Stream,
     Unary,
 )
-from benchmarks.servers import pyengine_args
+from benchmarks.servers import pyengine_args, sample_stations
 from loadtests.orders import Menu
-from pyengine import shop
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
@@ -507,7 +506,6 @@ def render(
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import tempfile
-    import tomllib
 
     from benchmarks import bench_service
 
@@ -519,8 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="steady seconds (120)")
     parser.add_argument("--heap-orders", type=int, default=3000, help="Python heap orders")
     args = parser.parse_args(argv)
-    with shop.sample_shop_path().open("rb") as f:
-        stations = [s["name"] for s in tomllib.load(f)["stations"]]
+    stations = sample_stations()
     stores = [f"bench-{i:04d}" for i in range(args.stores)]
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         shop_path = bench_service.bench_shop(args.stores, Path(tmp))

@@ -12,6 +12,11 @@ from pyengine import shop
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def sample_stations() -> list[str]:
+    """The sample shop's station names (every benchmark shop is the sample shop's kitchen)."""
+    return [station["name"] for station in shop.read()["stations"]]
+
+
 def pyengine_args(durability: str, *extra: str) -> list[str]:
     """`pyengine serve` flags every service benchmark uses: the durability asked for, the sample
     promotions, quiet logs."""

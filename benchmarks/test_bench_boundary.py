@@ -16,10 +16,11 @@ is admitted.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from benchmarks.bench_service import bench_shop, requests
 from benchmarks.conftest import BOUNDARY
@@ -30,19 +31,20 @@ from pyengine.v1 import orders_pb2
 STORES = 1000
 
 
-def _requests(count: int) -> tuple[Path, list[bytes]]:
-    directory = Path(tempfile.mkdtemp(prefix="pyengine-bench-boundary-"))
-    path = bench_shop(STORES, directory)
-    menu = Menu.load()
-    menu = Menu(tuple(f"bench-{i:04d}" for i in range(STORES)), menu.items)
-    return path, requests(menu, count, seed=11)
+@pytest.fixture(scope="module")
+def shop_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bench_shop(STORES, tmp_path_factory.mktemp("boundary"))
 
 
-PATH, REQUESTS = _requests(20_000)
+@pytest.fixture(scope="module")
+def pool() -> list[bytes]:
+    """Distinct SubmitOrder requests over the bench shop's stores, serialized once."""
+    menu = Menu(tuple(f"bench-{i:04d}" for i in range(STORES)), Menu.load().items)
+    return requests(menu, 20_000, seed=11)
 
 
-def test_boundary_probe(benchmark: Any) -> None:
-    request = REQUESTS[0]
+def test_boundary_probe(benchmark: Any, pool: list[bytes]) -> None:
+    request = pool[0]
     answer = benchmark(_native.boundary_probe, request)
     original = orders_pb2.SubmitOrderRequest.FromString(request)
     assert orders_pb2.SubmitOrderRequest.FromString(answer) == original
@@ -53,20 +55,20 @@ def _python_call(request: bytes) -> bytes:
     return request
 
 
-def test_python_call(benchmark: Any) -> None:
-    request = REQUESTS[0]
+def test_python_call(benchmark: Any, pool: list[bytes]) -> None:
+    request = pool[0]
     assert benchmark(_python_call, request) is request
     BOUNDARY["a Python function call (the floor)"] = benchmark.stats.stats.mean
 
 
-def test_submit_order_in_process(benchmark: Any) -> None:
-    """Each request once, over 1,000 stores (about 20 open orders a store at the end)."""
-    engine = _native.Engine(shop.load_json(PATH))
+def test_submit_order_in_process(benchmark: Any, shop_path: Path, pool: list[bytes]) -> None:
+    """Each request once, over 1,000 stores (about 10 open orders a store at the end)."""
+    engine = _native.Engine(shop.load_json(shop_path))
     now = time.time_ns() // 1_000_000
-    pool = iter(REQUESTS)
+    fresh = iter(pool)
 
     def submit() -> Any:
-        return engine.submit_order(next(pool), now)
+        return engine.submit_order(next(fresh), now)
 
     outcome = benchmark.pedantic(submit, rounds=10_000, iterations=1, warmup_rounds=100)
     reply = orders_pb2.SubmitOrderResponse.FromString(outcome.response)

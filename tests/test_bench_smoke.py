@@ -3,30 +3,24 @@ Nothing timed is asserted (the numbers are for docs/benchmarks.md, made by `make
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from benchmarks import bench_service, bench_service_fanout, bench_service_memory
-from pyengine import shop
-
-
-def _stations() -> list[str]:
-    with shop.sample_shop_path().open("rb") as f:
-        return [s["name"] for s in tomllib.load(f)["stations"]]
+from benchmarks.servers import sample_stations
 
 
 def test_fanout_delivers_every_event(tmp_path: Path) -> None:
     shop_path = bench_service.bench_shop(2, tmp_path)
     stores = ["bench-0000", "bench-0001"]
     result = bench_service_fanout.run_fanout(
-        shop_path, stores, _stations(), tmp_path, workers=2, seconds=1.0, subscriber_procs=1
+        shop_path, stores, sample_stations(), tmp_path, workers=2, seconds=1.0, subscriber_procs=1
     )
     assert result.orders > 0 and not result.errors, result
     assert result.live.ok and result.live.events == result.live.expected > 0, result.live
     rounds = bench_service_fanout.CATCHUP_ROUNDS
     assert result.catchup.ok and result.catchup.events == rounds * result.live.events
     assert result.echo.ok and result.echo.events == rounds * result.live.events, result.echo
-    assert result.streams == 2 * len(_stations())
+    assert result.streams == 2 * len(sample_stations())
     assert "## Fan-out" in "\n".join(bench_service_fanout.render(result))
 
 
@@ -36,7 +30,7 @@ def test_memory_benchmark_runs(tmp_path: Path) -> None:
     per = bench_service_memory.measure_per_order(shop_path, stores, tmp_path, 30, settle_s=0.1)
     assert per.errors == 0 and per.found == per.submitted == 120, per
     heap = bench_service_memory.measure_python_heap(
-        shop_path, stores, _stations(), tmp_path, 10, settle_s=0.1
+        shop_path, stores, sample_stations(), tmp_path, 10, settle_s=0.1
     )
     assert heap.ready == 20, heap
     assert "## Memory" in "\n".join(bench_service_memory.render(per, None, heap))

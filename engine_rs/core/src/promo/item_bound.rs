@@ -136,7 +136,7 @@ pub fn claim_bounds(
 
 impl ClaimBounds {
     /// Sorts each line's options by bound (largest first) and derives `unit_ub`.
-    pub fn order_options(&mut self, st_rate: &[i64]) {
+    fn order_options(&mut self, st_rate: &[i64]) {
         for (l, opts) in self.options.iter_mut().enumerate() {
             let rate = &self.rate;
             opts.sort_by(|&a, &b| rate[b][l].cmp(&rate[a][l]).then(a.cmp(&b)));

@@ -457,20 +457,17 @@ impl Searcher<'_> {
             self.close_line(run, pos);
             return;
         }
-        let mut item_ub = run
-            .exact_total
-            .saturating_add(run.pending_ub)
-            .saturating_add(run.unclaimed_ub)
-            .saturating_add(i64::from(run.avail[l]) * run.unit_ub[l][i])
-            .saturating_add(run.suffix[pos + 1]);
-        if let Some(joint) = &run.joint {
-            let other = run
-                .exact_total
-                .saturating_add(joint.pending_ub)
+        // Each bound system alone (never mixed), the smaller of the two.
+        let bound_with = |pending_ub: i64, unit_ub: &[Vec<i64>], suffix: &[i64]| {
+            run.exact_total
+                .saturating_add(pending_ub)
                 .saturating_add(run.unclaimed_ub)
-                .saturating_add(i64::from(run.avail[l]) * joint.unit_ub[l][i])
-                .saturating_add(joint.suffix[pos + 1]);
-            item_ub = item_ub.min(other);
+                .saturating_add(i64::from(run.avail[l]) * unit_ub[l][i])
+                .saturating_add(suffix[pos + 1])
+        };
+        let mut item_ub = bound_with(run.pending_ub, &run.unit_ub, &run.suffix);
+        if let Some(joint) = &run.joint {
+            item_ub = item_ub.min(bound_with(joint.pending_ub, &joint.unit_ub, &joint.suffix));
         }
         if !self.may_win(run, item_ub) {
             return;
@@ -608,15 +605,10 @@ impl Run {
     pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
         self.lex = true;
         self.seq = (0..cx.lines.len()).collect();
-        for (l, opts) in self.options.iter_mut().enumerate() {
+        for opts in &mut self.options {
             opts.sort_unstable();
-            let mut ub = vec![self.st_rate[l]; opts.len() + 1];
-            for j in (0..opts.len()).rev() {
-                let r = if self.whole[opts[j]] { 0 } else { self.rate[opts[j]][l] };
-                ub[j] = ub[j + 1].max(r);
-            }
-            self.unit_ub[l] = ub;
         }
+        self.unit_ub = undecided_bounds(&self.options, &self.rate, &self.whole, &self.st_rate);
         (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
         if let Some(joint) = &mut self.joint {
             joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);
