@@ -25,6 +25,7 @@ pub mod answer;
 pub mod buy_x_get_y;
 pub mod calculator;
 pub mod cart;
+mod claim_memo;
 pub mod combo;
 pub mod conditions;
 pub mod config;

@@ -90,10 +90,7 @@ impl OrderBound {
     /// `g(base)` where `at` is the index of the last step `<= base`: per part the better of its
     /// step value and its percent (rounded up).
     fn g_at(&self, at: usize, base: i64) -> i64 {
-        self.parts
-            .iter()
-            .map(|(values, percent)| values[at].max(ceil_div(i128::from(base) * i128::from(*percent), 100)))
-            .sum()
+        self.parts.iter().map(|(values, percent)| values[at].max(percent_up(base, *percent))).sum()
     }
 
     /// Bounds the value (item plus order stage) of any completion whose item discount lies in
@@ -119,6 +116,16 @@ impl OrderBound {
             kind.discount(base).min(base)
         });
         best.saturating_add(loose).min(s)
+    }
+}
+
+/// `base * percent / 100` rounded up; in i64 where the product fits (always, for the
+/// calculator's money limits), because this runs at every node of the search.
+fn percent_up(base: i64, percent: i64) -> i64 {
+    match (percent, base.checked_mul(percent)) {
+        (0, _) => 0,
+        (_, Some(product)) if product <= i64::MAX - 99 => (product + 99) / 100,
+        _ => ceil_div(i128::from(base) * i128::from(percent), 100),
     }
 }
 

@@ -40,6 +40,7 @@
 //! then the better of the best combination found so far and the greedy one
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
+use super::claim_memo::ClaimMemo;
 use super::eval::{CartCx, Choice};
 use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order};
 use super::order_bound::OrderBound;
@@ -153,6 +154,8 @@ pub(super) struct Run {
     pub(super) unclaimed_ub: i64,
     /// The second bound system of hard carts (see [`Joint`]).
     pub(super) joint: Option<Joint>,
+    /// The claims evaluated so far.
+    pub(super) memo: ClaimMemo,
 }
 
 /// A second system of per-unit bounds, from the linear program of
@@ -321,6 +324,7 @@ impl Searcher<'_> {
             })
             .collect();
         let closed_amounts = vec![vec![0; n_lines]; ns.len()];
+        let memo = ClaimMemo::new(cx, &ns);
         let mut forced = vec![false; cx.promotions.len()];
         for &p in candidates {
             forced[p] = exclusive || cx.promotions[p].group.is_none();
@@ -360,6 +364,7 @@ impl Searcher<'_> {
             closed_amounts,
             unclaimed_ub: 0,
             joint,
+            memo,
         }
     }
 
@@ -472,6 +477,11 @@ impl Searcher<'_> {
         if !self.may_win(run, item_ub) {
             return;
         }
+        if run.avail[l] == 0 {
+            // Every later option of the line can only claim nothing: straight to its close.
+            self.close_line(run, pos);
+            return;
+        }
         let k = run.options[l][i];
         let group = self.cx.promotions[run.ns[k]].group;
         let blocked = group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k);
@@ -512,12 +522,27 @@ impl Searcher<'_> {
                 continue;
             }
             // Closing promotions are non-additive: all their exact amounts are new. Evaluating a
-            // claim costs about a node per unit.
-            self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
+            // claim costs about a node per unit; a claim seen before is remembered.
             let amounts = &mut run.closed_amounts[k];
             amounts.fill(0);
-            let exact =
-                self.cx.claimed_with(run.ns[k], &run.counts[k], amounts, &mut self.units, &mut self.out);
+            let key = run.memo.key(k, &run.counts[k]);
+            let exact = match key.and_then(|key| run.memo.get(k, key, amounts)) {
+                Some(exact) => exact,
+                None => {
+                    self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
+                    let exact = self.cx.claimed_with(
+                        run.ns[k],
+                        &run.counts[k],
+                        amounts,
+                        &mut self.units,
+                        &mut self.out,
+                    );
+                    if let Some(key) = key {
+                        run.memo.put(k, key, exact, &run.closed_amounts[k]);
+                    }
+                    exact
+                }
+            };
             let bound = run.pending[k];
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
