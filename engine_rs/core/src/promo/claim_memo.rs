@@ -16,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use super::eval::CartCx;
 use super::selector::lines_of;
 
-/// The most per-line amounts one cart's memo holds (8 bytes each): 4 MiB.
+/// The most line amounts one cart's memo holds (16 bytes each): 8 MiB.
 pub const MAX_AMOUNTS: usize = 1 << 19;
 
 pub(super) struct ClaimMemo {
@@ -25,10 +25,11 @@ pub(super) struct ClaimMemo {
     digits: Vec<Option<Vec<(usize, u64)>>>,
     /// Per claiming promotion: key -> entry.
     entries: Vec<HashMap<u64, u32, BuildHasherDefault<KeyHasher>>>,
-    /// Per entry: the claim's discount, and its amount on each line (`n_lines` per entry).
+    /// Per entry: the claim's discount, and where its nonzero line amounts start in `amounts`
+    /// (they end where the next entry's start).
     exact: Vec<i64>,
-    amounts: Vec<i64>,
-    n_lines: usize,
+    start: Vec<u32>,
+    amounts: Vec<(usize, i64)>,
 }
 
 impl ClaimMemo {
@@ -51,8 +52,8 @@ impl ClaimMemo {
             digits,
             entries: (0..ns.len()).map(|_| HashMap::default()).collect(),
             exact: Vec::new(),
+            start: vec![0],
             amounts: Vec::new(),
-            n_lines: cx.lines.len(),
         }
     }
 
@@ -62,26 +63,34 @@ impl ClaimMemo {
         Some(digits.iter().map(|&(l, weight)| u64::from(counts[l]) * weight).sum())
     }
 
-    /// The remembered discount of promotion `k`'s claim under `key`, its line amounts added to
-    /// `per_line`.
-    pub(super) fn get(&self, k: usize, key: u64, per_line: &mut [i64]) -> Option<i64> {
-        let entry = *self.entries[k].get(&key)? as usize;
-        let at = entry * self.n_lines;
-        for (sum, a) in per_line.iter_mut().zip(&self.amounts[at..at + self.n_lines]) {
-            *sum += a;
-        }
-        Some(self.exact[entry])
+    /// The entry of promotion `k`'s claim under `key`, if remembered.
+    pub(super) fn get(&self, k: usize, key: u64) -> Option<u32> {
+        self.entries[k].get(&key).copied()
     }
 
-    /// Remembers promotion `k`'s claim under `key`: its discount and line amounts.
-    pub(super) fn put(&mut self, k: usize, key: u64, exact: i64, per_line: &[i64]) {
-        if self.amounts.len() + self.n_lines > MAX_AMOUNTS {
-            return;
+    /// Remembers promotion `k`'s claim under `key` (its discount and line amounts) and
+    /// returns its entry; `None` once the memo is full.
+    pub(super) fn put(&mut self, k: usize, key: u64, exact: i64, per_line: &[i64]) -> Option<u32> {
+        if self.amounts.len() + per_line.len() > MAX_AMOUNTS {
+            return None;
         }
         let entry = self.exact.len() as u32;
         self.exact.push(exact);
-        self.amounts.extend_from_slice(per_line);
+        self.amounts.extend(per_line.iter().enumerate().filter(|(_, &a)| a != 0).map(|(l, &a)| (l, a)));
+        self.start.push(self.amounts.len() as u32);
         self.entries[k].insert(key, entry);
+        Some(entry)
+    }
+
+    /// An entry's discount.
+    pub(super) fn exact(&self, entry: u32) -> i64 {
+        self.exact[entry as usize]
+    }
+
+    /// An entry's nonzero line amounts.
+    pub(super) fn amounts(&self, entry: u32) -> &[(usize, i64)] {
+        let e = entry as usize;
+        &self.amounts[self.start[e] as usize..self.start[e + 1] as usize]
     }
 }
 

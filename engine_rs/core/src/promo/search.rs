@@ -144,9 +144,9 @@ pub(super) struct Run {
     pub(super) exact_line: Vec<i64>,
     pub(super) exact_total: i64,
     pub(super) exact_by: Vec<i64>,
-    /// Claims completed at a line's close, to undo on the way back: `(promotion, its bound
-    /// before, its exact discount)`; the exact per-line amounts of each.
-    pub(super) closed: Vec<(usize, i64, i64)>,
+    /// Claims completed at a line's close, to undo on the way back; the exact per-line amounts
+    /// of those the memo does not hold.
+    pub(super) closed: Vec<Closed>,
     pub(super) closed_amounts: Vec<Vec<i64>>,
     /// Bounds of the claimed units of unfinished non-additive promotions, and of the units
     /// decided to stay unclaimed.
@@ -156,6 +156,17 @@ pub(super) struct Run {
     pub(super) joint: Option<Joint>,
     /// The claims evaluated so far.
     pub(super) memo: ClaimMemo,
+}
+
+/// A claim completed at a line's close: promotion `k`'s bound before (and in the joint
+/// system), its exact discount, and its memo entry (else its amounts are in
+/// `Run::closed_amounts`).
+pub(super) struct Closed {
+    k: usize,
+    bound: i64,
+    exact: i64,
+    joint_pending: i64,
+    entry: Option<u32>,
 }
 
 /// A second system of per-unit bounds, from the linear program of
@@ -491,13 +502,14 @@ impl Searcher<'_> {
         let fewest_first = run.lex || run.rate[k][l] < run.st_rate[l];
         for n in 0..=most {
             let c = if fewest_first { n } else { most - n };
+            // From the previous count straight to the next: the same state as from zero.
             set_claim(run, group, k, l, c);
             self.dfs(run, pos, i + 1);
-            set_claim(run, group, k, l, 0);
             if self.aborted || self.paused {
-                return;
+                break;
             }
         }
+        set_claim(run, group, k, l, 0);
     }
 
     /// The rest of the line at walk position `pos` stays unclaimed; the claims of the
@@ -511,25 +523,27 @@ impl Searcher<'_> {
         let mut dead = false;
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
+            let joint_pending = run.joint.as_ref().map_or(0, |joint| joint.pending[k]);
             if run.counts[k].iter().all(|&c| c == 0) {
                 if run.whole[k] {
                     run.pending_ub -= run.cap[k];
                     if let Some(joint) = &mut run.joint {
                         joint.pending_ub -= run.cap[k];
                     }
-                    run.closed.push((k, 0, 0));
+                    run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
                 }
                 continue;
             }
             // Closing promotions are non-additive: all their exact amounts are new. Evaluating a
             // claim costs about a node per unit; a claim seen before is remembered.
-            let amounts = &mut run.closed_amounts[k];
-            amounts.fill(0);
             let key = run.memo.key(k, &run.counts[k]);
-            let exact = match key.and_then(|key| run.memo.get(k, key, amounts)) {
-                Some(exact) => exact,
+            let mut entry = key.and_then(|key| run.memo.get(k, key));
+            let exact = match entry {
+                Some(e) => run.memo.exact(e),
                 None => {
                     self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
+                    let amounts = &mut run.closed_amounts[k];
+                    amounts.fill(0);
                     let exact = self.cx.claimed_with(
                         run.ns[k],
                         &run.counts[k],
@@ -537,26 +551,26 @@ impl Searcher<'_> {
                         &mut self.units,
                         &mut self.out,
                     );
-                    if let Some(key) = key {
-                        run.memo.put(k, key, exact, &run.closed_amounts[k]);
-                    }
+                    entry = key.and_then(|key| run.memo.put(k, key, exact, &run.closed_amounts[k]));
                     exact
                 }
             };
+            match entry {
+                Some(e) => run.memo.amounts(e).iter().for_each(|&(line, a)| run.exact_line[line] += a),
+                None => {
+                    run.closed_amounts[k].iter().enumerate().for_each(|(line, a)| run.exact_line[line] += a)
+                }
+            }
             let bound = run.pending[k];
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
             if let Some(joint) = &mut run.joint {
-                joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint.pending[k]);
-                // Restored from the claim's counts on the way back (see below).
+                joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint_pending);
                 joint.pending[k] = 0;
             }
             run.exact_total += exact;
-            for (line, a) in run.closed_amounts[k].iter().enumerate() {
-                run.exact_line[line] += a;
-            }
             run.exact_by[k] += exact;
-            run.closed.push((k, bound, exact));
+            run.closed.push(Closed { k, bound, exact, joint_pending, entry });
             // A claim that takes nothing off is not allowed (the contract): no completion.
             dead |= run.exact_by[k] == 0;
         }
@@ -564,21 +578,25 @@ impl Searcher<'_> {
             self.dfs(run, pos + 1, 0);
         }
         while run.closed.len() > mark {
-            let (k, bound, added) = run.closed.pop().expect("pushed above");
-            run.exact_by[k] -= added;
-            if added != 0 || bound != 0 {
-                for (line, a) in run.closed_amounts[k].iter().enumerate() {
-                    run.exact_line[line] -= a;
+            let Closed { k, bound, exact, joint_pending, entry } = run.closed.pop().expect("pushed above");
+            run.exact_by[k] -= exact;
+            if exact != 0 || bound != 0 {
+                match entry {
+                    Some(e) => run.memo.amounts(e).iter().for_each(|&(line, a)| run.exact_line[line] -= a),
+                    None => {
+                        run.closed_amounts[k]
+                            .iter()
+                            .enumerate()
+                            .for_each(|(line, a)| run.exact_line[line] -= a);
+                    }
                 }
             }
-            run.exact_total -= added;
+            run.exact_total -= exact;
             run.pending[k] = bound;
             run.pending_ub += held(run, k);
             if let Some(joint) = &mut run.joint {
-                let pending: i64 =
-                    run.counts[k].iter().zip(&joint.rate[k]).map(|(&c, r)| i64::from(c) * r).sum();
-                joint.pending[k] = pending;
-                joint.pending_ub += held_in(run.whole[k], run.cap[k], pending);
+                joint.pending[k] = joint_pending;
+                joint.pending_ub += held_in(run.whole[k], run.cap[k], joint_pending);
             }
         }
         run.unclaimed_ub -= rest;
