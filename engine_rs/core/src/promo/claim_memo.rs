@@ -19,6 +19,7 @@ use super::selector::lines_of;
 /// The most line amounts one cart's memo holds (16 bytes each): 8 MiB.
 pub const MAX_AMOUNTS: usize = 1 << 19;
 
+#[derive(Clone, Default)]
 pub(super) struct ClaimMemo {
     /// Per claiming promotion: `(line, weight)` of each eligible line in the key, or `None`
     /// when its key would not fit in 64 bits.
@@ -96,7 +97,7 @@ impl ClaimMemo {
 
 /// Fibonacci hashing of the one `u64` a key is: keys are small mixed-radix numbers, and
 /// SipHash's resistance to chosen keys buys nothing here.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {

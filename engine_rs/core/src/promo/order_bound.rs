@@ -17,6 +17,7 @@ use super::eval::CartCx;
 use super::rule::{ceil_div, OrderRule};
 use super::selector::{all_lines, lines_of};
 
+#[derive(Clone)]
 pub struct OrderBound {
     subtotal: i64,
     /// `g` per group (each ungrouped promotion its own): the best step value at each step

@@ -89,6 +89,7 @@ pub(super) struct Best {
 }
 
 /// One search over a set of candidates (see the module doc).
+#[derive(Clone)]
 pub(super) struct Run {
     /// Whether this is the search of one exclusive promotion alone.
     pub(super) exclusive: bool,
@@ -138,6 +139,8 @@ pub(super) struct Run {
     // State.
     pub(super) counts: Vec<Vec<u32>>,
     pub(super) avail: Vec<u32>,
+    /// Per line: its quantity (`avail` with no claim).
+    pub(super) quantity: Vec<u32>,
     /// Per group: (claiming promotion index in `ns`, units claimed).
     pub(super) group_claims: Vec<(usize, u32)>,
     /// Exact item discounts fixed so far: per line, in all, per claiming promotion.
@@ -152,6 +155,8 @@ pub(super) struct Run {
     /// decided to stay unclaimed.
     pub(super) pending_ub: i64,
     pub(super) unclaimed_ub: i64,
+    /// `pending_ub` with no claim: the caps of the promotions bounded as a whole.
+    pub(super) whole_caps: i64,
     /// The second bound system of hard carts (see [`Joint`]).
     pub(super) joint: Option<Joint>,
     /// The claims evaluated so far.
@@ -161,6 +166,7 @@ pub(super) struct Run {
 /// A claim completed at a line's close: promotion `k`'s bound before (and in the joint
 /// system), its exact discount, and its memo entry (else its amounts are in
 /// `Run::closed_amounts`).
+#[derive(Clone)]
 pub(super) struct Closed {
     k: usize,
     bound: i64,
@@ -174,6 +180,7 @@ pub(super) struct Closed {
 /// unit of each line instead of each charging its own. Kept beside the first with the same
 /// bookkeeping (a system is only valid whole: a claim's decided units and its undecided ones
 /// must be bounded by the same scheme), and a node is bounded by the smaller of the two.
+#[derive(Clone)]
 pub(super) struct Joint {
     pub(super) rate: Vec<Vec<i64>>,
     pub(super) unit_ub: Vec<Vec<i64>>,
@@ -293,9 +300,6 @@ impl Searcher<'_> {
         if self.nodes > self.budget {
             self.aborted = true;
         }
-        if self.nodes > self.pause_at {
-            self.paused = true;
-        }
         !(self.aborted || self.paused)
     }
 
@@ -368,12 +372,14 @@ impl Searcher<'_> {
             st_bounds,
             suffix,
             avail: cx.lines.iter().map(|l| l.quantity as u32).collect(),
+            quantity: cx.lines.iter().map(|l| l.quantity as u32).collect(),
             group_claims: vec![(usize::MAX, 0); self.groups],
             exact_line: vec![0; n_lines],
             exact_total: 0,
             closed: Vec::new(),
             closed_amounts,
             unclaimed_ub: 0,
+            whole_caps,
             joint,
             memo,
         }
@@ -391,12 +397,12 @@ impl Searcher<'_> {
             // Nothing to claim: that leaf was the only one.
             return;
         }
-        // A short first pass; if it does not finish, a local search from the incumbent's
-        // claims finds a better incumbent (the search cuts against it), then the full search.
-        // Once the incumbent makes the order free (its value is the subtotal, which bounds
-        // every completion), only the assignment vector can still win: the search then walks
-        // in the vector's order ([`Run::canonical_walk`]), pausing to switch as soon as a free
-        // leaf is found. Every walk covers every claim; only the order changes.
+        // After a first pass of `first_pass` nodes, a local search from the incumbent (on a
+        // copy of the run at the root, see [`Searcher::local_search`]) finds a better incumbent
+        // and the walk goes on against it. Once the incumbent makes the order free (its value
+        // is the subtotal, which bounds every completion), only the assignment vector can still
+        // win: the search then restarts in the vector's order ([`Run::canonical_walk`]), as soon
+        // as a free leaf is found. Every walk covers every claim; only the order changes.
         self.pause_at = self.nodes.saturating_add(self.order.first_pass);
         self.pause_on_free = self.order.switch_when_free;
         self.dfs(&mut run, 0, 0);
@@ -404,20 +410,27 @@ impl Searcher<'_> {
         self.pause_on_free = false;
         if self.paused && !self.aborted {
             self.paused = false;
-            self.improve(&mut run);
-            if self.order.switch_when_free && self.best.value == run.subtotal {
-                run.canonical_walk(self.cx);
-            } else {
-                self.pause_on_free = self.order.switch_when_free;
-                self.dfs(&mut run, 0, 0);
-                self.pause_on_free = false;
-                if !self.paused || self.aborted {
-                    return;
-                }
-                self.paused = false;
-                run.canonical_walk(self.cx);
-            }
+            run.canonical_walk(self.cx);
             self.dfs(&mut run, 0, 0);
+        }
+    }
+
+    /// The local searches ([`improve`](Self::improve), [`polish`](Self::polish)) in the middle
+    /// of a walk: on a copy of the run reset to the root, sharing its claim memo; the walk then
+    /// goes on where it was, cutting against the better incumbent (a restart would walk its
+    /// first pass again). Pauses the walk if the incumbent became free (see [`Self::search`]).
+    fn local_search(&mut self, run: &mut Run) {
+        let memo = std::mem::take(&mut run.memo);
+        let mut root = run.clone();
+        root.memo = memo;
+        root.reset();
+        let pause_on_free = std::mem::replace(&mut self.pause_on_free, false);
+        self.improve(&mut root);
+        self.polish(&mut root);
+        self.pause_on_free = pause_on_free;
+        run.memo = std::mem::take(&mut root.memo);
+        if pause_on_free && self.best.value == run.subtotal {
+            self.paused = true;
         }
     }
 
@@ -463,6 +476,13 @@ impl Searcher<'_> {
     pub(super) fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
         if !self.tick() {
             return;
+        }
+        if self.nodes > self.pause_at {
+            self.pause_at = u64::MAX;
+            self.local_search(run);
+            if self.paused || self.aborted {
+                return;
+            }
         }
         if pos == run.seq.len() {
             self.leaf(run);
@@ -645,6 +665,28 @@ impl Run {
     /// the first free leaves found are then the ones with the smallest vectors, which cut the
     /// rest early. Only the order of the search changes, not what it covers. Call with no
     /// claim set.
+    /// Back to no claim at all, as after [`Searcher::prepare`] (the walk order stays).
+    pub(super) fn reset(&mut self) {
+        for counts in &mut self.counts {
+            counts.fill(0);
+        }
+        for (avail, quantity) in self.avail.iter_mut().zip(&self.quantity) {
+            *avail = *quantity;
+        }
+        self.group_claims.fill((usize::MAX, 0));
+        self.exact_line.fill(0);
+        self.exact_total = 0;
+        self.exact_by.fill(0);
+        self.pending.fill(0);
+        self.pending_ub = self.whole_caps;
+        self.unclaimed_ub = 0;
+        self.closed.clear();
+        if let Some(joint) = &mut self.joint {
+            joint.pending.fill(0);
+            joint.pending_ub = self.whole_caps;
+        }
+    }
+
     pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
         self.lex = true;
         self.seq = (0..cx.lines.len()).collect();
