@@ -11,41 +11,34 @@ pub const POLISH_PASSES: usize = 4;
 impl Searcher<'_> {
     /// Hill climbing on the claims, from none: for each line in walk order, each claiming
     /// promotion there takes all the line's units (or the line goes unclaimed); a move is kept
-    /// when its leaf beats the incumbent. Rounds until nothing improves (at most three).
+    /// when its leaf beats the incumbent. Rounds until nothing improves (at most three). Call
+    /// with no claim set; leaves the claims it kept set (see [`polish`](Self::polish)).
     pub(super) fn improve(&mut self, run: &mut Run) {
+        let mut before = Vec::new();
         for _ in 0..3 {
             let mut improved = false;
             for pos in 0..run.seq.len() {
                 let l = run.seq[pos];
-                let quantity = self.cx.lines[l].quantity as u32;
-                let mut moves: Vec<Option<usize>> = run.options[l].iter().map(|&k| Some(k)).collect();
-                moves.push(None);
-                for target in moves {
+                let quantity = run.quantity[l];
+                for t in 0..=run.options[l].len() {
                     if self.aborted {
                         return;
                     }
-                    let before: Vec<u32> = run.counts.iter().map(|c| c[l]).collect();
-                    for k in 0..run.ns.len() {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        set_claim(run, group, k, l, 0);
+                    let target = run.options[l].get(t).copied();
+                    if target.is_some_and(|k| run.counts[k][l] == quantity) || !self.may_take(run, target) {
+                        continue;
                     }
-                    let allowed = target.is_none_or(|k| {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        !group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k)
-                    });
-                    if let (Some(k), true) = (target, allowed) {
-                        let group = self.cx.promotions[run.ns[k]].group;
-                        set_claim(run, group, k, l, quantity);
+                    if target.is_none() && run.avail[l] == quantity {
+                        continue;
                     }
-                    let found = self.found;
-                    self.evaluate_claims(run);
-                    if self.found > found {
+                    before.clear();
+                    before.extend(run.options[l].iter().map(|&k| (k, run.counts[k][l])));
+                    let mut after = before.clone();
+                    for (k, c) in &mut after {
+                        *c = if Some(*k) == target { quantity } else { 0 };
+                    }
+                    if self.try_line(run, l, &before, &after) {
                         improved = true;
-                    } else {
-                        for (k, &count) in before.iter().enumerate() {
-                            let group = self.cx.promotions[run.ns[k]].group;
-                            set_claim(run, group, k, l, count);
-                        }
                     }
                 }
             }
@@ -53,12 +46,53 @@ impl Searcher<'_> {
                 break;
             }
         }
-        // Back to no claim for the search.
-        for k in 0..run.ns.len() {
-            let group = self.cx.promotions[run.ns[k]].group;
-            for l in 0..run.avail.len() {
-                set_claim(run, group, k, l, 0);
+    }
+
+    /// Sets line `l`'s claims from `before` to `after` (`(promotion, count)` pairs) and keeps
+    /// them if the leaf beats the incumbent; otherwise sets them back. Whether they were kept.
+    fn try_line(&mut self, run: &mut Run, l: usize, before: &[(usize, u32)], after: &[(usize, u32)]) -> bool {
+        if !self.tick() {
+            return false;
+        }
+        self.set_line(run, l, after);
+        let found = self.found;
+        self.leaf_if_promising(run);
+        if self.found > found {
+            return true;
+        }
+        self.set_line(run, l, before);
+        false
+    }
+
+    /// Sets line `l`'s claims to `counts` (`(promotion, count)` pairs), keeping the exact item
+    /// stage of the changed claims in step.
+    fn set_line(&mut self, run: &mut Run, l: usize, counts: &[(usize, u32)]) {
+        let changed: Vec<(usize, u32)> =
+            counts.iter().copied().filter(|&(k, c)| run.counts[k][l] != c).collect();
+        for &(k, _) in &changed {
+            self.apply_claim(run, k, -1);
+        }
+        // Lower counts first, so the units are free for the raised ones.
+        for lower in [true, false] {
+            for &(k, c) in &changed {
+                if lower == (c < run.counts[k][l]) {
+                    let group = self.cx.promotions[run.ns[k]].group;
+                    set_claim(run, group, k, l, c);
+                }
             }
+        }
+        for &(k, _) in &changed {
+            self.apply_claim(run, k, 1);
+        }
+    }
+
+    /// The leaf of the current claims, if the order bound at their exact item discount (the
+    /// unclaimed units' stackable discounts bounded) can still beat the incumbent.
+    fn leaf_if_promising(&mut self, run: &Run) {
+        let stacked: i64 = run.avail.iter().zip(&run.st_rate).map(|(&a, r)| i64::from(a) * r).sum();
+        let item = run.exact_total;
+        if run.order_bound.bound(self.cx, item, item + stacked, &run.exact_line) >= self.best.value {
+            self.leaf(run);
         }
     }
 
@@ -69,7 +103,7 @@ impl Searcher<'_> {
     /// base on a threshold), which a depth-first walk reaches only late. A move is evaluated
     /// only when the order bound at its exact item discount can still beat the incumbent;
     /// claims come from the memo. Passes until nothing improves (at most [`POLISH_PASSES`]).
-    /// Call with no claim set; leaves none set.
+    /// Call with no claim set; leaves the claims it kept set.
     pub(super) fn polish(&mut self, run: &mut Run) {
         let cx = self.cx;
         let mut k_of = vec![usize::MAX; cx.promotions.len()];
@@ -80,7 +114,6 @@ impl Searcher<'_> {
         if self.best.exclusive != run.exclusive || claims.iter().any(|(p, _)| k_of[*p] == usize::MAX) {
             return;
         }
-        let saved = (run.exact_line.clone(), run.exact_total, run.exact_by.clone());
         for (p, counts) in &claims {
             let k = k_of[*p];
             let group = cx.promotions[*p].group;
@@ -98,12 +131,19 @@ impl Searcher<'_> {
                 for &from in &holders {
                     for &to in &holders {
                         if self.aborted {
-                            break;
+                            return;
                         }
                         if from == to || !self.held_by(run, l, from) || !self.may_take(run, to) {
                             continue;
                         }
-                        if self.move_unit(run, l, from, to) {
+                        // One unit from `from` to `to` (the pool's count is implied).
+                        let before: Vec<(usize, u32)> =
+                            [from, to].into_iter().flatten().map(|k| (k, run.counts[k][l])).collect();
+                        let after: Vec<(usize, u32)> = before
+                            .iter()
+                            .map(|&(k, c)| (k, if Some(k) == from { c - 1 } else { c + 1 }))
+                            .collect();
+                        if self.try_line(run, l, &before, &after) {
                             improved = true;
                         }
                     }
@@ -113,13 +153,6 @@ impl Searcher<'_> {
                 break;
             }
         }
-        for k in 0..run.ns.len() {
-            let group = cx.promotions[run.ns[k]].group;
-            for l in 0..run.avail.len() {
-                set_claim(run, group, k, l, 0);
-            }
-        }
-        (run.exact_line, run.exact_total, run.exact_by) = saved;
     }
 
     /// Whether `holder` (a claiming promotion, or the unclaimed pool) holds a unit of line `l`.
@@ -137,43 +170,6 @@ impl Searcher<'_> {
             let group = self.cx.promotions[run.ns[k]].group;
             !group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k)
         })
-    }
-
-    /// Moves one unit of line `l` from `from` to `to` and keeps the move if its leaf beats the
-    /// incumbent; otherwise moves it back. Whether it was kept.
-    fn move_unit(&mut self, run: &mut Run, l: usize, from: Option<usize>, to: Option<usize>) -> bool {
-        if !self.tick() {
-            return false;
-        }
-        let step = |s: &mut Self, run: &mut Run, from: Option<usize>, to: Option<usize>| {
-            for k in [from, to].into_iter().flatten() {
-                s.apply_claim(run, k, -1);
-            }
-            if let Some(k) = from {
-                let group = s.cx.promotions[run.ns[k]].group;
-                set_claim(run, group, k, l, run.counts[k][l] - 1);
-            }
-            if let Some(k) = to {
-                let group = s.cx.promotions[run.ns[k]].group;
-                set_claim(run, group, k, l, run.counts[k][l] + 1);
-            }
-            for k in [from, to].into_iter().flatten() {
-                s.apply_claim(run, k, 1);
-            }
-        };
-        step(self, run, from, to);
-        let found = self.found;
-        // The unclaimed units' stackable discounts are the leaf's; bounded here.
-        let stacked: i64 = run.avail.iter().zip(&run.st_rate).map(|(&a, r)| i64::from(a) * r).sum();
-        let item = run.exact_total;
-        if run.order_bound.bound(self.cx, item, item + stacked, &run.exact_line) >= self.best.value {
-            self.leaf(run);
-        }
-        if self.found > found {
-            return true;
-        }
-        step(self, run, to, from);
-        false
     }
 
     /// Adds (`sign` 1) or removes (-1) the exact discount of promotion `k`'s current claim to
@@ -209,34 +205,6 @@ impl Searcher<'_> {
                 run.exact_line[line] += sign * a;
             }
         }
-    }
-
-    /// The leaf of the run's current claims, evaluated outside the walk: exact discounts of
-    /// every claim, then [`leaf`](Self::leaf); the run's exact state is restored after.
-    fn evaluate_claims(&mut self, run: &mut Run) {
-        let units: u32 = run.counts.iter().flatten().sum();
-        if !self.charge(1 + u64::from(units) / 8) {
-            return;
-        }
-        let saved = (run.exact_line.clone(), run.exact_total, run.exact_by.clone());
-        run.exact_line.fill(0);
-        run.exact_total = 0;
-        for k in 0..run.ns.len() {
-            run.exact_by[k] = if run.counts[k].iter().any(|&c| c > 0) {
-                self.cx.claimed_with(
-                    run.ns[k],
-                    &run.counts[k],
-                    &mut run.exact_line,
-                    &mut self.units,
-                    &mut self.out,
-                )
-            } else {
-                0
-            };
-            run.exact_total += run.exact_by[k];
-        }
-        self.leaf(run);
-        (run.exact_line, run.exact_total, run.exact_by) = saved;
     }
 
     /// The fallback: claiming promotions in `(priority, id)` order each claim every eligible

@@ -72,7 +72,10 @@ pub struct SearchOrder {
 
 impl Default for SearchOrder {
     fn default() -> Self {
-        Self { first_pass: FIRST_PASS, switch_when_free: true, joint_bounds: true }
+        Self {
+            switch_when_free: true,
+            joint_bounds: true,
+        }
     }
 }
 
@@ -426,6 +429,7 @@ impl Searcher<'_> {
         root.reset();
         let pause_on_free = std::mem::replace(&mut self.pause_on_free, false);
         self.improve(&mut root);
+        root.reset();
         self.polish(&mut root);
         self.pause_on_free = pause_on_free;
         run.memo = std::mem::take(&mut root.memo);
