@@ -15,7 +15,7 @@ use super::every_x_off_y::EveryXOffY;
 use super::nth_unit::NthUnit;
 use super::percent_off::{PercentOffItem, PercentOffOrder};
 use super::promotion::{Promotion, Rule};
-use super::rule::{ItemKind, OrderKind};
+use super::rule::{ItemKind, ItemRule, OrderKind, OrderRule};
 use super::selector::{Selector, SelectorIndex};
 use super::threshold_tiers::ThresholdTiers;
 use super::tier_price::TierPrice;
@@ -330,7 +330,12 @@ impl Compiler<'_> {
                 self.out.groups.len() - 1
             }
         });
+        let description = match &rule {
+            Rule::Item { kind, .. } => kind.describe(),
+            Rule::Order { kind, .. } => kind.describe(),
+        };
         Ok(Promotion {
+            description,
             id: cfg.id.clone(),
             name: cfg.name.clone(),
             kind_name: kind_name(cfg.kind),

@@ -2,7 +2,7 @@
 //! words of the answer's explanations.
 
 use super::promotion::Promotion;
-use super::rule::{money, ItemRule, OrderRule};
+use super::rule::money;
 
 /// Why a promotion is not applied; the declaration order is the contract's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,13 +69,8 @@ impl Reason {
 
 /// "第二杯半价: 50% off every 2th unit (the cheaper) on 2 units (-7.50)".
 pub fn applied(promotion: &Promotion, amount: i64, units: Option<u64>) -> String {
-    let what = match (promotion.item_kind(), promotion.order_kind()) {
-        (Some(kind), _) => kind.describe(),
-        (None, Some((kind, _))) => kind.describe(),
-        (None, None) => String::new(),
-    };
     let on = units.map(|n| format!(" on {n} unit{}", if n == 1 { "" } else { "s" })).unwrap_or_default();
-    format!("{}: {what}{on} (-{})", promotion.name, money(amount))
+    format!("{}: {}{on} (-{})", promotion.name, promotion.description, money(amount))
 }
 
 /// "满30减5: threshold not reached".

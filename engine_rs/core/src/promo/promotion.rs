@@ -27,6 +27,8 @@ pub struct Promotion {
     pub scope: SelectorId,
     pub conditions: Conditions,
     pub rule: Rule,
+    /// What the rule does, in the words of the answer's explanations (built once).
+    pub description: String,
 }
 
 impl Promotion {
