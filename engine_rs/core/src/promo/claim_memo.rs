@@ -10,8 +10,9 @@
 //! distinct keys. A promotion whose key would not fit in 64 bits is not remembered, and the
 //! memo stops growing at [`MAX_AMOUNTS`] stored line amounts (carts of a hundred lines).
 
-use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+
+use indexmap::IndexMap;
 
 use super::eval::CartCx;
 use super::selector::lines_of;
@@ -25,7 +26,7 @@ pub(super) struct ClaimMemo {
     /// when its key would not fit in 64 bits.
     digits: Vec<Option<Vec<(usize, u64)>>>,
     /// Per claiming promotion: key -> entry.
-    entries: Vec<HashMap<u64, u32, BuildHasherDefault<KeyHasher>>>,
+    entries: Vec<IndexMap<u64, u32, BuildHasherDefault<KeyHasher>>>,
     /// Per entry: the claim's discount, and where its nonzero line amounts start in `amounts`
     /// (they end where the next entry's start).
     exact: Vec<i64>,
@@ -51,7 +52,7 @@ impl ClaimMemo {
             .collect();
         Self {
             digits,
-            entries: (0..ns.len()).map(|_| HashMap::default()).collect(),
+            entries: (0..ns.len()).map(|_| IndexMap::default()).collect(),
             exact: Vec::new(),
             start: vec![0],
             amounts: Vec::new(),

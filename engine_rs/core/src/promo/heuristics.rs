@@ -1,11 +1,11 @@
-//! Heuristics around the exact search: a local search that finds a good incumbent when the
-//! first pass of the search does not finish (the search then cuts against it), and the greedy
-//! answer when the budget is spent.
+//! Heuristics around the exact search: a local search that finds a better incumbent when the
+//! first pass of the search does not finish (the walk then goes on cutting against it, see
+//! `Searcher::local_search`), and the greedy answer when the budget is spent.
 
 use super::search::{set_claim, Run, Searcher};
 use super::selector::lines_of;
 
-/// The most passes of [`Searcher::polish`] over the lines.
+/// The most passes of `Searcher::polish` over the lines.
 pub const POLISH_PASSES: usize = 4;
 
 impl Searcher<'_> {
@@ -133,7 +133,7 @@ impl Searcher<'_> {
                         if self.aborted {
                             return;
                         }
-                        if from == to || !self.held_by(run, l, from) || !self.may_take(run, to) {
+                        if from == to || !held_by(run, l, from) || !self.may_take(run, to) {
                             continue;
                         }
                         // One unit from `from` to `to` (the pool's count is implied).
@@ -155,14 +155,6 @@ impl Searcher<'_> {
         }
     }
 
-    /// Whether `holder` (a claiming promotion, or the unclaimed pool) holds a unit of line `l`.
-    fn held_by(&self, run: &Run, l: usize, holder: Option<usize>) -> bool {
-        match holder {
-            Some(k) => run.counts[k][l] > 0,
-            None => run.avail[l] > 0,
-        }
-    }
-
     /// Whether `holder` may take a unit: the pool always; a promotion unless another of its
     /// group claims.
     fn may_take(&self, run: &Run, holder: Option<usize>) -> bool {
@@ -178,33 +170,10 @@ impl Searcher<'_> {
         if !run.bounded[k] || run.counts[k].iter().all(|&c| c == 0) {
             return;
         }
-        let key = run.memo.key(k, &run.counts[k]);
-        let entry = match key.and_then(|key| run.memo.get(k, key)) {
-            Some(e) => Some(e),
-            None => {
-                self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
-                let amounts = &mut run.closed_amounts[k];
-                amounts.fill(0);
-                let exact =
-                    self.cx.claimed_with(run.ns[k], &run.counts[k], amounts, &mut self.units, &mut self.out);
-                key.and_then(|key| run.memo.put(k, key, exact, &run.closed_amounts[k])).or_else(|| {
-                    run.exact_total += sign * exact;
-                    run.exact_by[k] += sign * exact;
-                    for (line, a) in run.closed_amounts[k].iter().enumerate() {
-                        run.exact_line[line] += sign * a;
-                    }
-                    None
-                })
-            }
-        };
-        if let Some(e) = entry {
-            let exact = run.memo.exact(e);
-            run.exact_total += sign * exact;
-            run.exact_by[k] += sign * exact;
-            for &(line, a) in run.memo.amounts(e) {
-                run.exact_line[line] += sign * a;
-            }
-        }
+        let (exact, entry) = self.claim(run, k);
+        run.exact_total += sign * exact;
+        run.exact_by[k] += sign * exact;
+        run.add_line_amounts(k, entry, sign);
     }
 
     /// The fallback: claiming promotions in `(priority, id)` order each claim every eligible
@@ -242,5 +211,13 @@ impl Searcher<'_> {
             run.exact_total += run.exact_by[k];
         }
         self.leaf(&run);
+    }
+}
+
+/// Whether `holder` (a claiming promotion, or the unclaimed pool) holds a unit of line `l`.
+fn held_by(run: &Run, l: usize, holder: Option<usize>) -> bool {
+    match holder {
+        Some(k) => run.counts[k][l] > 0,
+        None => run.avail[l] > 0,
     }
 }

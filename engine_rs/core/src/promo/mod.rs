@@ -14,7 +14,8 @@
 //! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback), its
 //!   leaves (`leaf`), its per-unit item bounds (`item_bound`, tightened on hard carts by the
 //!   linear program of `pattern_bound`), its joint item/order bound
-//!   (`order_bound`) and its heuristics (`heuristics`: local search, greedy fallback);
+//!   (`order_bound`), the claims it evaluated (`claim_memo`) and its heuristics
+//!   (`heuristics`: local search, greedy fallback);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
 //! - [`explain`]: reason codes and explanations; [`answer`]: the answer's JSON form;
 //! - [`sample`]: a realistic promotion mix and carts (benchmark workload).

@@ -558,33 +558,9 @@ impl Searcher<'_> {
                 }
                 continue;
             }
-            // Closing promotions are non-additive: all their exact amounts are new. Evaluating a
-            // claim costs about a node per unit; a claim seen before is remembered.
-            let key = run.memo.key(k, &run.counts[k]);
-            let mut entry = key.and_then(|key| run.memo.get(k, key));
-            let exact = match entry {
-                Some(e) => run.memo.exact(e),
-                None => {
-                    self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
-                    let amounts = &mut run.closed_amounts[k];
-                    amounts.fill(0);
-                    let exact = self.cx.claimed_with(
-                        run.ns[k],
-                        &run.counts[k],
-                        amounts,
-                        &mut self.units,
-                        &mut self.out,
-                    );
-                    entry = key.and_then(|key| run.memo.put(k, key, exact, &run.closed_amounts[k]));
-                    exact
-                }
-            };
-            match entry {
-                Some(e) => run.memo.amounts(e).iter().for_each(|&(line, a)| run.exact_line[line] += a),
-                None => {
-                    run.closed_amounts[k].iter().enumerate().for_each(|(line, a)| run.exact_line[line] += a)
-                }
-            }
+            // Closing promotions are non-additive: all their exact amounts are new.
+            let (exact, entry) = self.claim(run, k);
+            run.add_line_amounts(k, entry, 1);
             let bound = run.pending[k];
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
@@ -605,15 +581,7 @@ impl Searcher<'_> {
             let Closed { k, bound, exact, joint_pending, entry } = run.closed.pop().expect("pushed above");
             run.exact_by[k] -= exact;
             if exact != 0 || bound != 0 {
-                match entry {
-                    Some(e) => run.memo.amounts(e).iter().for_each(|&(line, a)| run.exact_line[line] -= a),
-                    None => {
-                        run.closed_amounts[k]
-                            .iter()
-                            .enumerate()
-                            .for_each(|(line, a)| run.exact_line[line] -= a);
-                    }
-                }
+                run.add_line_amounts(k, entry, -1);
             }
             run.exact_total -= exact;
             run.pending[k] = bound;
@@ -624,6 +592,24 @@ impl Searcher<'_> {
             }
         }
         run.unclaimed_ub -= rest;
+    }
+}
+
+impl Searcher<'_> {
+    /// Promotion `k`'s current claim: its exact discount and its memo entry; evaluated (about
+    /// a node's work per unit) unless remembered. Without an entry (the claim has no key, or
+    /// the memo is full) its line amounts are left in `run.closed_amounts[k]`.
+    pub(super) fn claim(&mut self, run: &mut Run, k: usize) -> (i64, Option<u32>) {
+        let key = run.memo.key(k, &run.counts[k]);
+        if let Some(entry) = key.and_then(|key| run.memo.get(k, key)) {
+            return (run.memo.exact(entry), Some(entry));
+        }
+        self.charge(u64::from(run.counts[k].iter().sum::<u32>()) / 8);
+        let amounts = &mut run.closed_amounts[k];
+        amounts.fill(0);
+        let exact = self.cx.claimed_with(run.ns[k], &run.counts[k], amounts, &mut self.units, &mut self.out);
+        let entry = key.and_then(|key| run.memo.put(k, key, exact, &run.closed_amounts[k]));
+        (exact, entry)
     }
 }
 
@@ -669,6 +655,23 @@ impl Run {
     /// the first free leaves found are then the ones with the smallest vectors, which cut the
     /// rest early. Only the order of the search changes, not what it covers. Call with no
     /// claim set.
+    /// Adds `sign` times the line amounts of promotion `k`'s claim (its memo `entry`'s, else
+    /// `closed_amounts[k]`, see [`Searcher::claim`]) to `exact_line`.
+    pub(super) fn add_line_amounts(&mut self, k: usize, entry: Option<u32>, sign: i64) {
+        match entry {
+            Some(e) => {
+                for &(line, a) in self.memo.amounts(e) {
+                    self.exact_line[line] += sign * a;
+                }
+            }
+            None => {
+                for (line, a) in self.closed_amounts[k].iter().enumerate() {
+                    self.exact_line[line] += sign * a;
+                }
+            }
+        }
+    }
+
     /// Back to no claim at all, as after [`Searcher::prepare`] (the walk order stays).
     pub(super) fn reset(&mut self) {
         for counts in &mut self.counts {

@@ -13,7 +13,7 @@ use crate::promo::promotion::Rule;
 use crate::promo::Cart;
 
 /// Every count vector `c` with `c[l] <= limit[l]`.
-fn each_claim(limit: &[u32], visit: &mut dyn FnMut(&[u32])) {
+pub(super) fn each_claim(limit: &[u32], visit: &mut dyn FnMut(&[u32])) {
     let mut c = vec![0u32; limit.len()];
     loop {
         visit(&c);

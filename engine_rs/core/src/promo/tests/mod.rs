@@ -2,5 +2,6 @@
 
 mod bounds;
 mod examples;
+mod memo;
 mod props;
 mod support;
