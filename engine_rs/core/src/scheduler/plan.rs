@@ -11,7 +11,9 @@
 //!   member's order is planned `boost` earlier than that, so it passes at most the orders
 //!   promised within `boost` of it: due times are fixed and newer orders get later ones, so
 //!   nothing waits forever;
-//! - PICKUP_AT / DELIVERY: the target minus a margin.
+//! - PICKUP_AT / DELIVERY: the target minus a margin; after the platform reports a new rider
+//!   arrival, a delivery order keeps the due time it was first planned with unless that is late
+//!   for the new arrival or would let the drink wait too long for it ([`FOLLOW_SLACK_MS`]).
 //!
 //! Target orders are released just in time: at `due - make - jit_lead`, never earlier than
 //! `target - freshness - make` (so they are never ready long before the customer or rider), and
