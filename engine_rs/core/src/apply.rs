@@ -10,7 +10,7 @@ use crate::record::{
     AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
     StaffingSet, TargetUpdated,
 };
-use crate::scheduler::speed::learn;
+use crate::scheduler::speed::{batch_of, learn_share};
 use crate::scheduler::LoadState;
 use crate::state::{PromotionEntry, State};
 use crate::ticket::Ticket;
@@ -325,9 +325,13 @@ fn ticket_action(
         }
         TicketVerb::Bump => {
             if ticket.state == TicketState::Started {
-                let (station, took, work) = (ticket.station, at_ms - ticket.started_at_ms, ticket.work_ms);
+                // A batch is one observation of the kitchen's speed (scheduler/speed.rs).
+                let (station, took) = (ticket.station, at_ms - ticket.started_at_ms);
+                let open = state.stores[store].open.iter().copied();
+                let (members, work) =
+                    batch_of(&state.orders, open, index, &state.orders[index].tickets[t], at_ms);
                 let speed = &mut state.stores[store].speed[station];
-                *speed = learn(*speed, took, work, catalog.scheduler.speed_alpha_percent);
+                *speed = learn_share(*speed, took, work, catalog.scheduler.speed_alpha_percent, members);
             }
             let ticket = &mut state.orders[index].tickets[t];
             ticket.state = TicketState::Done;

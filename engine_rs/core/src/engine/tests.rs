@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::draft::DraftLine;
 use crate::outcome::TicketEventRef;
-use crate::scheduler::plan::HOLD_LEAD_MS;
+use crate::scheduler::plan::{FOLLOW_SLACK_MS, HOLD_LEAD_MS};
 use crate::testutil::{sample_json, sample_value};
 use crate::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
 
@@ -890,9 +890,21 @@ fn a_later_rider_moves_the_plan_not_the_promise() {
     assert_eq!(out.records.len(), 1);
     assert_eq!(out.records[0].kind, "target_updated");
     let after = e.plan(0, T0 + 60_000).planned()[0].finish_ms;
-    assert_eq!(after - before, 4 * 60_000, "made four minutes later for the later rider");
+    // Only as far as freshness needs: due `freshness - FOLLOW_SLACK_MS` before the new arrival
+    // instead of `target_margin` before the first one.
+    let s = &e.catalog().scheduler;
+    let moved = 4 * 60_000 - (s.freshness_ms - FOLLOW_SLACK_MS - s.target_margin_ms);
+    assert_eq!(after - before, moved, "made later for the later rider, as little as freshness allows");
+    // A rider a minute later keeps the order near its first quote (less than a minute later);
+    // one three minutes earlier moves it with him.
+    e.update_target("sh-001-000001", target + 60_000, T0 + 60_000).unwrap();
+    let near = e.plan(0, T0 + 60_000).planned()[0].finish_ms;
+    assert!((before..before + 60_000).contains(&near) && (near - first).abs() <= 120_000, "{near}");
+    e.update_target("sh-001-000001", target - 3 * 60_000, T0 + 60_000).unwrap();
+    assert_eq!(e.plan(0, T0 + 60_000).planned()[0].finish_ms - before, -3 * 60_000);
+    e.update_target("sh-001-000001", target + 4 * 60_000, T0 + 60_000).unwrap();
     let order = &e.state().orders[o];
-    assert_eq!((order.quote.eta_ms, order.version), (first, 2));
+    assert_eq!((order.quote.eta_ms, order.version), (first, 5));
     // The same target again changes nothing; bad requests name their field.
     assert_eq!(e.update_target("sh-001-000001", target + 4 * 60_000, T0 + 60_000).unwrap().lsn, 0);
     assert_eq!(e.update_target("sh-001-000001", 0, T0).unwrap_err().field(), "target_time_ms");

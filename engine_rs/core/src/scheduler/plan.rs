@@ -11,7 +11,9 @@
 //!   member's order is planned `boost` earlier than that, so it passes at most the orders
 //!   promised within `boost` of it: due times are fixed and newer orders get later ones, so
 //!   nothing waits forever;
-//! - PICKUP_AT / DELIVERY: the target minus a margin.
+//! - PICKUP_AT / DELIVERY: the target minus a margin; after the platform reports a new rider
+//!   arrival, a delivery order keeps the due time it was first planned with unless that is late
+//!   for the new arrival or would let the drink wait too long for it ([`FOLLOW_SLACK_MS`]).
 //!
 //! Target orders are released just in time: at `due - make - jit_lead`, never earlier than
 //! `target - freshness - make` (so they are never ready long before the customer or rider), and
@@ -51,6 +53,12 @@ const APPEND: i64 = i64::MAX / 4;
 /// melt at 11.6 %; max(45 s, chain) keeps 0.22 % with melt 8.2 %. Not a `[scheduler]` key yet:
 /// the shop config's schema lives outside the scheduler.
 pub const HOLD_LEAD_MS: i64 = 45_000;
+/// A delivery order whose rider the platform reports later than first predicted keeps the due
+/// time it was first planned with as long as that leaves it fresh: it is due no earlier than
+/// `freshness - FOLLOW_SLACK_MS` before the rider's updated arrival (see [`Plan::build`]). The
+/// slack absorbs the update's own error (about half a minute) and how far ahead of its due time
+/// a held order finishes (about a minute in the simulator).
+pub const FOLLOW_SLACK_MS: i64 = 120_000;
 
 /// What the plan needs of a store besides its orders.
 #[derive(Debug, Clone, Copy)]
@@ -141,6 +149,8 @@ struct Spec<'a> {
     target: i64,
     /// ASAP: the promise (first quoted ETA); [`APPEND`] for a new order.
     promise: i64,
+    /// DELIVERY: the due time the order was first planned with (`None` for a new order).
+    first_due: Option<i64>,
     zone: &'a str,
     boost: i64,
     hold: i64,
@@ -175,13 +185,17 @@ fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
 }
 
 impl<'a> Spec<'a> {
-    fn of(index: usize, o: &'a Order, margin: i64) -> Self {
+    fn of(index: usize, o: &'a Order, s: &Settings) -> Self {
+        let margin = s.quote_margin_ms;
         Self {
             order: index,
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
             // The quote's margin is for the customer, not the kitchen's priority.
             promise: o.quote.eta_ms - margin,
+            // A delivery quote is half a lead before the due time it was planned with
+            // (engine.rs), or the plan's projection when that was later.
+            first_due: (o.fulfillment == Fulfillment::Delivery).then(|| o.quote.eta_ms + s.jit_lead_ms / 2),
             zone: &o.delivery_zone,
             boost: o.boost_ms,
             hold: o.hold_until_ms,
@@ -207,6 +221,7 @@ impl<'a> Spec<'a> {
             fulfillment: n.fulfillment,
             target: n.target_time_ms,
             promise: n.promise_ms.unwrap_or(APPEND),
+            first_due: None,
             zone: n.zone,
             boost: n.boost_ms,
             hold: n.hold_until_ms,
@@ -243,8 +258,7 @@ impl Plan {
         new: Option<&NewOrder<'_>>,
         now_ms: i64,
     ) -> Self {
-        let mut specs: Vec<Spec> =
-            open.map(|o| Spec::of(o, &orders[o], kitchen.settings.quote_margin_ms)).collect();
+        let mut specs: Vec<Spec> = open.map(|o| Spec::of(o, &orders[o], kitchen.settings)).collect();
         if let Some(n) = new {
             specs.push(Spec::new(n));
         }
@@ -501,7 +515,7 @@ fn add_jobs<'a>(
     }
     let make = jobs[base..].iter().map(|j| j.tail + j.duration).max().unwrap_or(0);
     let (due, release, floor) = if spec.fulfillment.has_target() {
-        let due = spec.target - s.target_margin_ms;
+        let due = target_due(spec, s);
         let jit = due - make - s.jit_lead_ms;
         let fresh = spec.target - s.freshness_ms - make;
         (due, max(now_ms, max(spec.hold, jit)), max(now_ms, max(spec.hold, fresh)))
@@ -527,6 +541,23 @@ fn add_jobs<'a>(
         units: spec.units,
     };
     (entry, release, floor)
+}
+
+/// The due time of a pickup-at or delivery order: its target minus the margin; a delivery order
+/// keeps the due time it was first planned with while it is between that (latest) and
+/// `freshness - FOLLOW_SLACK_MS` before the rider's updated arrival. A rider reported later
+/// moves it only as far as freshness needs, a rider reported earlier moves it with him: the
+/// drink is neither late for the rider nor melted, and stays as near its first quote as that
+/// allows.
+fn target_due(spec: &Spec<'_>, s: &Settings) -> i64 {
+    let latest = spec.target - s.target_margin_ms;
+    match spec.first_due {
+        Some(first) => {
+            let fresh = (spec.target - s.freshness_ms + FOLLOW_SLACK_MS).min(latest);
+            first.clamp(fresh, latest)
+        }
+        None => latest,
+    }
 }
 
 /// Jobs waiting for their ready time at one station: (ready, key, job).
