@@ -517,7 +517,7 @@ def render(
         "(`pyengine serve --order-retention`, 30 minutes by default) after it finished; then "
         "the clock tick records an `orders_evicted` event dropping it "
         "(engine_rs/core/src/engine/retention.rs). What outlives the order is its idempotency "
-        "key (order id, draft fingerprint, acceptance time, log position: about 200 B) for the "
+        "key (order id, draft fingerprint, acceptance time, log position: about 300 B) for the "
         "idempotency window (7 days by default), so a duplicate is still answered, from the "
         "logged submission. So at a steady rate the core holds about rate x retention orders "
         "plus the keys of the window: flat once both are full. Per member, the core keeps one "
@@ -553,7 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=10000, help="orders per slice (10000)")
     parser.add_argument("--steady-stores", type=int, default=20)
     parser.add_argument("--rate", type=float, default=100.0, help="steady orders/s (100)")
-    parser.add_argument("--seconds", type=float, default=240.0, help="steady seconds (240)")
+    parser.add_argument("--seconds", type=float, default=360.0, help="steady seconds (360)")
     parser.add_argument(
         "--order-retention",
         default="0,60",
