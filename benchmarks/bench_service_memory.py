@@ -14,8 +14,9 @@ steady run in which every order is made and bumped through to READY.
    through the API (GetOrder, then Start and Bump of every ticket in kitchen order) so that it
    ends READY, with a StreamTickets subscriber on every station of the stores used and a
    WatchOrder on every tenth order. RSS is sampled every second; the growth per minute is a
-   least-squares slope over the samples after the warm-up (the first quarter of the run, and at
-   least 1.5 retentions, by when the first finished orders have left). One run per retention
+   least-squares slope, after the warm-up (the first quarter of the run, and at least 1.5
+   retentions, by when the first finished orders have left), over the lowest sample of each 10 s
+   (a snapshot's transient buffers would otherwise tilt the fit). One run per retention
    asked for, each on a new server, so "never" and a retention compare in the same conditions.
    Correctness: every order READY at the end (GetOrder), or NOT_FOUND as evicted after its
    retention (it can only leave once READY here: nothing is cancelled); every watch ended READY.
@@ -56,6 +57,8 @@ from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
 WATCH_METHOD = "/pyengine.v1.OrderService/WatchOrder"
+# The steady run's growth is fitted over the lowest RSS sample of each window this long.
+FLOOR_WINDOW_S = 10.0
 
 
 def rss_kib(pid: int) -> int:
@@ -136,9 +139,16 @@ class Steady:
 
     @property
     def slope_kib_per_min(self) -> float:
-        """RSS growth per minute after the warm-up."""
-        tail = [(t, float(k)) for t, k in self.samples if t >= self.warmup_s]
-        return slope(tail) * 60
+        """RSS growth per minute after the warm-up, fitted over the lowest sample of each
+        `FLOOR_WINDOW_S`: a snapshot's buffers lift RSS for a moment, and over a few minutes
+        where such a spike lands would tilt a fit over every sample."""
+        floors: dict[int, tuple[float, float]] = {}
+        for t, kib in self.samples:
+            if t >= self.warmup_s:
+                window = int(t // FLOOR_WINDOW_S)
+                if window not in floors or kib < floors[window][1]:
+                    floors[window] = (t, float(kib))
+        return slope(list(floors.values())) * 60
 
     @property
     def bytes_per_order(self) -> float:
@@ -489,7 +499,8 @@ def render(
             f"for {head.seconds:g} s, each made at once through the API (GetOrder, Start and "
             "Bump of every ticket) so it ends READY; a WatchOrder on every tenth order. RSS "
             "sampled every second; growth per minute fitted after the warm-up (the first "
-            "quarter, and at least 1.5 retentions: by then finished orders are leaving).",
+            "quarter, and at least 1.5 retentions: by then finished orders are leaving) over "
+            f"the lowest sample of each {FLOOR_WINDOW_S:g} s (snapshots lift RSS for a moment).",
             "",
             "| order retention | orders | READY at the end (in memory + evicted) | errors "
             "| watches ended READY | RSS first / last MiB | warm-up s "
