@@ -8,12 +8,18 @@ steady run in which every order is made and bumped through to READY.
    C per order; per member: B's growth per order over that mean (A before and C after B cancel a
    drift as the stores' queues grow). Orders are not bumped, so every one stays open.
    Correctness: every call answered OK and GetOrder finds every order afterwards.
-2. steady state, on a new server with the default settings (snapshots on): orders submitted open
-   loop at `rate` a second for `seconds`, each made at once through the API (GetOrder, then
-   Start and Bump of every ticket in kitchen order) so that it ends READY, with a StreamTickets
-   subscriber on every station of the stores used and a WatchOrder on every tenth order. RSS is
-   sampled every second; the slope is a least-squares fit over the samples after the first
-   quarter. Correctness: every order READY at the end, every watch ended with READY.
+2. steady state, on a new server with the default settings (snapshots on) but for the order
+   retention asked for (`--order-retention`; 0: never evict, the engine before eviction
+   existed): orders submitted open loop at `rate` a second for `seconds`, each made at once
+   through the API (GetOrder, then Start and Bump of every ticket in kitchen order) so that it
+   ends READY, with a StreamTickets subscriber on every station of the stores used and a
+   WatchOrder on every tenth order. RSS is sampled every second; the growth per minute is a
+   least-squares slope, after the warm-up (the first quarter of the run, and at least 1.5
+   retentions, by when the first finished orders have left), over the lowest sample of each 10 s
+   (a snapshot's transient buffers would otherwise tilt the fit). One run per retention
+   asked for, each on a new server, so "never" and a retention compare in the same conditions.
+   Correctness: every order READY at the end (GetOrder), or NOT_FOUND as evicted after its
+   retention (it can only leave once READY here: nothing is cancelled); every watch ended READY.
 
 3. the Python heap alone: the runtime (core, SQLite log, hubs, streams) in this process, driven
    through the same calls the servicers make, every order made to READY with a ticket stream on
@@ -28,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +52,13 @@ from benchmarks.bench_service_fanout import (
 )
 from benchmarks.servers import pyengine_args, sample_stations
 from loadtests.orders import Menu
+from pyengine.runtime import DEFAULT_ORDER_RETENTION_S
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
 WATCH_METHOD = "/pyengine.v1.OrderService/WatchOrder"
+# The steady run's growth is fitted over the lowest RSS sample of each window this long.
+FLOOR_WINDOW_S = 10.0
 
 
 def rss_kib(pid: int) -> int:
@@ -111,17 +120,35 @@ class Steady:
     rate: float
     seconds: float
     stores: int
+    # The server's --order-retention (None: never evict).
+    retention_s: float | None = None
     submitted: int = 0
     ready: int = 0  # orders READY at the end (GetOrder)
+    evicted: int = 0  # orders GetOrder answers NOT_FOUND at the end, as past their retention
     errors: dict[str, int] = field(default_factory=dict)
     watches: int = 0
     watches_ended_ready: int = 0
     samples: list[tuple[float, int]] = field(default_factory=list)  # (s since start, KiB)
 
     @property
+    def warmup_s(self) -> float:
+        """Samples before this are warm-up: the first quarter, and with a retention, 1.5 of it
+        (the first finished orders leave after one retention, in batches)."""
+        quarter = self.seconds / 4
+        return quarter if self.retention_s is None else max(quarter, 1.5 * self.retention_s)
+
+    @property
     def slope_kib_per_min(self) -> float:
-        tail = [(t, float(k)) for t, k in self.samples if t >= self.seconds / 4]
-        return slope(tail) * 60
+        """RSS growth per minute after the warm-up, fitted over the lowest sample of each
+        `FLOOR_WINDOW_S`: a snapshot's buffers lift RSS for a moment, and over a few minutes
+        where such a spike lands would tilt a fit over every sample."""
+        floors: dict[int, tuple[float, float]] = {}
+        for t, kib in self.samples:
+            if t >= self.warmup_s:
+                window = int(t // FLOOR_WINDOW_S)
+                if window not in floors or kib < floors[window][1]:
+                    floors[window] = (t, float(kib))
+        return slope(list(floors.values())) * 60
 
     @property
     def bytes_per_order(self) -> float:
@@ -289,9 +316,17 @@ async def _steady(
             task.cancel()
         await asyncio.gather(*followers, return_exceptions=True)
         for order_id in ids:
-            got = await get(
-                orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString(), timeout=30
-            )
+            request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
+            try:
+                got = await get(request, timeout=30)
+            except grpc.aio.AioRpcError as exc:
+                evicted = exc.code() == grpc.StatusCode.NOT_FOUND and "retention" in (
+                    exc.details() or ""
+                )
+                if not evicted:
+                    error(exc)
+                result.evicted += evicted
+                continue
             if orders_pb2.Order.FromString(got).status == common_pb2.ORDER_STATUS_READY:
                 result.ready += 1
 
@@ -304,12 +339,14 @@ def measure_steady(
     rate: float,
     seconds: float,
     durability: str = "full",
+    retention_s: float | None = DEFAULT_ORDER_RETENTION_S,
 ) -> Steady:
-    result = Steady(rate, seconds, len(stores))
+    result = Steady(rate, seconds, len(stores), retention_s)
     menu = Menu(tuple(stores), Menu.load().items)
-    server_args = pyengine_args(durability)
+    server_args = pyengine_args(durability, "--order-retention", str(retention_s or 0))
     keys = [(store, station) for store in stores for station in stations]
-    with ServerProcess(workdir / "steady-data", shop=shop_path, extra_args=server_args) as server:
+    data_dir = workdir / f"steady-data-{retention_s or 0:g}"
+    with ServerProcess(data_dir, shop=shop_path, extra_args=server_args) as server:
         assert server.process is not None
         asyncio.run(_steady(server.target, server.process.pid, menu, keys, result))
     return result
@@ -421,7 +458,9 @@ def measure_python_heap(
 
 
 def render(
-    per: PerOrder | None, steady: Steady | None, heap: PythonHeap | None = None
+    per: PerOrder | None,
+    steady: Steady | Sequence[Steady] | None,
+    heap: PythonHeap | None = None,
 ) -> list[str]:
     lines = ["## Memory", ""]
     if per is not None:
@@ -450,40 +489,51 @@ def render(
             f"{per.found} of them found by GetOrder afterwards.",
             "",
         ]
-    if steady is not None:
-        first = steady.samples[0][1] / 1024 if steady.samples else 0.0
-        last = steady.samples[-1][1] / 1024 if steady.samples else 0.0
-        errors = ", ".join(f"{k} {v}" for k, v in sorted(steady.errors.items())) or "0"
+    runs = [steady] if isinstance(steady, Steady) else list(steady or [])
+    if runs:
+        head = runs[0]
         lines += [
-            f"Steady state: a new server (default settings, snapshots on) with a StreamTickets "
-            f"subscriber on every station of {steady.stores} stores; orders to those stores "
-            f"submitted open loop at {steady.rate:g}/s for {steady.seconds:g} s, each made at "
-            "once through the API (GetOrder, Start and Bump of every ticket) so it ends READY; a "
-            "WatchOrder on every tenth order. RSS sampled every second; slope fitted after the "
-            "first quarter.",
+            "Steady state: a new server per row (default settings, snapshots on, the order "
+            f"retention of the row) with a StreamTickets subscriber on every station of "
+            f"{head.stores} stores; orders to those stores submitted open loop at {head.rate:g}/s "
+            f"for {head.seconds:g} s, each made at once through the API (GetOrder, Start and "
+            "Bump of every ticket) so it ends READY; a WatchOrder on every tenth order. RSS "
+            "sampled every second; growth per minute fitted after the warm-up (the first "
+            "quarter, and at least 1.5 retentions: by then finished orders are leaving) over "
+            f"the lowest sample of each {FLOOR_WINDOW_S:g} s (snapshots lift RSS for a moment).",
             "",
-            "| orders | READY at the end | errors | watches ended READY | RSS first / last MiB "
-            "| slope MiB/min | per completed order |",
-            "|---:|---:|---|---:|---|---:|---:|",
-            f"| {steady.submitted} | {steady.ready} | {errors} "
-            f"| {steady.watches_ended_ready}/{steady.watches} | {first:.1f} / {last:.1f} "
-            f"| {steady.slope_kib_per_min / 1024:.2f} | {steady.bytes_per_order:,.0f} B |",
-            "",
+            "| order retention | orders | READY at the end (in memory + evicted) | errors "
+            "| watches ended READY | RSS first / last MiB | warm-up s "
+            "| growth after warm-up MiB/min | per completed order |",
+            "|---|---:|---:|---|---:|---|---:|---:|---:|",
         ]
+        for run in runs:
+            first = run.samples[0][1] / 1024 if run.samples else 0.0
+            last = run.samples[-1][1] / 1024 if run.samples else 0.0
+            errors = ", ".join(f"{k} {v}" for k, v in sorted(run.errors.items())) or "0"
+            retention = f"{run.retention_s:g} s" if run.retention_s else "never evict"
+            lines.append(
+                f"| {retention} | {run.submitted} | {run.ready + run.evicted} "
+                f"({run.ready} + {run.evicted}) | {errors} "
+                f"| {run.watches_ended_ready}/{run.watches} | {first:.1f} / {last:.1f} "
+                f"| {run.warmup_s:g} | {run.slope_kib_per_min / 1024:.2f} "
+                f"| {run.bytes_per_order:,.0f} B |"
+            )
+        lines.append("")
     lines += [
         "What holds the memory (from the code, not measured here): the Python side keeps "
         "nothing per order once its calls and streams are done (the hubs drop a topic with "
-        "its last subscriber; the heap measurement below checks it). The Rust core keeps "
-        "every order it ever accepted: `State.orders` (engine_rs/core/src/state.rs) holds each "
-        "`Order` with its quote (priced lines, applied promotions, near misses), tickets and "
-        "fingerprint, plus the `by_id` and `by_key` indexes, and nothing removes an order once "
-        "it is READY or CANCELLED; so RSS grows by about the per-order figure above for every "
-        "order, open or done, until a restart replays the log (or a snapshot) into the same "
-        "state. Per member, the core keeps one entry in each applied promotion's "
-        "`member_uses` map (member id -> uses), also never pruned. Flat memory needs the core "
-        "to drop terminal orders after the idempotency window (7 days by default; an old "
-        "order's GetOrder could then be answered from the log) and per-member counts of "
-        "promotions without a per-member limit: a change to the Rust core, not made here.",
+        "its last subscriber; the heap measurement below checks it). The Rust core keeps every "
+        "open order and each finished (READY or CANCELLED) one for the order retention "
+        "(`pyengine serve --order-retention`, 30 minutes by default) after it finished; then "
+        "the clock tick records an `orders_evicted` event dropping it "
+        "(engine_rs/core/src/engine/retention.rs). What outlives the order is its idempotency "
+        "key (order id, draft fingerprint, acceptance time, log position: about 300 B) for the "
+        "idempotency window (7 days by default), so a duplicate is still answered, from the "
+        "logged submission. So at a steady rate the core holds about rate x retention orders "
+        "plus the keys of the window: flat once both are full. Per member, the core keeps one "
+        "entry in each applied promotion's `member_uses` map (member id -> uses), never pruned "
+        "(a count per member, not per order).",
         "",
     ]
     if heap is not None:
@@ -514,7 +564,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=10000, help="orders per slice (10000)")
     parser.add_argument("--steady-stores", type=int, default=20)
     parser.add_argument("--rate", type=float, default=100.0, help="steady orders/s (100)")
-    parser.add_argument("--seconds", type=float, default=120.0, help="steady seconds (120)")
+    parser.add_argument("--seconds", type=float, default=360.0, help="steady seconds (360)")
+    parser.add_argument(
+        "--order-retention",
+        default="0,60",
+        metavar="S,S",
+        help="one steady run per server --order-retention, in seconds (0: never evict; "
+        "default: 0,60, before and after in the same conditions)",
+    )
     parser.add_argument("--heap-orders", type=int, default=3000, help="Python heap orders")
     args = parser.parse_args(argv)
     stations = sample_stations()
@@ -522,15 +579,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         shop_path = bench_service.bench_shop(args.stores, Path(tmp))
         per = measure_per_order(shop_path, stores, Path(tmp), args.orders) if args.orders else None
-        steady = None
-        if args.seconds > 0:
-            steady = measure_steady(
-                shop_path,
-                stores[: args.steady_stores],
-                stations,
-                Path(tmp),
-                args.rate,
-                args.seconds,
+        steady = []
+        for retention in (float(r) for r in args.order_retention.split(",")):
+            if args.seconds <= 0:
+                break
+            steady.append(
+                measure_steady(
+                    shop_path,
+                    stores[: args.steady_stores],
+                    stations,
+                    Path(tmp),
+                    args.rate,
+                    args.seconds,
+                    retention_s=retention or None,
+                )
             )
         heap = None
         if args.heap_orders:

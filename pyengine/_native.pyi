@@ -63,7 +63,12 @@ class Outcome:
     @property
     def replayed(self) -> bool:
         """True when SubmitOrder was an idempotent replay: `events` is empty, `response` is the
-        first answer byte for byte."""
+        first answer byte for byte (or empty, see `receipt_lsn`)."""
+
+    @property
+    def receipt_lsn(self) -> int:
+        """Non-zero for an idempotent replay of an order no longer in memory: `response` is empty
+        and the answer is `logged_receipt` of the event log's record at this lsn."""
 
     @property
     def events(self) -> list[tuple[int, str, int, bytes]]:
@@ -91,6 +96,17 @@ class Engine:
     @property
     def last_lsn(self) -> int:
         """Position of the last applied record (0 for a new engine)."""
+
+    @property
+    def orders_in_memory(self) -> int:
+        """Orders the core holds: the open ones and the finished ones not yet evicted."""
+
+    def set_order_retention(self, seconds: float | None) -> None:
+        """How long a READY or CANCELLED order stays in memory after it finished; then `tick`
+        records an `orders_evicted` event dropping it (in batches of at least an eighth of the
+        orders in memory). None (the default) keeps every order. Not part of the state: a log
+        replays the same whatever this is. Raises InvalidArgument (field "order_retention_s")
+        outside 60 s .. 30 days."""
 
     def store_ids(self) -> list[str]: ...
     def stations(self, store_id: str) -> list[str]:
@@ -141,8 +157,9 @@ class Engine:
 
     def tick(self, now_ms: int) -> Outcome:
         """The clock moved: re-judges every store's load and records each level move as a
-        `load_changed` event (lsn 0 and no events when nothing moved). The response is the
-        LoadUpdate of the first store that moved (or of the first store)."""
+        `load_changed` event, then (with an order retention set) evicts the finished orders past
+        it as one `orders_evicted` event (lsn 0 and no events when nothing happened). The
+        response is the LoadUpdate of the first store that moved (or of the first store)."""
 
     def put_promotion(self, request: bytes, now_ms: int) -> Outcome:
         """PutPromotionRequest -> Outcome(response=Promotion). Defines a promotion or replaces
@@ -197,6 +214,11 @@ def simulate(shop_json: str, params_json: str) -> str:
     ("engine" | "fifo"), scenario ("rush" | "mpe2022"), staffing ("auto" | "shop"), store_id.
     Deterministic: the same arguments give the same string. Raises InvalidArgument naming a bad
     parameter, ConfigError for a bad shop."""
+
+def logged_receipt(record: bytes) -> bytes:
+    """The SubmitOrderResponse of a logged `order_submitted` record, byte for byte the answer the
+    submission got (for duplicates of orders no longer in memory). Raises ReplayError for an
+    undecodable record, InvalidArgument (field "record") for another kind of record."""
 
 def boundary_probe(request: bytes) -> bytes:
     """The binding's cost around the core, for the benchmarks: decodes a SubmitOrderRequest and

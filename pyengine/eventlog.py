@@ -164,6 +164,11 @@ class EventStore:
     def ticket_feed_last_seq(self, store_id: str, station: str) -> int:
         raise NotImplementedError
 
+    def committed_record(self, lsn: int) -> bytes | None:
+        """The committed record at `lsn` (None if there is none), read without the writer: how a
+        duplicate submission of an order no longer in memory gets its first answer back."""
+        raise NotImplementedError
+
     def _commit(self, batches: list[Batch]) -> None:
         raise NotImplementedError
 
@@ -344,6 +349,10 @@ class EventLog(EventStore):
             (store_id, station),
         ).fetchone()
         return int(row[0])
+
+    def committed_record(self, lsn: int) -> bytes | None:
+        row = self._reader.execute("SELECT record FROM events WHERE lsn = ?", (lsn,)).fetchone()
+        return bytes(row[0]) if row else None
 
     def _commit(self, batches: list[Batch]) -> None:
         with self._transaction() as conn:

@@ -311,6 +311,13 @@ class PostgresEventLog(EventStore):
         assert row is not None
         return int(row[0])
 
+    def committed_record(self, lsn: int) -> bytes | None:
+        row = self._reader.execute(
+            sql.SQL("SELECT record FROM {}.events WHERE log_id = %s AND lsn = %s").format(self._s),
+            (self.log_id, lsn),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
     # Writing.
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -38,6 +38,9 @@ REFRESH_INTERVAL_S = 1.0
 DEFAULT_SNAPSHOT_EVERY = 10_000
 # How often the core re-judges load levels while nothing else happens (levels fall by time).
 TICK_INTERVAL_S = 1.0
+# A finished order stays in the core's memory this long (recall, GetOrder while the customer
+# waits); then the tick records its eviction. None keeps every order.
+DEFAULT_ORDER_RETENTION_S = 1800.0
 FEED_PAGE = 1000
 TERMINAL = (common_pb2.ORDER_STATUS_READY, common_pb2.ORDER_STATUS_CANCELLED)
 
@@ -133,6 +136,7 @@ class Runtime:
         time_scale: float = 1.0,
         storage: StorageConfig | None = None,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        order_retention_s: float | None = DEFAULT_ORDER_RETENTION_S,
     ) -> Runtime:
         """Loads the shop, takes the data folder, restores its newest usable snapshot and
         replays the log after it into a new core (the whole log when there is none)."""
@@ -141,6 +145,7 @@ class Runtime:
         try:
             shop_json = shop.load_json(shop_path)
             engine = _native.Engine(shop_json)
+            engine.set_order_retention(order_retention_s)  # refused before the log is opened
             storage = storage or StorageConfig(durability=durability)
             event_log = open_event_store(storage, data_dir, engine.store_ids())
             policy = None
@@ -148,6 +153,7 @@ class Runtime:
                 policy = SnapshotPolicy(data_dir, snapshot_every, snapshots.digest(shop_json))
             try:
                 engine, after = _restore(engine, shop_json, event_log, policy)
+                engine.set_order_retention(order_retention_s)  # a fresh engine if it fell back
                 _replay(engine, event_log, after)
             except BaseException:
                 event_log.abandon()
@@ -226,6 +232,18 @@ class Runtime:
             # Written only once its lsn is durable: a snapshot is never ahead of the log.
             await asyncio.to_thread(snapshots.write, self.snapshot.data_dir, pending)
         return outcome
+
+    def answer(self, outcome: _native.Outcome) -> bytes:
+        """The call's answer: its response, or for a duplicate submission of an order no longer
+        in memory, the first answer rendered from the logged submission record."""
+        if not outcome.receipt_lsn:
+            return outcome.response
+        record = self.log.committed_record(outcome.receipt_lsn)
+        if record is None:
+            # The core remembers a submission the log does not have: memory and log disagree.
+            self.fail(f"the log has no record {outcome.receipt_lsn} for a remembered submission")
+            raise EngineFailedError("internal error; the engine restarts")
+        return _native.logged_receipt(record)
 
     def _take_snapshot(self, outcome: _native.Outcome) -> snapshots.Snapshot | None:
         """The state right after this call, if a snapshot is due (taken now, before any other

@@ -34,3 +34,15 @@ def test_memory_benchmark_runs(tmp_path: Path) -> None:
     )
     assert heap.ready == 20, heap
     assert "## Memory" in "\n".join(bench_service_memory.render(per, None, heap))
+
+
+def test_the_steady_growth_ignores_warm_up_and_transient_spikes() -> None:
+    # 10 KiB a second of growth after a steep start (the retention filling), a spike every 37 s.
+    samples = [(float(t), (100 * t if t < 90 else 9000 + 10 * (t - 90))) for t in range(360)]
+    samples = [(t, k + (500 if int(t) % 37 == 0 else 0)) for t, k in samples]
+    run = bench_service_memory.Steady(50, 360, 2, retention_s=60, samples=samples)
+    assert run.warmup_s == 90
+    assert abs(run.slope_kib_per_min - 600) < 1
+    never = bench_service_memory.Steady(50, 360, 2, samples=samples)
+    text = "\n".join(bench_service_memory.render(None, [never, run]))
+    assert "| never evict |" in text and "| 60 s |" in text

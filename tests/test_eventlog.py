@@ -62,6 +62,8 @@ def test_reopen_sees_committed_records(tmp_path: Path) -> None:
     log = EventLog(tmp_path / "events.sqlite3")
     assert log.last_lsn() == 3
     assert [lsn for lsn, _ in log.records(after_lsn=1)] == [2, 3]
+    assert log.committed_record(2) == b"record 2"
+    assert log.committed_record(4) is None
     assert log.feed_lsn() == 3
     asyncio.run(log.close())
 

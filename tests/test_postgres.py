@@ -103,6 +103,8 @@ def test_group_commit_publishes_in_order_and_survives_reopen(schema: str) -> Non
         assert reopened.feed_lsn() == 300
         assert [seq for seq, _ in reopened.ticket_feed("sh-001", "tea_bar", 148)] == [149, 150]
         assert reopened.ticket_feed_last_seq("sh-001", "tea_bar") == 150
+        assert reopened.committed_record(123) == b"record 123"
+        assert reopened.committed_record(301) is None
         assert reopened.epoch == 2, "a clean close hands the lease on; reopening takes a new epoch"
     finally:
         reopened.abandon()

@@ -10,8 +10,11 @@ replay at start-up) through the same calls the gRPC servicers make, in-process, 
 and deterministic; tests/test_crash.py covers the real process and transport under SIGKILL.
 
 After every step it checks:
-- every acknowledged order is there, once, and an acknowledged cancel stays cancelled;
-- a resubmission gets the first answer byte for byte; the same key with another order is refused,
+- every acknowledged order is there, once, and an acknowledged cancel stays cancelled; or it
+  finished and left memory after the order retention (an `orders_evicted` record names it), and
+  GetOrder says so (NOT_FOUND, its reason naming the retention);
+- a resubmission gets the first answer byte for byte (also once the order left memory: the
+  answer is rebuilt from the logged submission); the same key with another order is refused,
   and a refused call writes nothing;
 - the log's lsns are 1..n and equal the core's, record timestamps never go backwards (not even
   when the wall clock does, nor across a restart);
@@ -72,6 +75,7 @@ class World:
     # Durable but unanswered (the process died between commit and answer): key -> payload.
     maybe: dict[str, bytes] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
+    evicted: set[str] = field(default_factory=set)  # order ids named by orders_evicted records
     trace: list[str] = field(default_factory=list)
     counter: int = 0
 
@@ -183,7 +187,8 @@ def check_answer(world: World, op: Op, outcome: _native.Outcome) -> None:
         known = world.answers.get(op.key)
         if known is not None:
             assert known[0] == op.payload, f"{op.key}: another order accepted under a used key"
-            assert outcome.response == known[1], f"{op.key}: replay differs from the first answer"
+            answer = world.runtime.answer(outcome) if world.runtime else outcome.response
+            assert answer == known[1], f"{op.key}: replay differs from the first answer"
             assert outcome.replayed and not outcome.events
         else:
             if op.key in world.maybe:
@@ -226,6 +231,8 @@ def absorb_log(world: World) -> None:
             key = record["body"]["order_submitted"]["channel_order_id"]
             world.keys_in_log[key] += 1
             assert world.keys_in_log[key] == 1, f"{key} admitted twice"
+        elif record["kind"] == "orders_evicted":
+            world.evicted.update(record["body"]["orders_evicted"]["order_ids"])
         world.checked_lsn, world.last_at_ms = lsn, at_ms
 
 
@@ -248,11 +255,12 @@ def check_invariants(world: World) -> None:
     for key, (_, answer) in world.answers.items():
         assert world.keys_in_log[key] == 1, f"acknowledged {key} is not in the log"
         order_id = orders_pb2.SubmitOrderResponse.FromString(answer).order_id
-        order = orders_pb2.Order.FromString(
-            engine.get_order(
-                orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString(), world.now_ms
-            )
-        )
+        request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
+        if order_id in world.evicted:
+            with pytest.raises(_native.NotFound, match="retention"):
+                engine.get_order(request, world.now_ms)
+            continue
+        order = orders_pb2.Order.FromString(engine.get_order(request, world.now_ms))
         if order_id in world.cancelled:
             assert order.status == common_pb2.ORDER_STATUS_CANCELLED
     assert engine.state_hash() == world.shadow.state_hash(), "live state differs from replay"
@@ -265,8 +273,8 @@ def kitchen_op(world: World) -> Op | None:
         return None
     key = world.rng.choice(sorted(world.answers))
     order_id = orders_pb2.SubmitOrderResponse.FromString(world.answers[key][1]).order_id
-    if world.rng.random() < 0.15:
-        return Op("cancel", target=order_id)
+    if world.rng.random() < 0.15 or order_id in world.evicted:
+        return Op("cancel", target=order_id)  # an evicted order's cancel is NOT_FOUND
     order = orders_pb2.Order.FromString(
         runtime.engine.get_order(
             orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString(), world.now_ms

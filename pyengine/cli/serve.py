@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pyengine.eventlog import DEFAULT_COMMIT_MAX_EVENTS, CommitPolicy, StoreUnavailableError
 from pyengine.exceptions import EngineError
-from pyengine.runtime import DEFAULT_SNAPSHOT_EVERY, DataDirInUseError
+from pyengine.runtime import DEFAULT_ORDER_RETENTION_S, DEFAULT_SNAPSHOT_EVERY, DataDirInUseError
 from pyengine.serverproc import READY_PREFIX
 from pyengine.service.server import ServeConfig, Started, serve
 from pyengine.storage import StorageConfig
@@ -82,6 +82,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         f"after the newest snapshot (default: {DEFAULT_SNAPSHOT_EVERY}; 0: never)",
     )
     parser.add_argument(
+        "--order-retention",
+        type=float,
+        default=DEFAULT_ORDER_RETENTION_S,
+        metavar="S",
+        help="seconds a READY or CANCELLED order stays in memory (recall, GetOrder) before it is "
+        f"evicted; 60 .. 2592000, 0: never evict (default: {DEFAULT_ORDER_RETENTION_S:.0f})",
+    )
+    parser.add_argument(
         "--time-scale",
         type=float,
         default=1.0,
@@ -125,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         time_scale=args.time_scale,
         storage=storage,
         snapshot_every=args.snapshot_every,
+        order_retention_s=args.order_retention or None,
     )
     try:
         failure = asyncio.run(_main(config))

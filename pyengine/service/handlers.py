@@ -33,7 +33,7 @@ def order_service(runtime: Runtime) -> grpc.GenericRpcHandler:
         if outcome.replayed:
             # The body is the first answer byte for byte; the trailer tells a curious client.
             context.set_trailing_metadata(((REPLAY_HEADER, "true"),))
-        return outcome.response
+        return runtime.answer(outcome)
 
     async def get(request: bytes, context: Context) -> bytes:
         return engine.get_order(request, runtime.clock())

@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from pyengine import shop
 from pyengine.eventlog import Durability
-from pyengine.runtime import DEFAULT_SNAPSHOT_EVERY, Runtime
+from pyengine.runtime import DEFAULT_ORDER_RETENTION_S, DEFAULT_SNAPSHOT_EVERY, Runtime
 from pyengine.service.handlers import (
     SERVICE_NAMES,
     kitchen_service,
@@ -52,6 +52,8 @@ class ServeConfig:
     storage: StorageConfig | None = None
     # A snapshot of the core every this many records (0: never); restart replays only the tail.
     snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
+    # How long a finished order stays in the core's memory (None: for ever).
+    order_retention_s: float | None = DEFAULT_ORDER_RETENTION_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ async def serve(
         config.time_scale,
         config.storage,
         config.snapshot_every,
+        config.order_retention_s,
     )
     server = grpc.aio.server(
         options=[

@@ -7,14 +7,19 @@ use crate::menu::Catalog;
 use crate::order::{pickup_prefix, Order};
 use crate::outcome::{Effects, Response, TicketEventRef};
 use crate::record::{
-    AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, PromotionEnabled, PromotionPut,
-    StaffingSet, TargetUpdated,
+    AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, OrdersEvicted, PromotionEnabled,
+    PromotionPut, StaffingSet, TargetUpdated,
 };
 use crate::scheduler::speed::{batch_of, learn_share};
 use crate::scheduler::LoadState;
-use crate::state::{PromotionEntry, State};
+use crate::state::{KeyEntry, PromotionEntry, State};
 use crate::ticket::Ticket;
 use crate::types::{OrderStatus, TicketEventKind, TicketState};
+
+/// Why a known order is not found: it finished longer than the order retention ago.
+pub const EVICTED: &str =
+    "its order finished longer than the order retention ago and is no longer in the engine's memory \
+     (its records stay in the event log)";
 
 /// Which ticket action a record or command performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +36,13 @@ pub fn find_ticket(catalog: &Catalog, state: &State, ticket_id: &str) -> Result<
     }
     let missing = || EngineError::not_found("ticket_id", format!("no ticket '{ticket_id}'"));
     let (order_id, station) = ticket_id.rsplit_once('/').ok_or_else(missing)?;
-    let order = *state.by_id.get(order_id).ok_or_else(missing)?;
+    let order = *state.by_id.get(order_id).ok_or_else(|| {
+        if state.was_evicted(catalog, order_id) {
+            EngineError::not_found("ticket_id", format!("no ticket '{ticket_id}': {EVICTED}"))
+        } else {
+            missing()
+        }
+    })?;
     let station = catalog.stations.get_index_of(station).ok_or_else(missing)?;
     let ticket = state.orders[order].ticket_at(station).ok_or_else(missing)?;
     Ok((order, ticket))
@@ -129,6 +140,7 @@ pub fn apply(
         Body::PromotionEnabled(b) => promotion_enabled(state, at_ms, &b)?,
         Body::LoadChanged(b) => load_changed(catalog, state, at_ms, b)?,
         Body::TargetUpdated(b) => target_updated(state, &mut fx, &b)?,
+        Body::OrdersEvicted(b) => orders_evicted(state, &b)?,
     };
     state.last_lsn = lsn;
     Ok((fx, response))
@@ -225,7 +237,14 @@ fn submitted(
     s.pickup_seq[pickup_prefix(b.channel)] += 1;
     s.open.insert(index);
     state.by_id.insert(b.order_id.clone(), index);
-    state.by_key.entry(b.channel).or_default().insert(b.channel_order_id.clone(), index);
+    // A key reused after its window names the newest submission.
+    let key = KeyEntry {
+        order_id: b.order_id.clone(),
+        fingerprint: b.fingerprint.clone(),
+        accepted_at_ms: at_ms,
+        lsn,
+    };
+    state.keys.entry(b.channel).or_default().insert(b.channel_order_id.clone(), key);
     state.orders.push(Order {
         order_id: b.order_id,
         store,
@@ -407,6 +426,27 @@ fn target_updated(state: &mut State, fx: &mut Effects, b: &TargetUpdated) -> Res
     order.version += 1;
     fx.touch(index);
     Ok(Response::Order(index))
+}
+
+/// Drops finished orders from memory (promotion uses and store counters are not recounted:
+/// they were counted once, at acceptance).
+fn orders_evicted(state: &mut State, b: &OrdersEvicted) -> Result<Response, EngineError> {
+    let mut evicted = std::collections::BTreeSet::new();
+    for order_id in &b.order_ids {
+        let index = *state
+            .by_id
+            .get(order_id)
+            .ok_or_else(|| EngineError::replay("order_ids", format!("no order '{order_id}' in memory")))?;
+        if state.orders[index].status.is_open() {
+            return Err(EngineError::replay("order_ids", format!("order '{order_id}' is still open")));
+        }
+        evicted.insert(index);
+    }
+    state.evict(&evicted);
+    if b.keys_accepted_before_ms != 0 {
+        state.forget_keys(b.keys_accepted_before_ms);
+    }
+    Ok(Response::Evicted(evicted.len()))
 }
 
 fn load_changed(

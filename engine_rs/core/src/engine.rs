@@ -4,6 +4,10 @@
 //! facts, encodes them as one record and applies that record through [`crate::apply`], the same
 //! code a replay runs, so live effects and replayed effects are identical by construction.
 //! Queries (quote, get, board, menu, load) never change anything.
+//!
+//! [`retention`]: how long finished orders stay in memory, and the tick's eviction decision.
+
+pub mod retention;
 
 use crate::apply::{self, check_cancel, check_ticket, find_ticket, TicketVerb};
 use crate::draft::{check_target, resolve, Draft, Purpose, Resolved};
@@ -27,6 +31,8 @@ use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
 use crate::types::Fulfillment;
 
+use self::retention::Retention;
+
 /// The deterministic order-orchestration state machine of one shop (all its stores).
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -34,6 +40,9 @@ pub struct Engine {
     state: State,
     /// Derived from the state's promotion entries; rebuilt after every promotion record.
     promotions: Promotions,
+    /// When set, the clock tick evicts finished orders past it; `None` keeps every order (the
+    /// simulator and tests that index orders by position across calls rely on that).
+    retention: Option<Retention>,
 }
 
 impl Engine {
@@ -44,7 +53,7 @@ impl Engine {
         let shop: serde_json::Value =
             serde_json::from_str(shop_json).map_err(|e| EngineError::config("", format!("not JSON: {e}")))?;
         let promotions = Promotions::new(shop.get("pricing"))?;
-        Ok(Self { catalog, state, promotions })
+        Ok(Self { catalog, state, promotions, retention: None })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -57,6 +66,19 @@ impl Engine {
 
     pub fn last_lsn(&self) -> u64 {
         self.state.last_lsn
+    }
+
+    /// Orders in memory: the open ones plus the finished ones not yet evicted.
+    pub fn orders_in_memory(&self) -> usize {
+        self.state.orders.len()
+    }
+
+    /// Sets how long a finished order stays in memory (seconds, see [`retention`]); `None`
+    /// keeps every order. Not part of the state: evictions are recorded, so a log replays the
+    /// same whatever this is set to.
+    pub fn set_order_retention(&mut self, seconds: Option<f64>) -> Result<(), EngineError> {
+        self.retention = seconds.map(Retention::from_seconds).transpose()?;
+        Ok(())
     }
 
     /// Hex SHA-256 of the whole state.
@@ -350,16 +372,22 @@ impl Engine {
     pub fn submit(&mut self, draft: Option<Draft>, now_ms: i64) -> Result<Outcome, EngineError> {
         if let Some(d) = &draft {
             let window = self.catalog.idempotency_window_ms;
-            if let Some(index) = self.state.by_key(d.channel(), &d.channel_order_id, now_ms, window) {
+            if let Some(key) = self.state.by_key(d.channel(), &d.channel_order_id, now_ms, window) {
                 if d.channel_order_id.is_empty() {
                     // Never keyed; fall through to validation, which refuses it.
-                } else if self.state.orders[index].fingerprint == d.fingerprint() {
+                } else if key.fingerprint == d.fingerprint() {
+                    // The first answer: from the order while it is in memory, else from its
+                    // logged submission record.
+                    let response = match self.state.by_id.get(&key.order_id) {
+                        Some(&index) => Response::Submitted(index),
+                        None => Response::SubmittedInLog(key.lsn),
+                    };
                     return Ok(Outcome {
-                        lsn: self.state.orders[index].lsn,
+                        lsn: key.lsn,
                         replayed: true,
                         records: Vec::new(),
                         effects: Effects::default(),
-                        response: Response::Submitted(index),
+                        response,
                         plan: None,
                     });
                 } else {
@@ -367,7 +395,7 @@ impl Engine {
                         "order.channel_order_id",
                         format!(
                             "channel order id '{}' was already used for a different order ({})",
-                            d.channel_order_id, self.state.orders[index].order_id
+                            d.channel_order_id, key.order_id
                         ),
                     ));
                 }
@@ -414,16 +442,20 @@ impl Engine {
         self.commit(now_ms, body, Some(r.store))
     }
 
-    /// Index of an order by id (InvalidArgument when empty, NotFound when unknown).
+    /// Index of an order by id (InvalidArgument when empty, NotFound when unknown or evicted,
+    /// with a reason telling the two apart).
     pub fn order_index(&self, order_id: &str) -> Result<usize, EngineError> {
         if order_id.is_empty() {
             return Err(EngineError::invalid("order_id", "order_id is required"));
         }
-        self.state
-            .by_id
-            .get(order_id)
-            .copied()
-            .ok_or_else(|| EngineError::not_found("order_id", format!("no order '{order_id}'")))
+        self.state.by_id.get(order_id).copied().ok_or_else(|| {
+            let reason = if self.state.was_evicted(&self.catalog, order_id) {
+                format!("order '{order_id}': {}", apply::EVICTED.replacen("its order", "it", 1))
+            } else {
+                format!("no order '{order_id}'")
+            };
+            EngineError::not_found("order_id", reason)
+        })
     }
 
     /// CancelOrder. Cancelling a cancelled order answers the order and changes nothing.
@@ -626,7 +658,8 @@ impl Engine {
     }
 
     /// The clock moved: re-judges every store's load (levels also fall while nothing
-    /// happens). Records only the moves; `lsn` is 0 when nothing moved.
+    /// happens) and, with a retention set, evicts the finished orders past it. Records only the
+    /// moves and evictions; `lsn` is 0 when nothing happened.
     pub fn tick(&mut self, now_ms: i64) -> Result<Outcome, EngineError> {
         let mut records = Vec::new();
         let mut moved = None;
@@ -640,6 +673,11 @@ impl Engine {
             if moved.is_none() && records.len() > before {
                 moved = Some(store);
             }
+        }
+        let window = self.catalog.idempotency_window_ms;
+        if let Some(evicted) = self.retention.as_mut().and_then(|r| r.due(&self.state, window, now_ms)) {
+            // After the load records: their plans were built over positions this compacts.
+            records.push(self.append(now_ms, Body::OrdersEvicted(evicted))?.0);
         }
         let lsn = records.last().map_or(0, |r| r.lsn);
         let store = moved.unwrap_or(0);
@@ -678,7 +716,8 @@ impl Engine {
             Body::AvailabilitySet(_)
             | Body::StaffingSet(_)
             | Body::PromotionPut(_)
-            | Body::PromotionEnabled(_) => None,
+            | Body::PromotionEnabled(_)
+            | Body::OrdersEvicted(_) => None,
         };
         let promotions_changed = matches!(rec.body, Body::PromotionPut(_) | Body::PromotionEnabled(_));
         let (effects, response) = apply::apply(&self.catalog, &mut self.state, rec.lsn, rec.at_ms, rec.body)?;
@@ -692,3 +731,6 @@ impl Engine {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod retention_tests;

@@ -22,7 +22,8 @@
 //! - [`board`]: a station's board (queue, all-day counts);
 //! - [`record`]: event records (msgpack) holding decided facts;
 //! - [`state`]: the mutable state, and [`apply`]: the only code that mutates it;
-//! - [`engine`]: the commands (decide -> record -> apply) and queries;
+//! - [`engine`]: the commands (decide -> record -> apply) and queries, and
+//!   [`engine::retention`]: when finished orders leave memory (a recorded eviction);
 //! - [`outcome`]: what a command produced, by reference into the state;
 //! - [`hash`]: the state digest; [`error`]: the error enum;
 //! - [`sim`]: the seeded rush simulator that drives the engine and judges its scheduler.

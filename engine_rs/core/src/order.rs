@@ -1,9 +1,9 @@
 //! An accepted order as it lives in the state: its decided facts (ids, quote, tickets) and its
 //! lifecycle (status, version, ready/cancel times).
 //!
-//! Orders are kept in memory for the life of the engine (also READY and CANCELLED ones), so
-//! GetOrder and idempotent replays never miss; a later issue will evict closed orders after a
-//! retention window, backed by the service's projections.
+//! An order stays in memory while it is open and, once finished (READY or CANCELLED), for the
+//! engine's order retention (recall of a just-bumped ticket, GetOrder while the customer
+//! waits); an `orders_evicted` record then drops it (see [`crate::engine::retention`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,15 @@ impl Order {
     /// `"<order_id>/<station>"`.
     pub fn ticket_id(&self, catalog: &Catalog, ticket: usize) -> String {
         format!("{}/{}", self.order_id, catalog.station_name(self.tickets[ticket].station))
+    }
+
+    /// When the order finished (READY or CANCELLED), or `None` while it is open.
+    pub fn finished_at_ms(&self) -> Option<i64> {
+        match self.status {
+            OrderStatus::Ready => Some(self.ready_at_ms),
+            OrderStatus::Cancelled => Some(self.cancelled_at_ms),
+            OrderStatus::Accepted | OrderStatus::InProgress => None,
+        }
     }
 
     pub fn all_done(&self) -> bool {

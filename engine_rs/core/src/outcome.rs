@@ -44,6 +44,11 @@ pub enum Response {
     Promotion(usize),
     /// LoadUpdate of the store.
     Load(usize),
+    /// A duplicate submission of an order no longer in memory: its SubmitOrderResponse is
+    /// rendered from the submission record at this lsn in the event log.
+    SubmittedInLog(u64),
+    /// How many finished orders an `orders_evicted` record dropped (nothing to render).
+    Evicted(usize),
 }
 
 /// Effects gathered while applying one record.

@@ -44,6 +44,7 @@ pub enum Body {
     PromotionEnabled(PromotionEnabled),
     LoadChanged(LoadChanged),
     TargetUpdated(TargetUpdated),
+    OrdersEvicted(OrdersEvicted),
 }
 
 impl Body {
@@ -61,6 +62,7 @@ impl Body {
             Self::PromotionEnabled(_) => "promotion_enabled",
             Self::LoadChanged(_) => "load_changed",
             Self::TargetUpdated(_) => "target_updated",
+            Self::OrdersEvicted(_) => "orders_evicted",
         }
     }
 }
@@ -95,6 +97,16 @@ pub struct OrderSubmitted {
 pub struct TargetUpdated {
     pub order_id: String,
     pub target_time_ms: i64,
+}
+
+/// Finished orders leave memory (decided by the clock tick from the order retention; recorded,
+/// so a replay drops exactly these whatever retention the replaying process is set to).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrdersEvicted {
+    /// READY or CANCELLED orders, in acceptance order.
+    pub order_ids: Vec<String>,
+    /// Idempotency keys of submissions accepted before this time are forgotten too (0: none).
+    pub keys_accepted_before_ms: i64,
 }
 
 /// The store's load moved along the ladder (see `scheduler::level`).

@@ -1,6 +1,12 @@
-//! The engine's mutable state: per-store counters, staffing and availability, and every order.
-//! Only [`apply`](crate::apply) mutates it; its serialization is what `state_hash` digests
-//! (derived look-up indexes are skipped: they follow from the orders).
+//! The engine's mutable state: per-store counters, staffing and availability, the orders in
+//! memory and the idempotency keys. Only [`apply`](crate::apply) mutates it; its serialization
+//! is what `state_hash` digests (derived look-up indexes are skipped: they follow from the
+//! orders).
+//!
+//! Orders are kept while open and for a retention window after they finish; an
+//! `orders_evicted` record then drops them (see [`crate::engine::retention`]). Their idempotency
+//! keys outlive them for the whole idempotency window as small [`KeyEntry`] values, so a
+//! duplicate submission is still recognised (and answered from its logged submission record).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,13 +88,28 @@ pub struct State {
     pub stores: Vec<StoreState>,
     /// Promotions by id, in the order they were first defined.
     pub promotions: IndexMap<String, PromotionEntry>,
-    /// Every accepted order, in acceptance order (kept in memory; see [`Order`]).
+    /// The orders in memory (every open one, finished ones until evicted), in acceptance
+    /// order. Indexed by position: the scheduler and the simulator take a slice and positions,
+    /// so eviction compacts this vector (in batches, see [`State::evict`]).
     pub orders: Vec<Order>,
+    /// Position in `orders` by order id.
     #[serde(skip)]
     pub by_id: BTreeMap<String, usize>,
-    /// Idempotency keys: channel -> channel_order_id -> order.
-    #[serde(skip)]
-    pub by_key: BTreeMap<Channel, BTreeMap<String, usize>>,
+    /// Idempotency keys: channel -> channel_order_id -> the submission it named, kept for the
+    /// idempotency window even after the order left memory.
+    pub keys: BTreeMap<Channel, BTreeMap<String, KeyEntry>>,
+}
+
+/// What an idempotency key remembers: enough to answer a duplicate (the order while it is in
+/// memory, else its submission record at `lsn`) or to refuse a different draft under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    pub order_id: String,
+    /// The draft's fingerprint (see [`crate::draft::Draft::fingerprint`]).
+    pub fingerprint: String,
+    pub accepted_at_ms: i64,
+    /// Log position of the submission record.
+    pub lsn: u64,
 }
 
 impl State {
@@ -99,29 +120,26 @@ impl State {
             promotions: IndexMap::new(),
             orders: Vec::new(),
             by_id: BTreeMap::new(),
-            by_key: BTreeMap::new(),
+            keys: BTreeMap::new(),
         }
     }
 
-    /// Rebuilds what serialization skips (open orders per store, ids, idempotency keys) from
-    /// the orders.
+    /// Rebuilds what serialization skips (open orders per store, positions by id) from the
+    /// orders.
     pub fn rebuild_indexes(&mut self) {
         self.by_id.clear();
-        self.by_key.clear();
         for store in &mut self.stores {
             store.open.clear();
         }
         for (index, o) in self.orders.iter().enumerate() {
             self.by_id.insert(o.order_id.clone(), index);
-            // A key reused after its window points to the newest order, as when it was applied.
-            self.by_key.entry(o.channel).or_default().insert(o.channel_order_id.clone(), index);
             if o.status.is_open() {
                 self.stores[o.store].open.insert(index);
             }
         }
     }
 
-    /// The order submitted under an idempotency key within `window_ms` before `at_ms`, if any:
+    /// The submission made under an idempotency key within `window_ms` before `at_ms`, if any:
     /// an older key is forgotten, so it may name a new order.
     pub fn by_key(
         &self,
@@ -129,11 +147,58 @@ impl State {
         channel_order_id: &str,
         at_ms: i64,
         window_ms: i64,
-    ) -> Option<usize> {
-        self.by_key
+    ) -> Option<&KeyEntry> {
+        self.keys
             .get(&channel)
             .and_then(|m| m.get(channel_order_id))
-            .copied()
-            .filter(|&o| at_ms - self.orders[o].accepted_at_ms < window_ms)
+            .filter(|k| at_ms - k.accepted_at_ms < window_ms)
+    }
+
+    /// Drops the finished orders at `evicted` (positions, ascending) from memory: the vector is
+    /// compacted once and the positions after the first evicted one are renumbered, so a batch
+    /// of evictions costs one pass over the orders in memory.
+    pub fn evict(&mut self, evicted: &BTreeSet<usize>) {
+        let Some(&first) = evicted.first() else { return };
+        for &index in evicted {
+            debug_assert!(!self.orders[index].status.is_open(), "only finished orders leave");
+            self.by_id.remove(&self.orders[index].order_id);
+        }
+        let mut position = 0;
+        self.orders.retain(|_| {
+            let keep = !evicted.contains(&position);
+            position += 1;
+            keep
+        });
+        // Open orders are never evicted, but the ones after `first` moved.
+        for store in &mut self.stores {
+            store.open.split_off(&first);
+        }
+        for (index, o) in self.orders.iter().enumerate().skip(first) {
+            if let Some(p) = self.by_id.get_mut(&o.order_id) {
+                *p = index;
+            }
+            if o.status.is_open() {
+                self.stores[o.store].open.insert(index);
+            }
+        }
+    }
+
+    /// Whether `order_id` names an order this engine accepted and has since evicted: order ids
+    /// are `"<store_id>-<n>"` with n counting the store's acceptances, so this needs no memory
+    /// per evicted order.
+    pub fn was_evicted(&self, catalog: &Catalog, order_id: &str) -> bool {
+        let Some((store_id, n)) = order_id.rsplit_once('-') else { return false };
+        let (Some(store), Ok(n)) = (catalog.stores.get_index_of(store_id), n.parse::<u64>()) else {
+            return false;
+        };
+        n >= 1 && n <= self.stores[store].orders_accepted && !self.by_id.contains_key(order_id)
+    }
+
+    /// Forgets the idempotency keys of submissions accepted before `before_ms`.
+    pub fn forget_keys(&mut self, before_ms: i64) {
+        for keys in self.keys.values_mut() {
+            keys.retain(|_, k| k.accepted_at_ms >= before_ms);
+        }
+        self.keys.retain(|_, keys| !keys.is_empty());
     }
 }

@@ -49,6 +49,11 @@ impl Outcome {
     }
 
     #[getter]
+    fn receipt_lsn(&self) -> u64 {
+        self.enc.receipt_lsn
+    }
+
+    #[getter]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let items = self.enc.events.iter().map(|(lsn, kind, at_ms, bytes)| {
             (*lsn, *kind, *at_ms, PyBytes::new(py, bytes)).into_pyobject(py)
@@ -124,6 +129,17 @@ impl Engine {
     #[getter]
     fn last_lsn(&self) -> u64 {
         self.inner.last_lsn()
+    }
+
+    #[getter]
+    fn orders_in_memory(&self) -> usize {
+        self.inner.orders_in_memory()
+    }
+
+    #[pyo3(signature = (seconds))]
+    fn set_order_retention(&mut self, seconds: Option<f64>) -> PyResult<()> {
+        self.inner.set_order_retention(seconds).map_err(errors::PyEngineError)?;
+        Ok(())
     }
 
     fn store_ids(&self) -> Vec<String> {
@@ -325,6 +341,22 @@ impl Engine {
     }
 }
 
+/// The SubmitOrderResponse of a logged `order_submitted` record: how a duplicate submission of
+/// an order no longer in memory is answered (see `Outcome.receipt_lsn`).
+#[pyfunction]
+fn logged_receipt(py: Python<'_>, record: &[u8]) -> PyResult<Py<PyBytes>> {
+    bytes(py, || {
+        let record = pyengine_core::record::decode(record)?;
+        let receipt = render::logged_receipt(&record).ok_or_else(|| {
+            pyengine_core::EngineError::invalid(
+                "record",
+                format!("a '{}' record is not a submission", record.kind),
+            )
+        })?;
+        Ok(receipt.encode_to_vec())
+    })
+}
+
 /// The boundary alone, for the benchmarks: what `Engine.submit_order` does around the core (the
 /// call, the GIL released and taken back, the request decoded and converted to the core's
 /// draft, the draft encoded back as the answer's bytes, a bytes object made) with no core work.
@@ -346,6 +378,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calculator::PriceCalculator>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(boundary_probe, m)?)?;
+    m.add_function(wrap_pyfunction!(logged_receipt, m)?)?;
     // pyo3 maintains `__all__`; the stub (the contract) has none, and every public name of the
     // module is exported anyway.
     m.delattr("__all__")?;

@@ -8,6 +8,7 @@ use pyengine_core::order::Order;
 use pyengine_core::outcome::{Outcome, Response, TicketEventRef};
 use pyengine_core::pricing::Quote;
 use pyengine_core::promo::Answer;
+use pyengine_core::record::{Body, Record};
 use pyengine_core::scheduler::{Admission, Decision, Plan};
 use pyengine_core::state::PromotionEntry;
 use pyengine_core::ticket::ms_to_s;
@@ -154,6 +155,19 @@ pub fn receipt(o: &Order) -> pb::SubmitOrderResponse {
         status: status(OrderStatus::Accepted),
         accepted_at_ms: o.accepted_at_ms,
     }
+}
+
+/// The first answer to a submission, from its `order_submitted` record (for an order no longer
+/// in memory): the same bytes [`receipt`] gave while it was.
+pub fn logged_receipt(record: &Record) -> Option<pb::SubmitOrderResponse> {
+    let Body::OrderSubmitted(b) = &record.body else { return None };
+    Some(pb::SubmitOrderResponse {
+        order_id: b.order_id.clone(),
+        pickup_no: b.pickup_no.clone(),
+        quote: Some(quote(&b.quote)),
+        status: status(OrderStatus::Accepted),
+        accepted_at_ms: record.at_ms,
+    })
 }
 
 pub fn order(engine: &Engine, index: usize, plan: Option<&Plan>) -> pb::Order {
@@ -327,6 +341,8 @@ pub struct Encoded {
     pub response: Vec<u8>,
     pub lsn: u64,
     pub replayed: bool,
+    /// Set when the answer is a logged submission's receipt (`response` is then empty).
+    pub receipt_lsn: u64,
     pub events: Vec<(u64, &'static str, i64, Vec<u8>)>,
     pub ticket_events: Vec<(String, String, u64, Vec<u8>)>,
     pub order_updates: Vec<(String, u64, Vec<u8>)>,
@@ -341,6 +357,7 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
         Response::Menu(s) => menu(engine, s).encode_to_vec(),
         Response::Station(s, st) => station(engine, s, st).encode_to_vec(),
         Response::Promotion(p) => promotion(&engine.state().promotions[p]).encode_to_vec(),
+        Response::SubmittedInLog(_) | Response::Evicted(_) => Vec::new(),
         Response::Load(s) => {
             let now = plan.map_or_else(|| out.records.last().map_or(0, |r| r.at_ms), |p| p.now_ms);
             let store_id = engine.catalog().store_id(s);
@@ -352,6 +369,7 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
         response,
         lsn: out.lsn,
         replayed: out.replayed,
+        receipt_lsn: if let Response::SubmittedInLog(lsn) = out.response { lsn } else { 0 },
         events: out.records.into_iter().map(|r| (r.lsn, r.kind, r.at_ms, r.bytes)).collect(),
         ticket_events: out
             .effects

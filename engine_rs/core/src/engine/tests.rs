@@ -12,13 +12,13 @@ use crate::scheduler::plan::{FOLLOW_SLACK_MS, HOLD_LEAD_MS};
 use crate::testutil::{sample_json, sample_value};
 use crate::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
 
-const T0: i64 = 1_750_000_000_000;
+pub(super) const T0: i64 = 1_750_000_000_000;
 
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     Engine::new(&sample_json()).unwrap()
 }
 
-fn line(sku: &str, quantity: i32, modifiers: &[&str]) -> DraftLine {
+pub(super) fn line(sku: &str, quantity: i32, modifiers: &[&str]) -> DraftLine {
     DraftLine {
         sku: sku.into(),
         quantity,
@@ -27,7 +27,7 @@ fn line(sku: &str, quantity: i32, modifiers: &[&str]) -> DraftLine {
     }
 }
 
-fn draft(key: &str, lines: Vec<DraftLine>) -> Draft {
+pub(super) fn draft(key: &str, lines: Vec<DraftLine>) -> Draft {
     Draft {
         store_id: "sh-001".into(),
         channel: Some(Channel::Counter),
@@ -37,7 +37,7 @@ fn draft(key: &str, lines: Vec<DraftLine>) -> Draft {
     }
 }
 
-fn tea(key: &str) -> Draft {
+pub(super) fn tea(key: &str) -> Draft {
     draft(key, vec![line("classic_milk_tea", 1, &[])])
 }
 
@@ -339,7 +339,7 @@ fn replay_does_not_reprice() {
 
 /// One random command against the sample shop.
 #[derive(Debug, Clone)]
-enum Cmd {
+pub(super) enum Cmd {
     Submit { store: usize, sku: usize, qty: i32, delivery: bool, key: u8 },
     Start(usize, usize),
     Bump(usize, usize),
@@ -349,7 +349,7 @@ enum Cmd {
     SoldOut(usize, bool),
 }
 
-fn cmd() -> impl Strategy<Value = Cmd> {
+pub(super) fn cmd() -> impl Strategy<Value = Cmd> {
     prop_oneof![
         3 => (0usize..2, 0usize..8, 1i32..6, any::<bool>(), 0u8..40)
             .prop_map(|(store, sku, qty, delivery, key)| Cmd::Submit { store, sku, qty, delivery, key }),
@@ -362,7 +362,7 @@ fn cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
-fn run(e: &mut Engine, c: &Cmd, now: i64) -> Option<Outcome> {
+pub(super) fn run(e: &mut Engine, c: &Cmd, now: i64) -> Option<Outcome> {
     let v = sample_value();
     let ticket = |e: &Engine, o: usize, t: usize| -> Option<String> {
         let orders = &e.state().orders;
