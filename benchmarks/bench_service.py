@@ -276,6 +276,7 @@ def after_ladder(args: argparse.Namespace, run: Run, workdir: Path, stations: li
             args.steady_rate,
             args.steady_seconds,
             args.durability,
+            retention_s=args.steady_retention or None,
         )
         run.heap = memory.measure_python_heap(
             shop_path, stores[: args.steady_stores], stations, workdir, args.heap_orders
@@ -552,7 +553,14 @@ def main(argv: list[str] | None = None) -> int:
         "--memory-orders", type=int, default=10000, help="memory: orders a slice (10000; 0: none)"
     )
     parser.add_argument(
-        "--steady-seconds", type=float, default=120.0, help="memory: steady run s (120; 0: none)"
+        "--steady-seconds", type=float, default=240.0, help="memory: steady run s (240; 0: none)"
+    )
+    parser.add_argument(
+        "--steady-retention",
+        type=float,
+        default=60.0,
+        help="memory: the server's --order-retention in the steady run (60 s, so that finished "
+        "orders leave within the run and the fit after 1.5 retentions shows it; 0: never evict)",
     )
     parser.add_argument("--steady-rate", type=float, default=50.0, help="memory: orders/s (50)")
     parser.add_argument("--steady-stores", type=int, default=20, help="memory: steady stores (20)")
