@@ -72,10 +72,7 @@ pub struct SearchOrder {
 
 impl Default for SearchOrder {
     fn default() -> Self {
-        Self {
-            switch_when_free: true,
-            joint_bounds: true,
-        }
+        Self { first_pass: FIRST_PASS, switch_when_free: true, joint_bounds: true }
     }
 }
 
