@@ -199,7 +199,9 @@ pub struct Searcher<'a> {
     pub(super) nodes: u64,
     pub(super) budget: u64,
     pub(super) aborted: bool,
-    /// A first pass stops at `pause_at` nodes (see [`Searcher::search`]).
+    /// After `pause_at` nodes the walk runs the local search once and goes on (see
+    /// [`Searcher::local_search`]); `paused` unwinds it (a free incumbent, see
+    /// [`Searcher::search`]).
     pub(super) pause_at: u64,
     pub(super) paused: bool,
     /// Whether finding a free leaf (value = subtotal) pauses the search: while it walks in
