@@ -19,7 +19,7 @@ impl Searcher<'_> {
             let mut improved = false;
             for pos in 0..run.seq.len() {
                 let l = run.seq[pos];
-                let quantity = run.quantity[l];
+                let quantity = self.cx.lines[l].quantity as u32;
                 for t in 0..=run.options[l].len() {
                     if self.aborted {
                         return;
@@ -158,10 +158,7 @@ impl Searcher<'_> {
     /// Whether `holder` may take a unit: the pool always; a promotion unless another of its
     /// group claims.
     fn may_take(&self, run: &Run, holder: Option<usize>) -> bool {
-        holder.is_none_or(|k| {
-            let group = self.cx.promotions[run.ns[k]].group;
-            !group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k)
-        })
+        holder.is_none_or(|k| !run.blocked(self.cx.promotions[run.ns[k]].group, k))
     }
 
     /// Adds (`sign` 1) or removes (-1) the exact discount of promotion `k`'s current claim to

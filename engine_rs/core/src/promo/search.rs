@@ -139,8 +139,6 @@ pub(super) struct Run {
     // State.
     pub(super) counts: Vec<Vec<u32>>,
     pub(super) avail: Vec<u32>,
-    /// Per line: its quantity (`avail` with no claim).
-    pub(super) quantity: Vec<u32>,
     /// Per group: (claiming promotion index in `ns`, units claimed).
     pub(super) group_claims: Vec<(usize, u32)>,
     /// Exact item discounts fixed so far: per line, in all, per claiming promotion.
@@ -374,7 +372,6 @@ impl Searcher<'_> {
             st_bounds,
             suffix,
             avail: cx.lines.iter().map(|l| l.quantity as u32).collect(),
-            quantity: cx.lines.iter().map(|l| l.quantity as u32).collect(),
             group_claims: vec![(usize::MAX, 0); self.groups],
             exact_line: vec![0; n_lines],
             exact_total: 0,
@@ -425,10 +422,10 @@ impl Searcher<'_> {
         let memo = std::mem::take(&mut run.memo);
         let mut root = run.clone();
         root.memo = memo;
-        root.reset();
+        root.reset(self.cx);
         let pause_on_free = std::mem::replace(&mut self.pause_on_free, false);
         self.improve(&mut root);
-        root.reset();
+        root.reset(self.cx);
         self.polish(&mut root);
         self.pause_on_free = pause_on_free;
         run.memo = std::mem::take(&mut root.memo);
@@ -518,8 +515,7 @@ impl Searcher<'_> {
         }
         let k = run.options[l][i];
         let group = self.cx.promotions[run.ns[k]].group;
-        let blocked = group.is_some_and(|g| run.group_claims[g].1 > 0 && run.group_claims[g].0 != k);
-        let most = if blocked { 0 } else { run.avail[l] };
+        let most = if run.blocked(group, k) { 0 } else { run.avail[l] };
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
         let fewest_first = run.lex || run.rate[k][l] < run.st_rate[l];
@@ -671,13 +667,18 @@ impl Run {
         }
     }
 
+    /// Whether claiming promotion `k` (of `group`) may not claim: another of its group does.
+    pub(super) fn blocked(&self, group: Option<usize>, k: usize) -> bool {
+        group.is_some_and(|g| self.group_claims[g].1 > 0 && self.group_claims[g].0 != k)
+    }
+
     /// Back to no claim at all, as after [`Searcher::prepare`] (the walk order stays).
-    pub(super) fn reset(&mut self) {
+    pub(super) fn reset(&mut self, cx: &CartCx<'_>) {
         for counts in &mut self.counts {
             counts.fill(0);
         }
-        for (avail, quantity) in self.avail.iter_mut().zip(&self.quantity) {
-            *avail = *quantity;
+        for (avail, line) in self.avail.iter_mut().zip(cx.lines) {
+            *avail = line.quantity as u32;
         }
         self.group_claims.fill((usize::MAX, 0));
         self.exact_line.fill(0);
