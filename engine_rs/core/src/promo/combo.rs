@@ -37,6 +37,15 @@ impl Combo {
         }
         most
     }
+
+    /// The most a unit of price `unit_price` gets off when an instance's units cost at most
+    /// `most` (each slot's dearest matching units): `unit_price * (1 - price / most)`.
+    fn share(&self, most: i128, unit_price: i64) -> i64 {
+        if most <= i128::from(self.price) {
+            return 0;
+        }
+        ceil_div(i128::from(unit_price) * (most - i128::from(self.price)), most)
+    }
 }
 
 impl ItemRule for Combo {
@@ -81,23 +90,18 @@ impl ItemRule for Combo {
     }
 
     fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
-        // An instance's units cost at most `most` (each slot's dearest matching units); a unit
-        // of price p gets at most p * (1 - price / most) off.
-        let most = self.most(cx, lines, eligible);
-        if most <= i128::from(self.price) {
-            return 0;
-        }
-        ceil_div(i128::from(lines[line].unit_price()) * (most - i128::from(self.price)), most)
+        self.share(self.most(cx, lines, eligible), lines[line].unit_price())
     }
 
     /// The cheapest (see [`cheapest_scheme`]) of: the proportional share; an instance's most
     /// (`most - price`) carried by the slots' units at levels that cover it.
     fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
+        let most = self.most(cx, lines, eligible);
         let mut proportional = vec![0; lines.len()];
         for l in lines_of(eligible) {
-            proportional[l] = self.unit_bound(cx, lines, eligible, l);
+            proportional[l] = self.share(most, lines[l].unit_price());
         }
-        let gain = (self.most(cx, lines, eligible) - i128::from(self.price)).max(0);
+        let gain = (most - i128::from(self.price)).max(0);
         let sets: Vec<(LineMask, i64)> =
             self.slots.iter().map(|&(slot, q)| (eligible & cx.masks[slot], q)).collect();
         let mut schemes = level_schemes(&sets, gain, lines, other);

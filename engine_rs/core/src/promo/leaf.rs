@@ -37,17 +37,21 @@ impl Searcher<'_> {
             self.finish(run, &run.exact_line, value, &members, &taken, &[]);
             return;
         }
-        let pool = cx.pool(&run.avail);
-        if !self.charge(pool.len() as u64 / 8) {
-            return;
-        }
-        let mut picked = Vec::new();
         // What the stackables from `j` on can still take off the pool, at most.
         let mut rest = vec![0i64; run.st.len() + 1];
         for j in (0..run.st.len()).rev() {
             let own: i64 = run.st_bounds[j].iter().zip(&run.avail).map(|(b, &a)| b * i64::from(a)).sum();
             rest[j] = rest[j + 1] + own;
         }
+        // The stackables' walk would cut here first; before building the pool, most leaves end.
+        if run.order_bound.bound(cx, value, value + rest[0], &run.exact_line) < self.best.value {
+            return;
+        }
+        let pool = cx.pool(&run.avail);
+        if !self.charge(pool.len() as u64 / 8) {
+            return;
+        }
+        let mut picked = Vec::new();
         self.stackables(
             run,
             &rest,

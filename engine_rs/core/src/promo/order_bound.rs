@@ -21,8 +21,10 @@ use super::selector::{all_lines, lines_of};
 pub struct OrderBound {
     subtotal: i64,
     /// `g` per group (each ungrouped promotion its own): the best step value at each step
-    /// index, and the largest percent.
-    parts: Vec<(Vec<i64>, i64)>,
+    /// index, and the largest percent; the parts without a percent are summed per step index
+    /// into `fixed` (the bound runs at every node of the search), the others kept in `sloped`.
+    fixed: Vec<i64>,
+    sloped: Vec<(Vec<i64>, i64)>,
     /// Sorted bases where `g` steps (0 first) and `g` there.
     steps: Vec<i64>,
     g: Vec<i64>,
@@ -83,7 +85,18 @@ impl OrderBound {
                 }
             }
         }
-        let mut bound = Self { subtotal, parts, steps, g: Vec::new(), loose };
+        let mut fixed = vec![0i64; steps.len()];
+        let mut sloped = Vec::new();
+        for (values, percent) in parts {
+            if percent == 0 {
+                for (f, v) in fixed.iter_mut().zip(&values) {
+                    *f += v;
+                }
+            } else {
+                sloped.push((values, percent));
+            }
+        }
+        let mut bound = Self { subtotal, fixed, sloped, steps, g: Vec::new(), loose };
         bound.g = (0..bound.steps.len()).map(|k| bound.g_at(k, bound.steps[k])).collect();
         bound
     }
@@ -91,7 +104,7 @@ impl OrderBound {
     /// `g(base)` where `at` is the index of the last step `<= base`: per part the better of its
     /// step value and its percent (rounded up).
     fn g_at(&self, at: usize, base: i64) -> i64 {
-        self.parts.iter().map(|(values, percent)| values[at].max(percent_up(base, *percent))).sum()
+        self.fixed[at] + self.sloped.iter().map(|(values, percent)| values[at].max(percent_up(base, *percent))).sum::<i64>()
     }
 
     /// Bounds the value (item plus order stage) of any completion whose item discount lies in

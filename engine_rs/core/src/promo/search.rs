@@ -185,6 +185,14 @@ pub(super) struct Joint {
     pub(super) suffix: Vec<i64>,
     pub(super) pending: Vec<i64>,
     pub(super) pending_ub: i64,
+    /// The mixed bound: each unfinished claim held at the smaller of its two systems' bounds
+    /// (`mixed_pending_ub` sums them), every undecided unit at the larger of the two
+    /// (`max_unit_ub`, `max_suffix`). Valid because each system bounds every claim on its own
+    /// (see the module doc); tight late in the walk, where the claims decided so far favour
+    /// different systems.
+    pub(super) mixed_pending_ub: i64,
+    pub(super) max_unit_ub: Vec<Vec<i64>>,
+    pub(super) max_suffix: Vec<i64>,
 }
 
 pub struct Searcher<'a> {
@@ -328,7 +336,18 @@ impl Searcher<'_> {
         let joint = joint_rate.map(|rate| {
             let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, &st_rate);
             let suffix = suffix_of(cx, &seq, &unit_ub);
-            Joint { rate, unit_ub, suffix, pending: vec![0; ns.len()], pending_ub: whole_caps }
+            let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
+            let max_suffix = suffix_of(cx, &seq, &max_unit_ub);
+            Joint {
+                rate,
+                unit_ub,
+                suffix,
+                pending: vec![0; ns.len()],
+                pending_ub: whole_caps,
+                mixed_pending_ub: whole_caps,
+                max_unit_ub,
+                max_suffix,
+            }
         });
         let all = super::selector::all_lines(n_lines);
         let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
@@ -504,6 +523,7 @@ impl Searcher<'_> {
         let mut item_ub = bound_with(run.pending_ub, &run.unit_ub, &run.suffix);
         if let Some(joint) = &run.joint {
             item_ub = item_ub.min(bound_with(joint.pending_ub, &joint.unit_ub, &joint.suffix));
+            item_ub = item_ub.min(bound_with(joint.mixed_pending_ub, &joint.max_unit_ub, &joint.max_suffix));
         }
         if !self.may_win(run, item_ub) {
             return;
@@ -548,6 +568,7 @@ impl Searcher<'_> {
                     run.pending_ub -= run.cap[k];
                     if let Some(joint) = &mut run.joint {
                         joint.pending_ub -= run.cap[k];
+                        joint.mixed_pending_ub -= run.cap[k];
                     }
                     run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
                 }
@@ -557,6 +578,10 @@ impl Searcher<'_> {
             let (exact, entry) = self.claim(run, k);
             run.add_line_amounts(k, entry, 1);
             let bound = run.pending[k];
+            let own_held = held(run, k);
+            if let Some(joint) = &mut run.joint {
+                joint.mixed_pending_ub -= own_held.min(held_in(run.whole[k], run.cap[k], joint_pending));
+            }
             run.pending_ub -= held(run, k);
             run.pending[k] = 0;
             if let Some(joint) = &mut run.joint {
@@ -580,10 +605,13 @@ impl Searcher<'_> {
             }
             run.exact_total -= exact;
             run.pending[k] = bound;
-            run.pending_ub += held(run, k);
+            let own_held = held(run, k);
+            run.pending_ub += own_held;
             if let Some(joint) = &mut run.joint {
                 joint.pending[k] = joint_pending;
-                joint.pending_ub += held_in(run.whole[k], run.cap[k], joint_pending);
+                let joint_held = held_in(run.whole[k], run.cap[k], joint_pending);
+                joint.pending_ub += joint_held;
+                joint.mixed_pending_ub += own_held.min(joint_held);
             }
         }
         run.unclaimed_ub -= rest;
@@ -631,6 +659,11 @@ fn walk_fields(
         }
     }
     (closing, suffix_of(cx, seq, unit_ub))
+}
+
+/// Per line and option position, the larger of two systems' undecided-unit bounds.
+fn max_of(a: &[Vec<i64>], b: &[Vec<i64>]) -> Vec<Vec<i64>> {
+    a.iter().zip(b).map(|(a, b)| a.iter().zip(b).map(|(x, y)| *x.max(y)).collect()).collect()
 }
 
 /// `suffix[pos]`: the bound of every unit of the lines walked from position `pos` on.
@@ -691,6 +724,7 @@ impl Run {
         if let Some(joint) = &mut self.joint {
             joint.pending.fill(0);
             joint.pending_ub = self.whole_caps;
+            joint.mixed_pending_ub = self.whole_caps;
         }
     }
 
@@ -705,6 +739,8 @@ impl Run {
         if let Some(joint) = &mut self.joint {
             joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);
             joint.suffix = suffix_of(cx, &self.seq, &joint.unit_ub);
+            joint.max_unit_ub = max_of(&joint.unit_ub, &self.unit_ub);
+            joint.max_suffix = suffix_of(cx, &self.seq, &joint.max_unit_ub);
         }
     }
 }
@@ -746,11 +782,14 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
     } else {
         let before = held(run, k);
         run.pending[k] += delta * run.rate[k][l];
-        run.pending_ub += held(run, k) - before;
+        let after = held(run, k);
+        run.pending_ub += after - before;
         if let Some(joint) = &mut run.joint {
-            let before = held_in(run.whole[k], run.cap[k], joint.pending[k]);
+            let joint_before = held_in(run.whole[k], run.cap[k], joint.pending[k]);
             joint.pending[k] += delta * joint.rate[k][l];
-            joint.pending_ub += held_in(run.whole[k], run.cap[k], joint.pending[k]) - before;
+            let joint_after = held_in(run.whole[k], run.cap[k], joint.pending[k]);
+            joint.pending_ub += joint_after - joint_before;
+            joint.mixed_pending_ub += after.min(joint_after) - before.min(joint_before);
         }
     }
     if let Some(g) = group {
