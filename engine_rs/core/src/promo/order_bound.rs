@@ -104,7 +104,12 @@ impl OrderBound {
     /// `g(base)` where `at` is the index of the last step `<= base`: per part the better of its
     /// step value and its percent (rounded up).
     fn g_at(&self, at: usize, base: i64) -> i64 {
-        self.fixed[at] + self.sloped.iter().map(|(values, percent)| values[at].max(percent_up(base, *percent))).sum::<i64>()
+        self.fixed[at]
+            + self
+                .sloped
+                .iter()
+                .map(|(values, percent)| values[at].max(percent_up(base, *percent)))
+                .sum::<i64>()
     }
 
     /// Bounds the value (item plus order stage) of any completion whose item discount lies in

@@ -245,14 +245,16 @@ proptest! {
                                "level": "order", "amount_minor": amount}));
         }
         let cart_lines = lines(&spec);
-        let plain = SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: false };
+        let plain =
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: false, aspiration: false };
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [
-            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false },
-            SearchOrder { first_pass: 0, switch_when_free: true, joint_bounds: true },
-            SearchOrder { first_pass, switch_when_free: false, joint_bounds: true },
-            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: true },
+            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false, aspiration: false },
+            SearchOrder { first_pass: 0, switch_when_free: true, joint_bounds: true, aspiration: false },
+            SearchOrder { first_pass, switch_when_free: false, joint_bounds: true, aspiration: true },
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: true, aspiration: true },
+            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false, aspiration: true },
             SearchOrder::default(),
         ] {
             prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);
