@@ -3,9 +3,7 @@
 //! while both are there, the Y get units get `percent` off (100 = free).
 
 use super::cart::CartLine;
-use super::rule::{
-    by_price, ceil_div, cheapest_scheme, level_schemes, percent_of, prices_desc, ItemCx, ItemRule, Unit,
-};
+use super::rule::{by_price, ceil_div, cheapest_scheme, percent_of, prices_desc, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,10 +103,7 @@ impl ItemRule for BuyXGetY {
         }
         let gain = i128::from(percent_of(get_max, self.percent)) * i128::from(self.get_quantity);
         let sets = [(get_mask, self.get_quantity), (buy_mask, self.buy_quantity)];
-        let mut schemes = level_schemes(&sets, gain, lines, other);
-        schemes.push(proportional);
-        schemes.push(on_get);
-        cheapest_scheme(lines, schemes, other)
+        cheapest_scheme(&sets, gain, lines, other, vec![proportional, on_get])
     }
 
     fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {

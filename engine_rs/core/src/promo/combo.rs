@@ -5,7 +5,7 @@
 
 use super::allocate::largest_remainder;
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, cheapest_scheme, level_schemes, money, ItemCx, ItemRule, Unit};
+use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,14 @@ impl Combo {
     fn most(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> i128 {
         let mut most: i128 = 0;
         for &(slot, quantity) in &self.slots {
+            if quantity == 1 {
+                // The common slot: its dearest matching unit.
+                match lines_of(eligible & cx.masks[slot]).map(|l| lines[l].unit_price()).max() {
+                    Some(price) => most += i128::from(price),
+                    None => return 0,
+                }
+                continue;
+            }
             let mut prices: Vec<(i64, i64)> = lines_of(eligible & cx.masks[slot])
                 .map(|l| (lines[l].unit_price(), lines[l].quantity))
                 .collect();
@@ -104,9 +112,7 @@ impl ItemRule for Combo {
         let gain = (most - i128::from(self.price)).max(0);
         let sets: Vec<(LineMask, i64)> =
             self.slots.iter().map(|&(slot, q)| (eligible & cx.masks[slot], q)).collect();
-        let mut schemes = level_schemes(&sets, gain, lines, other);
-        schemes.push(proportional);
-        cheapest_scheme(lines, schemes, other)
+        cheapest_scheme(&sets, gain, lines, other, vec![proportional])
     }
 
     fn last_set_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask) -> Option<Vec<i64>> {

@@ -13,6 +13,8 @@
 //! order-level promotions (scoped or `before_items` ones, fine staircases, percents beyond
 //! 100 in all) are bounded at the largest base they can still have.
 
+use std::cell::Cell;
+
 use super::eval::CartCx;
 use super::rule::{ceil_div, OrderRule};
 use super::selector::{all_lines, lines_of};
@@ -30,6 +32,10 @@ pub struct OrderBound {
     g: Vec<i64>,
     /// `(promotion, group)` bounded at their largest base, grouped members adjacent.
     loose: Vec<(usize, Option<usize>)>,
+    /// The last bound computed without loose promotions, with its item range `(i_lo, i_hi)`:
+    /// then it depends on nothing else, and consecutive nodes of a walk (a count of zero, the
+    /// next option) often ask for the same range.
+    last: Cell<(i64, i64, i64)>,
 }
 
 impl OrderBound {
@@ -96,7 +102,8 @@ impl OrderBound {
                 sloped.push((values, percent));
             }
         }
-        let mut bound = Self { subtotal, fixed, sloped, steps, g: Vec::new(), loose };
+        let last = Cell::new((i64::MIN, i64::MIN, 0));
+        let mut bound = Self { subtotal, fixed, sloped, steps, g: Vec::new(), loose, last };
         bound.g = (0..bound.steps.len()).map(|k| bound.g_at(k, bound.steps[k])).collect();
         bound
     }
@@ -116,6 +123,26 @@ impl OrderBound {
     /// `[i_lo, i_hi]`, given the exact item discounts fixed so far per line (`exact_line`,
     /// summing to `i_lo`).
     pub fn bound(&self, cx: &CartCx<'_>, i_lo: i64, i_hi: i64, exact_line: &[i64]) -> i64 {
+        if self.loose.is_empty() {
+            let (lo, hi, bound) = self.last.get();
+            if (lo, hi) == (i_lo, i_hi) {
+                return bound;
+            }
+            let bound = self.joint_bound(i_lo, i_hi);
+            self.last.set((i_lo, i_hi, bound));
+            return bound;
+        }
+        let loose = best_per_group(&self.loose, |p| {
+            let (kind, before) = cx.promotions[p].order_kind().expect("order-level");
+            let base: i64 =
+                lines_of(cx.eligible[p]).map(|l| cx.gross[l] - if before { 0 } else { exact_line[l] }).sum();
+            kind.discount(base).min(base)
+        });
+        self.joint_bound(i_lo, i_hi).saturating_add(loose).min(self.subtotal)
+    }
+
+    /// The bound of item discounts in `[i_lo, i_hi]` plus `g` (see [`Self::bound`]).
+    fn joint_bound(&self, i_lo: i64, i_hi: i64) -> i64 {
         let s = self.subtotal;
         let i_hi = i_hi.min(s);
         let lo_base = s - i_hi;
@@ -128,13 +155,7 @@ impl OrderBound {
             }
             best = best.max(s - self.steps[k] + self.g[k]);
         }
-        let loose = best_per_group(&self.loose, |p| {
-            let (kind, before) = cx.promotions[p].order_kind().expect("order-level");
-            let base: i64 =
-                lines_of(cx.eligible[p]).map(|l| cx.gross[l] - if before { 0 } else { exact_line[l] }).sum();
-            kind.discount(base).min(base)
-        });
-        best.saturating_add(loose).min(s)
+        best.min(s)
     }
 }
 

@@ -295,49 +295,57 @@ pub fn prices_desc(lines: &[CartLine], mask: LineMask) -> Vec<i64> {
     prices
 }
 
-/// Of several per-line bound schemes (each valid alone), the one that adds the least over
-/// `other` (what each line's units are bounded by anyway; empty = nothing).
-pub fn cheapest_scheme(lines: &[CartLine], schemes: Vec<Vec<i64>>, other: &[i64]) -> Vec<i64> {
-    let cost = |s: &Vec<i64>| -> i128 {
-        s.iter()
-            .zip(lines)
-            .enumerate()
-            .map(|(l, (r, line))| {
-                i128::from((r - other.get(l).copied().unwrap_or(0)).max(0)) * i128::from(line.quantity)
-            })
-            .sum()
-    };
-    schemes.into_iter().min_by_key(cost).unwrap_or_else(|| vec![0; lines.len()])
+/// What scheme `s` adds over `other` (what each line's units are bounded by anyway; empty =
+/// nothing), summed over the units.
+fn scheme_cost(lines: &[CartLine], s: &[i64], other: &[i64]) -> i128 {
+    s.iter()
+        .zip(lines)
+        .enumerate()
+        .map(|(l, (r, line))| {
+            i128::from((r - other.get(l).copied().unwrap_or(0)).max(0)) * i128::from(line.quantity)
+        })
+        .sum()
 }
 
-/// Bound schemes for a rule whose every application takes `quantity` units from each of its
-/// sets (`(mask, quantity)`) and gives at most `gain`: a level per set such that the levels
-/// times the quantities cover `gain` (so any application's units carry it), each line bounded
-/// by the highest level of the sets it is in. One set carrying it all, or (two sets) one set at
-/// a level its units are bounded by anyway and the other the rest.
-pub fn level_schemes(
+/// The cheapest of several per-line bound schemes (each valid alone): the one that adds the
+/// least over `other` (see [`scheme_cost`]), the first of equals, in this order: the level
+/// schemes of a rule whose every application takes `quantity` units from each of its sets
+/// (`(mask, quantity)`) and gives at most `gain`, then `extra` in its order.
+///
+/// A level scheme sets a level per set such that the levels times the quantities cover `gain`
+/// (so any application's units carry it), each line bounded by the highest level of the sets
+/// it is in: one set carrying it all, or (two sets) one set at a level its units are bounded
+/// by anyway and the other the rest. They are built one at a time in a scratch buffer (this
+/// runs for every combo and 买一送一 of every cart).
+pub fn cheapest_scheme(
     sets: &[(LineMask, i64)],
     gain: i128,
     lines: &[CartLine],
     other: &[i64],
-) -> Vec<Vec<i64>> {
-    let apply = |levels: &[i64]| -> Vec<i64> {
-        (0..lines.len())
-            .map(|l| {
-                sets.iter()
-                    .zip(levels)
-                    .filter(|((mask, _), _)| mask & (1 << l) != 0)
-                    .map(|(_, &t)| t)
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect()
+    extra: Vec<Vec<i64>>,
+) -> Vec<i64> {
+    let mut scratch = vec![0i64; lines.len()];
+    let mut best: Option<(i128, Vec<i64>)> = None;
+    let mut consider = |levels: &[i64], scratch: &mut Vec<i64>| {
+        for (l, out) in scratch.iter_mut().enumerate() {
+            *out = sets
+                .iter()
+                .zip(levels)
+                .filter(|((mask, _), _)| mask & (1 << l) != 0)
+                .map(|(_, &t)| t)
+                .max()
+                .unwrap_or(0);
+        }
+        let cost = scheme_cost(lines, scratch, other);
+        if best.as_ref().is_none_or(|b| cost < b.0) {
+            best = Some((cost, scratch.clone()));
+        }
     };
-    let mut out = Vec::new();
+    let mut levels = vec![0i64; sets.len()];
     for (i, &(_, quantity)) in sets.iter().enumerate() {
-        let mut levels = vec![0; sets.len()];
+        levels.fill(0);
         levels[i] = ceil_div(gain, i128::from(quantity));
-        out.push(apply(&levels));
+        consider(&levels, &mut scratch);
     }
     if sets.len() == 2 && !other.is_empty() {
         for first in 0..2 {
@@ -346,14 +354,19 @@ pub fn level_schemes(
             for l in lines_of(mask) {
                 let t1 = i128::from(other[l]).min(i128::from(ceil_div(gain, i128::from(q1))));
                 let t2 = ceil_div((gain - t1 * i128::from(q1)).max(0), i128::from(q2));
-                let mut levels = vec![0; 2];
                 levels[first] = t1 as i64;
                 levels[1 - first] = t2;
-                out.push(apply(&levels));
+                consider(&levels, &mut scratch);
             }
         }
     }
-    out
+    for scheme in extra {
+        let cost = scheme_cost(lines, &scheme, other);
+        if best.as_ref().is_none_or(|b| cost < b.0) {
+            best = Some((cost, scheme));
+        }
+    }
+    best.map_or_else(|| vec![0; lines.len()], |b| b.1)
 }
 
 /// Formats minor units as yuan with two decimals ("7.50").
