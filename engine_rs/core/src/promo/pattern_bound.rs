@@ -77,20 +77,22 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     }
     let mut patterns: BTreeMap<Vec<(usize, i64)>, i64> = BTreeMap::new();
     let mut visited = 0;
+    // Scratch for each multiset's units and their discounts.
+    let mut units: Vec<Unit> = Vec::new();
+    let mut out: Vec<i64> = Vec::new();
     for &i in &instance_based {
         let p = ns[i];
         let kind = cx.item_kind(p);
         let size = usize::try_from(kind.instance_size()?).ok()?;
         let lines: Vec<usize> = lines_of(cx.eligible[p]).filter(|&l| b.options[l].contains(&i)).collect();
         if !multisets(cx, &lines, size, &mut |chosen: &[(usize, i64)]| {
-            let units: Vec<Unit> = chosen
-                .iter()
-                .flat_map(|&(l, m)| {
-                    let price = cx.lines[l].unit_price();
-                    std::iter::repeat_n(Unit { line: l, unit_price: price, current: price }, m as usize)
-                })
-                .collect();
-            let mut out = vec![0; units.len()];
+            units.clear();
+            units.extend(chosen.iter().flat_map(|&(l, m)| {
+                let price = cx.lines[l].unit_price();
+                std::iter::repeat_n(Unit { line: l, unit_price: price, current: price }, m as usize)
+            }));
+            out.clear();
+            out.resize(units.len(), 0);
             kind.discounts(cx.item_cx(p), &units, &mut out);
             let covered: i64 = chosen.iter().map(|&(l, m)| m * floor[l]).sum();
             let need = out.iter().sum::<i64>() - covered;

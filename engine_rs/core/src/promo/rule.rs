@@ -315,8 +315,8 @@ fn scheme_cost(lines: &[CartLine], s: &[i64], other: &[i64]) -> i128 {
 /// A level scheme sets a level per set such that the levels times the quantities cover `gain`
 /// (so any application's units carry it), each line bounded by the highest level of the sets
 /// it is in: one set carrying it all, or (two sets) one set at a level its units are bounded
-/// by anyway and the other the rest. They are built one at a time in a scratch buffer (this
-/// runs for every combo and 买一送一 of every cart).
+/// by anyway and the other the rest. Each is costed over the sets' lines before it is built
+/// (this runs for every combo and 买一送一 of every cart).
 pub fn cheapest_scheme(
     sets: &[(LineMask, i64)],
     gain: i128,
@@ -324,28 +324,34 @@ pub fn cheapest_scheme(
     other: &[i64],
     extra: Vec<Vec<i64>>,
 ) -> Vec<i64> {
-    let mut scratch = vec![0i64; lines.len()];
+    // Only the lines of some set carry a level; per such line, which sets it is in.
+    let union = sets.iter().fold(0, |m, &(mask, _)| m | mask);
+    let members: Vec<(usize, Vec<usize>)> = lines_of(union)
+        .map(|l| (l, (0..sets.len()).filter(|&i| sets[i].0 & (1 << l) != 0).collect()))
+        .collect();
     let mut best: Option<(i128, Vec<i64>)> = None;
-    let mut consider = |levels: &[i64], scratch: &mut Vec<i64>| {
-        for (l, out) in scratch.iter_mut().enumerate() {
-            *out = sets
-                .iter()
-                .zip(levels)
-                .filter(|((mask, _), _)| mask & (1 << l) != 0)
-                .map(|(_, &t)| t)
-                .max()
-                .unwrap_or(0);
-        }
-        let cost = scheme_cost(lines, scratch, other);
+    let mut consider = |levels: &[i64]| {
+        let level = |sets_of: &[usize]| sets_of.iter().map(|&i| levels[i]).max().unwrap_or(0);
+        let cost: i128 = members
+            .iter()
+            .map(|(l, sets_of)| {
+                let over = (level(sets_of) - other.get(*l).copied().unwrap_or(0)).max(0);
+                i128::from(over) * i128::from(lines[*l].quantity)
+            })
+            .sum();
         if best.as_ref().is_none_or(|b| cost < b.0) {
-            best = Some((cost, scratch.clone()));
+            let mut scheme = vec![0i64; lines.len()];
+            for (l, sets_of) in &members {
+                scheme[*l] = level(sets_of);
+            }
+            best = Some((cost, scheme));
         }
     };
     let mut levels = vec![0i64; sets.len()];
     for (i, &(_, quantity)) in sets.iter().enumerate() {
         levels.fill(0);
         levels[i] = ceil_div(gain, i128::from(quantity));
-        consider(&levels, &mut scratch);
+        consider(&levels);
     }
     if sets.len() == 2 && !other.is_empty() {
         for first in 0..2 {
@@ -356,7 +362,7 @@ pub fn cheapest_scheme(
                 let t2 = ceil_div((gain - t1 * i128::from(q1)).max(0), i128::from(q2));
                 levels[first] = t1 as i64;
                 levels[1 - first] = t2;
-                consider(&levels, &mut scratch);
+                consider(&levels);
             }
         }
     }
