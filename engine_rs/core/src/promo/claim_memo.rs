@@ -20,13 +20,30 @@ use super::selector::lines_of;
 /// The most line amounts one cart's memo holds (16 bytes each): 8 MiB.
 pub const MAX_AMOUNTS: usize = 1 << 19;
 
+/// A promotion with at most this many possible claims keeps them in a table indexed by key (4
+/// bytes a claim, allocated at its first claim), others in a hash map: a look-up is then one
+/// load, and most promotions of a cart (a combo's few lines, an item discount on one SKU) have
+/// small claim spaces.
+pub const DENSE_KEYS: u64 = 1 << 10;
+
+/// One promotion's remembered claims: key -> entry.
+#[derive(Clone)]
+enum Table {
+    /// Indexed by key, `u32::MAX` for none; empty until the first claim.
+    Dense {
+        keys: u64,
+        entries: Vec<u32>,
+    },
+    Sparse(IndexMap<u64, u32, BuildHasherDefault<KeyHasher>>),
+}
+
 #[derive(Clone, Default)]
 pub(super) struct ClaimMemo {
     /// Per claiming promotion: `(line, weight)` of each eligible line in the key, or `None`
     /// when its key would not fit in 64 bits.
     digits: Vec<Option<Vec<(usize, u64)>>>,
     /// Per claiming promotion: key -> entry.
-    entries: Vec<IndexMap<u64, u32, BuildHasherDefault<KeyHasher>>>,
+    entries: Vec<Table>,
     /// Per entry: the claim's discount, and where its nonzero line amounts start in `amounts`
     /// (they end where the next entry's start).
     exact: Vec<i64>,
@@ -37,26 +54,31 @@ pub(super) struct ClaimMemo {
 impl ClaimMemo {
     /// A memo for the claiming promotions `ns` (indices into the cart's promotions).
     pub(super) fn new(cx: &CartCx<'_>, ns: &[usize]) -> Self {
-        let digits = ns
+        let (digits, entries) = ns
             .iter()
             .map(|&p| {
                 let mut weight: u64 = 1;
                 let mut digits = Vec::new();
                 for l in lines_of(cx.eligible[p]) {
                     digits.push((l, weight));
-                    let base = u64::try_from(cx.lines[l].quantity).ok()?.checked_add(1)?;
-                    weight = weight.checked_mul(base)?;
+                    let Some(next) = u64::try_from(cx.lines[l].quantity)
+                        .ok()
+                        .and_then(|q| q.checked_add(1))
+                        .and_then(|base| weight.checked_mul(base))
+                    else {
+                        return (None, Table::Sparse(IndexMap::default()));
+                    };
+                    weight = next;
                 }
-                Some(digits)
+                let table = if weight <= DENSE_KEYS {
+                    Table::Dense { keys: weight, entries: Vec::new() }
+                } else {
+                    Table::Sparse(IndexMap::default())
+                };
+                (Some(digits), table)
             })
-            .collect();
-        Self {
-            digits,
-            entries: (0..ns.len()).map(|_| IndexMap::default()).collect(),
-            exact: Vec::new(),
-            start: vec![0],
-            amounts: Vec::new(),
-        }
+            .unzip();
+        Self { digits, entries, exact: Vec::new(), start: vec![0], amounts: Vec::new() }
     }
 
     /// The key of claim `counts` of promotion `k`, if it has one.
@@ -67,7 +89,10 @@ impl ClaimMemo {
 
     /// The entry of promotion `k`'s claim under `key`, if remembered.
     pub(super) fn get(&self, k: usize, key: u64) -> Option<u32> {
-        self.entries[k].get(&key).copied()
+        match &self.entries[k] {
+            Table::Dense { entries, .. } => entries.get(key as usize).copied().filter(|&e| e != u32::MAX),
+            Table::Sparse(map) => map.get(&key).copied(),
+        }
     }
 
     /// Remembers promotion `k`'s claim under `key` (its discount and line amounts) and
@@ -80,7 +105,17 @@ impl ClaimMemo {
         self.exact.push(exact);
         self.amounts.extend(per_line.iter().enumerate().filter(|(_, &a)| a != 0).map(|(l, &a)| (l, a)));
         self.start.push(self.amounts.len() as u32);
-        self.entries[k].insert(key, entry);
+        match &mut self.entries[k] {
+            Table::Dense { keys, entries } => {
+                if entries.is_empty() {
+                    *entries = vec![u32::MAX; *keys as usize];
+                }
+                entries[key as usize] = entry;
+            }
+            Table::Sparse(map) => {
+                map.insert(key, entry);
+            }
+        }
         Some(entry)
     }
 
