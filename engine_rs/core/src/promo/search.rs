@@ -168,6 +168,13 @@ pub(super) struct Run {
     pub(super) joint: Option<Joint>,
     /// The claims evaluated so far.
     pub(super) memo: ClaimMemo,
+    /// The bound systems' undecided-unit bounds side by side (the first, the joint, the mixed;
+    /// the first three times without a joint system), flat: line `l`'s option position `i` at
+    /// `node_ub[ub_at[l] + i]`; their suffixes per walk position. Every node reads them, and
+    /// one load beats three chains of nested vectors (see [`Run::pack_bounds`]).
+    pub(super) ub_at: Vec<usize>,
+    pub(super) node_ub: Vec<[i64; 3]>,
+    pub(super) node_suffix: Vec<[i64; 3]>,
 }
 
 /// A claim completed at a line's close: promotion `k`'s bound before (and in the joint
@@ -375,7 +382,7 @@ impl Searcher<'_> {
         for &p in candidates {
             forced[p] = exclusive || cx.promotions[p].group.is_none();
         }
-        Run {
+        let mut run = Run {
             exclusive,
             forced,
             counts: vec![vec![0; n_lines]; ns.len()],
@@ -412,7 +419,12 @@ impl Searcher<'_> {
             whole_caps,
             joint,
             memo,
-        }
+            ub_at: Vec::new(),
+            node_ub: Vec::new(),
+            node_suffix: Vec::new(),
+        };
+        run.pack_bounds();
+        run
     }
 
     fn search(&mut self, candidates: &[usize], exclusive: bool) {
@@ -567,19 +579,23 @@ impl Searcher<'_> {
             self.close_line(run, pos);
             return;
         }
-        // Each bound system alone (never mixed), the smaller of the two.
-        let bound_with = |pending_ub: i64, unit_ub: &[Vec<i64>], suffix: &[i64]| {
-            run.exact_total
-                .saturating_add(pending_ub)
-                .saturating_add(run.unclaimed_ub)
-                .saturating_add(i64::from(run.avail[l]) * unit_ub[l][i])
-                .saturating_add(suffix[pos + 1])
+        // Each bound system alone, the smallest (see `Run::pack_bounds`).
+        let pending = match &run.joint {
+            Some(joint) => [run.pending_ub, joint.pending_ub, joint.mixed_pending_ub],
+            None => [run.pending_ub; 3],
         };
-        let mut item_ub = bound_with(run.pending_ub, &run.unit_ub, &run.suffix);
-        if let Some(joint) = &run.joint {
-            item_ub = item_ub.min(bound_with(joint.pending_ub, &joint.unit_ub, &joint.suffix));
-            item_ub = item_ub.min(bound_with(joint.mixed_pending_ub, &joint.max_unit_ub, &joint.max_suffix));
-        }
+        let (unit_ub, suffix) = (run.node_ub[run.ub_at[l] + i], run.node_suffix[pos + 1]);
+        let avail = i64::from(run.avail[l]);
+        let item_ub = (0..3)
+            .map(|s| {
+                run.exact_total
+                    .saturating_add(pending[s])
+                    .saturating_add(run.unclaimed_ub)
+                    .saturating_add(avail * unit_ub[s])
+                    .saturating_add(suffix[s])
+            })
+            .min()
+            .expect("three systems");
         if !self.may_win(run, item_ub) {
             return;
         }
@@ -783,6 +799,28 @@ impl Run {
         }
     }
 
+    /// Packs `unit_ub` and `suffix` of the bound systems into `node_ub` and `node_suffix`;
+    /// call after any of them changes.
+    pub(super) fn pack_bounds(&mut self) {
+        self.ub_at.clear();
+        self.node_ub.clear();
+        for (l, own) in self.unit_ub.iter().enumerate() {
+            self.ub_at.push(self.node_ub.len());
+            for (i, &ub) in own.iter().enumerate() {
+                self.node_ub.push(match &self.joint {
+                    Some(joint) => [ub, joint.unit_ub[l][i], joint.max_unit_ub[l][i]],
+                    None => [ub; 3],
+                });
+            }
+        }
+        self.node_suffix = (0..self.suffix.len())
+            .map(|pos| match &self.joint {
+                Some(joint) => [self.suffix[pos], joint.suffix[pos], joint.max_suffix[pos]],
+                None => [self.suffix[pos]; 3],
+            })
+            .collect();
+    }
+
     pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
         self.lex = true;
         self.seq = (0..cx.lines.len()).collect();
@@ -797,6 +835,7 @@ impl Run {
             joint.max_unit_ub = max_of(&joint.unit_ub, &self.unit_ub);
             joint.max_suffix = suffix_of(cx, &self.seq, &joint.max_unit_ub);
         }
+        self.pack_bounds();
     }
 }
 
