@@ -264,8 +264,9 @@ impl Engine {
             // accepted; the quote adds a margin for the kitchen's spread, so it is kept.
             let promised = NewOrder { promise_ms: Some(eta_ms - new.boost_ms), ..new };
             plan = self.plan_with(r.store, Some(&promised), now_ms);
+            let work_ms = tickets.iter().map(|t| t.work_ms).sum();
             eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms
-                + self.catalog.scheduler.quote_margin_ms;
+                + self.catalog.scheduler.quote_margin_for(work_ms);
         }
         let planned = plan.new_order().expect("the quote's order is planned");
         let cups_ahead = plan.cups_before(planned.finish_ms);

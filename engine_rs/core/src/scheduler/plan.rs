@@ -186,7 +186,7 @@ fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
 
 impl<'a> Spec<'a> {
     fn of(index: usize, o: &'a Order, s: &Settings) -> Self {
-        let margin = s.quote_margin_ms;
+        let margin = s.quote_margin_for(o.tickets.iter().map(|t| t.work_ms).sum());
         Self {
             order: index,
             fulfillment: o.fulfillment,
