@@ -1056,3 +1056,29 @@ fn asap_quote_margin_grows_with_the_orders_own_work() {
     assert_eq!(plan.planned()[0].due_ms, T0 + 90_000);
     assert_eq!(plan.planned()[0].finish_ms, T0 + 90_000);
 }
+
+#[test]
+fn a_target_order_planned_in_time_is_quoted_the_slip_later_and_planned_as_before() {
+    use crate::scheduler::plan::TARGET_QUOTE_SLIP_MS;
+    let mut e = engine();
+    let target = T0 + 15 * 60_000;
+    e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
+    let o = order(&e, "sh-001-000001");
+    let plan = e.plan(0, T0);
+    let p = &plan.planned()[0];
+    let s = &e.catalog().scheduler;
+    // Planned as before: due at the target minus the margin, finished a hold lead before that.
+    assert_eq!(p.due_ms, target - s.target_margin_ms);
+    assert!(p.finish_ms <= p.due_ms && p.finish_ms > target - s.target_margin_ms - s.jit_lead_ms);
+    // Quoted the slip after the plan's projection (the projection is later than half a lead
+    // before the due time on an empty kitchen), never past the target.
+    assert_eq!(o.quote.eta_ms, p.finish_ms + TARGET_QUOTE_SLIP_MS);
+    assert!(o.quote.eta_ms <= target);
+    // A reserved pickup a minute ahead on an empty kitchen: the slip stops at the target.
+    let mut d = tea("p-1");
+    d.channel = Some(Channel::MiniProgram);
+    d.fulfillment = Some(Fulfillment::PickupAt);
+    d.target_time_ms = T0 + 80_000;
+    let q = e.quote(Some(&d), T0).unwrap();
+    assert!(q.eta_ms <= T0 + 80_000, "{}", q.eta_ms - T0);
+}
