@@ -26,6 +26,7 @@ use crate::record::{
 };
 use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
+use crate::scheduler::plan::TARGET_QUOTE_SLIP_MS;
 use crate::scheduler::{Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
@@ -255,17 +256,24 @@ impl Engine {
         if r.fulfillment.has_target() {
             // A target order is released just in time, ahead of its due time by the lead that
             // absorbs the kitchen's queue then (about half of it, measured in the simulator):
-            // the promise is half a lead before the due time, unless the plan says later.
+            // the promise is half a lead before the due time, unless the plan says later. An
+            // order planned in time is quoted the slip of its held last steps later, never past
+            // its target (the plan takes the slip off again); one planned late is quoted its
+            // projection, which its extension is measured from.
             let s = &self.catalog.scheduler;
             eta_ms = eta_ms.max(r.target_time_ms - s.target_margin_ms - s.jit_lead_ms / 2);
+            if eta_ms <= r.target_time_ms {
+                eta_ms = (eta_ms + TARGET_QUOTE_SLIP_MS).min(r.target_time_ms);
+            }
         } else {
             // An ASAP order is first planned after every accepted one, then again with that
             // finish as its due time (minus a skip-the-queue boost), as it will be planned once
             // accepted; the quote adds a margin for the kitchen's spread, so it is kept.
             let promised = NewOrder { promise_ms: Some(eta_ms - new.boost_ms), ..new };
             plan = self.plan_with(r.store, Some(&promised), now_ms);
+            let work_ms = tickets.iter().map(|t| t.work_ms).sum();
             eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms
-                + self.catalog.scheduler.quote_margin_ms;
+                + self.catalog.scheduler.quote_margin_for(work_ms);
         }
         let planned = plan.new_order().expect("the quote's order is planned");
         let cups_ahead = plan.cups_before(planned.finish_ms);

@@ -67,9 +67,10 @@ fn submit_accepts_and_releases_first_stations() {
     assert_eq!(o.status, OrderStatus::Accepted);
     let states: Vec<_> = o.tickets.iter().map(|t| t.state).collect();
     assert_eq!(states, [TicketState::Queued, TicketState::Waiting, TicketState::Waiting]);
-    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen, plus the quote's 60 s margin.
-    assert_eq!(o.quote.eta_ms, T0 + 125_000);
-    assert_eq!(o.quote.prep_s, 125);
+    // 45 s brew + 15 s shake + 5 s seal on an empty kitchen, plus the quote's margin: 50 s and
+    // 10 % of the 5 s of work beyond 60 s.
+    assert_eq!(o.quote.eta_ms, T0 + 115_500);
+    assert_eq!(o.quote.prep_s, 116); // rounded up
     assert_eq!(o.quote.totals.total_minor, 1500);
     let mut d = tea("mt-1");
     d.channel = Some(Channel::Meituan);
@@ -219,8 +220,8 @@ fn quote_commits_nothing_and_counts_cups_ahead() {
     // Brew (45 s) runs in parallel slots for both orders; the new cup shakes 45..60 s while the
     // three cups shake 45..75 s (two batches of two), so the one sealer takes the new cup at
     // 60..65 s, before the three cups reach it: nothing is ahead of it. (The quote adds its
-    // 60 s margin.)
-    assert_eq!(q.eta_ms, T0 + 125_000);
+    // 50.5 s margin: 50 s and 10 % of the work beyond 60 s.)
+    assert_eq!(q.eta_ms, T0 + 115_500);
     assert_eq!(q.cups_ahead, 0);
     assert_eq!(e.state_hash(), hash);
     assert_eq!(e.quote(None, T0).unwrap_err().field(), "order");
@@ -1031,4 +1032,53 @@ fn a_snapshot_of_another_shop_is_refused() {
     assert_eq!(other.restore(&e.snapshot()).unwrap_err().field(), "snapshot");
     assert_eq!(other.restore(b"junk").unwrap_err().field(), "snapshot");
     assert_eq!(other.last_lsn(), 0, "a refused snapshot changes nothing");
+}
+
+#[test]
+fn asap_quote_margin_grows_with_the_orders_own_work() {
+    let mut e = engine();
+    let s = &e.catalog().scheduler;
+    assert_eq!(s.quote_margin_for(0), 50_000);
+    assert_eq!(s.quote_margin_for(60_000), 50_000);
+    assert_eq!(s.quote_margin_for(65_000), 50_500);
+    assert_eq!(s.quote_margin_for(360_000), 80_000);
+    assert!(s.quote_margin_for(i64::MAX) > 80_000, "no overflow");
+    // Three milk teas on an empty kitchen: one brew (45 s, the tea bar batches 4), two shakes
+    // (2 x 15 s, the shaker batches 2), three seals (3 x 5 s) in a chain: 90 s of work, ready
+    // at 90 s, quoted with 50 s + 10 % of the 30 s beyond 60 s.
+    e.submit(Some(draft("c-1", vec![line("classic_milk_tea", 3, &[])])), T0).unwrap();
+    let o = order(&e, "sh-001-000001");
+    assert_eq!(o.tickets.iter().map(|t| t.work_ms).sum::<i64>(), 90_000);
+    assert_eq!(o.quote.eta_ms, T0 + 90_000 + 53_000);
+    // The margin is the customer's, not the kitchen's: the plan takes it off again, so the
+    // order's promise (its priority) is the projection it was quoted with.
+    let plan = e.plan(0, T0);
+    assert_eq!(plan.planned()[0].due_ms, T0 + 90_000);
+    assert_eq!(plan.planned()[0].finish_ms, T0 + 90_000);
+}
+
+#[test]
+fn a_target_order_planned_in_time_is_quoted_the_slip_later_and_planned_as_before() {
+    use crate::scheduler::plan::TARGET_QUOTE_SLIP_MS;
+    let mut e = engine();
+    let target = T0 + 15 * 60_000;
+    e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
+    let o = order(&e, "sh-001-000001");
+    let plan = e.plan(0, T0);
+    let p = &plan.planned()[0];
+    let s = &e.catalog().scheduler;
+    // Planned as before: due at the target minus the margin, finished a hold lead before that.
+    assert_eq!(p.due_ms, target - s.target_margin_ms);
+    assert!(p.finish_ms <= p.due_ms && p.finish_ms > target - s.target_margin_ms - s.jit_lead_ms);
+    // Quoted the slip after the plan's projection (the projection is later than half a lead
+    // before the due time on an empty kitchen), never past the target.
+    assert_eq!(o.quote.eta_ms, p.finish_ms + TARGET_QUOTE_SLIP_MS);
+    assert!(o.quote.eta_ms <= target);
+    // A reserved pickup a minute ahead on an empty kitchen: the slip stops at the target.
+    let mut d = tea("p-1");
+    d.channel = Some(Channel::MiniProgram);
+    d.fulfillment = Some(Fulfillment::PickupAt);
+    d.target_time_ms = T0 + 80_000;
+    let q = e.quote(Some(&d), T0).unwrap();
+    assert!(q.eta_ms <= T0 + 80_000, "{}", q.eta_ms - T0);
 }
