@@ -46,6 +46,32 @@ pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
     shares
 }
 
+/// [`largest_remainder`] into `shares` (as long as `weights`), without allocating for up to
+/// [`SMALL_SPLIT`] weights: a combo splits every instance's discount over its few units, at
+/// every claim the search evaluates.
+pub fn largest_remainder_into(total: i64, weights: &[i64], shares: &mut [i64]) {
+    let n = weights.len();
+    let whole: i128 = weights.iter().map(|&w| i128::from(w)).sum();
+    let small = n <= SMALL_SPLIT && n > 0 && whole != 0 && whole <= i128::from(i64::MAX);
+    if !small || weights.iter().any(|&w| total.checked_mul(w).is_none()) {
+        shares.copy_from_slice(&largest_remainder(total, weights));
+        return;
+    }
+    let whole64 = whole as i64;
+    let mut remainders = [(0i64, 0usize); SMALL_SPLIT];
+    let mut given = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        let product = total * w;
+        shares[i] = product / whole64;
+        given += shares[i];
+        remainders[i] = (product % whole64, i);
+    }
+    give_leftover(shares, &mut remainders[..n], total - given);
+}
+
+/// The most weights [`largest_remainder_into`] splits without allocating.
+pub const SMALL_SPLIT: usize = 16;
+
 /// One minor unit each to the largest remainders, ties to the earlier entry.
 fn give_leftover(shares: &mut [i64], remainders: &mut [(i64, usize)], leftover: i64) {
     if leftover > 0 {
@@ -75,6 +101,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_split_into_a_slice_is_the_split(
+            weights in prop::collection::vec(0i64..10_000, 0..24),
+            total in -1_000i64..1_000_000,
+        ) {
+            prop_assume!(!weights.is_empty() || total == 0);
+            let mut shares = vec![-1; weights.len()];
+            largest_remainder_into(total, &weights, &mut shares);
+            prop_assert_eq!(shares, largest_remainder(total, &weights));
+        }
+
         #[test]
         fn shares_sum_to_total_and_stay_within_weights(
             weights in prop::collection::vec(0i64..10_000, 1..12),

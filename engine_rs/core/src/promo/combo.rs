@@ -3,7 +3,7 @@
 //! instance dearer than `price_minor` gets the difference off, split over its units in
 //! proportion to their current prices; a cheaper one is dropped (its units stay used).
 
-use super::allocate::largest_remainder;
+use super::allocate::largest_remainder_into;
 use super::cart::CartLine;
 use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
@@ -69,6 +69,7 @@ impl ItemRule for Combo {
         let mut used = vec![false; units.len()];
         let mut cursor = vec![0; self.slots.len()];
         let mut instance = Vec::new();
+        let (mut weights, mut shares) = (Vec::new(), Vec::new());
         loop {
             instance.clear();
             for (s, &(slot, quantity)) in self.slots.iter().enumerate() {
@@ -89,8 +90,11 @@ impl ItemRule for Combo {
             instance.sort_unstable(); // canonical order for the split's ties
             let total: i64 = instance.iter().map(|&u| units[u].current).sum();
             if total > self.price {
-                let weights: Vec<i64> = instance.iter().map(|&u| units[u].current).collect();
-                for (&u, share) in instance.iter().zip(largest_remainder(total - self.price, &weights)) {
+                weights.clear();
+                weights.extend(instance.iter().map(|&u| units[u].current));
+                shares.resize(weights.len(), 0);
+                largest_remainder_into(total - self.price, &weights, &mut shares);
+                for (&u, &share) in instance.iter().zip(&shares) {
                     out[u] = share;
                 }
             }
