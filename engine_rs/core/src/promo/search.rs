@@ -29,6 +29,10 @@
 //! current claims, every undecided unit unclaimed) is larger than the incumbent's; so every
 //! combination that could win a tie-break is seen. Where the order-level promotions make the
 //! order free without any claim, the first leaf has the all-zero vector and cuts every claim.
+//! A second system of per-unit bounds ([`Joint`]) and a mixed one (each unfinished claim at
+//! the smaller of its two, every undecided unit at the larger) bound nodes too, the smallest
+//! counts. The walk first cuts against aspiration floors under the root bound (see
+//! [`Searcher::search`]).
 //!
 //! **Ties** are compared explicitly, as the contract orders them: value, smaller assignment
 //! vector, the shared combination before an exclusive one, fewer promotions in S, smaller
@@ -508,12 +512,9 @@ impl Searcher<'_> {
 
     /// The bound of the whole search at its root (no claim decided).
     fn root_bound(&self, run: &Run) -> i64 {
-        let bound_with = |pending_ub: i64, suffix: &[i64]| pending_ub.saturating_add(suffix[0]);
-        let mut item_ub = bound_with(run.pending_ub, &run.suffix);
-        if let Some(joint) = &run.joint {
-            item_ub = item_ub.min(bound_with(joint.pending_ub, &joint.suffix));
-            item_ub = item_ub.min(bound_with(joint.mixed_pending_ub, &joint.max_suffix));
-        }
+        let pending = run.pending_ubs();
+        let item_ub =
+            (0..3).map(|s| pending[s].saturating_add(run.node_suffix[0][s])).min().expect("three systems");
         run.order_bound.bound(self.cx, 0, item_ub, &run.exact_line)
     }
 
@@ -580,10 +581,7 @@ impl Searcher<'_> {
             return;
         }
         // Each bound system alone, the smallest (see `Run::pack_bounds`).
-        let pending = match &run.joint {
-            Some(joint) => [run.pending_ub, joint.pending_ub, joint.mixed_pending_ub],
-            None => [run.pending_ub; 3],
-        };
+        let pending = run.pending_ubs();
         let (unit_ub, suffix) = (run.node_ub[run.ub_at[l] + i], run.node_suffix[pos + 1]);
         let avail = i64::from(run.avail[l]);
         let item_ub = (0..3)
@@ -796,6 +794,14 @@ impl Run {
             joint.pending.fill(0);
             joint.pending_ub = self.whole_caps;
             joint.mixed_pending_ub = self.whole_caps;
+        }
+    }
+
+    /// The bound systems' `pending_ub`, in the order of `node_ub`.
+    fn pending_ubs(&self) -> [i64; 3] {
+        match &self.joint {
+            Some(joint) => [self.pending_ub, joint.pending_ub, joint.mixed_pending_ub],
+            None => [self.pending_ub; 3],
         }
     }
 
