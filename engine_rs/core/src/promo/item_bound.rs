@@ -246,20 +246,22 @@ fn item_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Vec<Vec<i64>> 
         .iter()
         .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
         .collect();
-    let last: Vec<Vec<i64>> = ns
+    // The kinds with a last-set scheme (combos, 买一送一) replace their rows; the others keep
+    // their own (no copy of them).
+    let last: Vec<Option<Vec<i64>>> = ns
         .iter()
-        .zip(&own)
-        .map(|(&p, o)| {
-            cx.item_kind(p)
-                .last_set_bounds(cx.item_cx(p), cx.lines, cx.eligible[p])
-                .unwrap_or_else(|| o.clone())
-        })
+        .map(|&p| cx.item_kind(p).last_set_bounds(cx.item_cx(p), cx.lines, cx.eligible[p]))
         .collect();
-    let summed = |rates: &[Vec<i64>]| -> i64 {
-        let (first, _, _) = top_two(rates, st_rate);
-        first.iter().zip(cx.lines).map(|(r, line)| r * line.quantity).sum()
-    };
-    let mut rates = if summed(&last) < summed(&own) { last } else { own };
+    let with_last = summed_top(ns.len(), |i| last[i].as_deref().unwrap_or(&own[i]), st_rate, cx.lines);
+    let with_own = summed_top(ns.len(), |i| &own[i], st_rate, cx.lines);
+    let mut rates = own;
+    if with_last < with_own {
+        for (row, last) in rates.iter_mut().zip(last) {
+            if let Some(last) = last {
+                *row = last;
+            }
+        }
+    }
     let mut top = top_two(&rates, st_rate);
     for (i, &p) in ns.iter().enumerate() {
         // Only combos and 买一送一 have schemes to choose from.
@@ -280,6 +282,18 @@ fn item_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Vec<Vec<i64>> 
         }
     }
     rates
+}
+
+/// Per line the largest of `n` promotions' bounds (`row(i)`) and the stackables' bound, summed
+/// over the units.
+fn summed_top<'a>(n: usize, row: impl Fn(usize) -> &'a [i64], st_rate: &[i64], lines: &[CartLine]) -> i64 {
+    let mut first = st_rate.to_vec();
+    for i in 0..n {
+        for (f, &r) in first.iter_mut().zip(row(i)) {
+            *f = (*f).max(r);
+        }
+    }
+    first.iter().zip(lines).map(|(r, line)| r * line.quantity).sum()
 }
 
 /// Per line: the largest and second largest bound (the stackables' bound counts as one), and
