@@ -45,6 +45,16 @@ fn replayed(records: &[Vec<u8>]) -> Engine {
     e
 }
 
+/// A snapshot restored, then the records written after it applied.
+fn restored(snapshot: &[u8], after: &[Vec<u8>]) -> Engine {
+    let mut e = engine();
+    e.restore(snapshot).unwrap();
+    for r in after {
+        e.apply(r).unwrap();
+    }
+    e
+}
+
 #[test]
 fn a_steady_kitchen_keeps_a_bounded_number_of_orders() {
     let mut e = retained(1.0);
@@ -70,12 +80,7 @@ fn a_steady_kitchen_keeps_a_bounded_number_of_orders() {
     // The log replays to the same state, and so does the snapshot plus the records after it.
     assert_eq!(replayed(&records).state_hash(), e.state_hash());
     let (snapshot, cut) = snapshot.unwrap();
-    let mut restored = engine();
-    restored.restore(&snapshot).unwrap();
-    for r in &records[cut..] {
-        restored.apply(r).unwrap();
-    }
-    assert_eq!(restored.state_hash(), e.state_hash());
+    assert_eq!(restored(&snapshot, &records[cut..]).state_hash(), e.state_hash());
 }
 
 #[test]
@@ -245,11 +250,6 @@ proptest! {
         }
         prop_assert_eq!(replayed(&records).state_hash(), live.state_hash());
         let (snapshot, at) = snapshot.unwrap();
-        let mut restored = engine();
-        restored.restore(&snapshot).unwrap();
-        for r in &records[at..] {
-            restored.apply(r).unwrap();
-        }
-        prop_assert_eq!(restored.state_hash(), live.state_hash());
+        prop_assert_eq!(restored(&snapshot, &records[at..]).state_hash(), live.state_hash());
     }
 }

@@ -87,7 +87,8 @@ impl Searcher<'_> {
         if !self.tick() {
             return;
         }
-        if run.order_bound.bound(self.cx, value, value + rest[j], &item_line) < self.best.value {
+        // (At `j = 0` the leaf has just made this cut.)
+        if j > 0 && run.order_bound.bound(self.cx, value, value + rest[j], &item_line) < self.best.value {
             return;
         }
         let p = run.st[j];

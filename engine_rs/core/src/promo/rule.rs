@@ -298,13 +298,12 @@ pub fn prices_desc(lines: &[CartLine], mask: LineMask) -> Vec<i64> {
 /// What scheme `s` adds over `other` (what each line's units are bounded by anyway; empty =
 /// nothing), summed over the units.
 fn scheme_cost(lines: &[CartLine], s: &[i64], other: &[i64]) -> i128 {
-    s.iter()
-        .zip(lines)
-        .enumerate()
-        .map(|(l, (r, line))| {
-            i128::from((r - other.get(l).copied().unwrap_or(0)).max(0)) * i128::from(line.quantity)
-        })
-        .sum()
+    s.iter().enumerate().map(|(l, &r)| line_cost(lines, other, l, r)).sum()
+}
+
+/// What a bound of `r` per unit on line `l` adds over `other` there, for all its units.
+fn line_cost(lines: &[CartLine], other: &[i64], l: usize, r: i64) -> i128 {
+    i128::from((r - other.get(l).copied().unwrap_or(0)).max(0)) * i128::from(lines[l].quantity)
 }
 
 /// The cheapest of several per-line bound schemes (each valid alone): the one that adds the
@@ -332,13 +331,7 @@ pub fn cheapest_scheme(
     let mut best: Option<(i128, Vec<i64>)> = None;
     let mut consider = |levels: &[i64]| {
         let level = |sets_of: &[usize]| sets_of.iter().map(|&i| levels[i]).max().unwrap_or(0);
-        let cost: i128 = members
-            .iter()
-            .map(|(l, sets_of)| {
-                let over = (level(sets_of) - other.get(*l).copied().unwrap_or(0)).max(0);
-                i128::from(over) * i128::from(lines[*l].quantity)
-            })
-            .sum();
+        let cost: i128 = members.iter().map(|(l, sets_of)| line_cost(lines, other, *l, level(sets_of))).sum();
         if best.as_ref().is_none_or(|b| cost < b.0) {
             let mut scheme = vec![0i64; lines.len()];
             for (l, sets_of) in &members {
