@@ -30,6 +30,9 @@ from pyengine.promotions_reference._model import (
 
 T = TypeVar("T")
 
+# The most slots a combo may have (the calculator's limit too).
+MAX_SLOTS = 16
+
 _COMMON = (
     "id", "name", "kind", "enabled", "priority", "group", "exclusive", "scope", "conditions",
     "max_uses", "max_uses_per_member",
@@ -263,8 +266,8 @@ def read_promotion(value: object, path: str) -> Promotion:
         fields["get"] = read_slot(obj.raw("get"), obj.at("get"))
     if kind == "combo":
         slots = obj.items("slots", read_slot, required=True)
-        if not slots:
-            raise fail(obj.at("slots"), "must not be empty")
+        if not 1 <= len(slots) <= MAX_SLOTS:
+            raise fail(obj.at("slots"), f"must have 1..={MAX_SLOTS} slots")
         fields["slots"] = tuple(slots)
         fields["price_minor"] = obj.integer("price_minor", 0)
     if kind == "tier_price":

@@ -413,9 +413,9 @@ pub fn price_breakdown(q: &Quote, answer: &Answer) -> pb::PriceBreakdown {
             .not_applied
             .iter()
             .map(|n| pb::NotApplied {
-                id: n.id.clone(),
+                id: n.id.to_string(),
                 reason: n.reason.to_owned(),
-                explanation: n.explanation.clone(),
+                explanation: n.explanation.to_string(),
             })
             .collect(),
         exact: answer.exact,

@@ -2,7 +2,7 @@
 //! called per cart with no config parsing: applicability, the best-deal search, the full
 //! evaluation of the winner, points, reasons and near misses.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::answer::{Answer, Applied, LineAmount, LineAnswer, NearMiss, NotApplied};
 use super::cart::Cart;
@@ -24,8 +24,13 @@ pub struct PriceCalculator {
     promotions: Vec<Promotion>,
     selectors: SelectorIndex,
     groups: Vec<String>,
-    /// `id_rank[p]`: position of promotion `p` by id (for the id tie-breaks).
+    /// `id_rank[p]`: position of promotion `p` by id (for the id tie-breaks); `by_id`: the
+    /// promotions in id order (the answer lists them so).
     id_rank: Vec<u32>,
+    by_id: Vec<usize>,
+    /// Per promotion: its id, and its not-applied explanation for each reason (by
+    /// `Reason as usize`), written once here and shared by every answer.
+    texts: Vec<(Arc<str>, Vec<Arc<str>>)>,
     budget: u64,
     order: SearchOrder,
 }
@@ -42,12 +47,25 @@ impl PriceCalculator {
         for (rank, &p) in by_id.iter().enumerate() {
             id_rank[p] = rank as u32;
         }
+        let texts = compiled
+            .promotions
+            .iter()
+            .map(|promotion| {
+                let explanations = Reason::ALL
+                    .iter()
+                    .map(|&reason| explain::not_applied(promotion, reason).into())
+                    .collect();
+                (promotion.id.as_str().into(), explanations)
+            })
+            .collect();
         Ok(Self {
+            texts,
             shop,
             promotions: compiled.promotions,
             selectors: compiled.selectors,
             groups: compiled.groups,
             id_rank,
+            by_id,
             budget: NODE_BUDGET,
             order: SearchOrder::default(),
         })
@@ -86,14 +104,13 @@ impl PriceCalculator {
     /// Prices a validated cart (lines sorted by `line_no`, see [`Cart::from_json`]).
     pub fn price(&self, cart: &Cart) -> Answer {
         let cx = CartCx::new(&self.promotions, &self.selectors, &cart.lines);
-        let mut reasons: BTreeMap<usize, Reason> = BTreeMap::new();
+        // Per promotion, why it was not applied (none: applied).
+        let mut reasons: Vec<Option<Reason>> = vec![None; self.promotions.len()];
         let mut candidates = Vec::new();
-        for p in 0..self.promotions.len() {
-            match self.static_reason(&cx, cart, p) {
-                Some(reason) => {
-                    reasons.insert(p, reason);
-                }
-                None => candidates.push(p),
+        for (p, reason) in reasons.iter_mut().enumerate() {
+            *reason = self.static_reason(&cx, cart, p);
+            if reason.is_none() {
+                candidates.push(p);
             }
         }
         let (choice, exact) =
@@ -122,15 +139,17 @@ impl PriceCalculator {
             .collect();
         let subtotal: i64 = lines.iter().map(|l| l.gross_minor).sum();
         let total: i64 = lines.iter().map(|l| l.net_minor).sum();
-        let mut not_applied: Vec<NotApplied> = reasons
+        let not_applied: Vec<NotApplied> = self
+            .by_id
             .iter()
-            .map(|(&p, &reason)| NotApplied {
-                id: self.promotions[p].id.clone(),
-                reason: reason.code(),
-                explanation: explain::not_applied(&self.promotions[p], reason),
+            .filter_map(|&p| {
+                reasons[p].map(|reason| NotApplied {
+                    id: Arc::clone(&self.texts[p].0),
+                    reason: reason.code(),
+                    explanation: Arc::clone(&self.texts[p].1[reason as usize]),
+                })
             })
             .collect();
-        not_applied.sort_by(|a, b| a.id.cmp(&b.id));
         Answer {
             lines,
             subtotal_minor: subtotal,
@@ -182,7 +201,7 @@ impl PriceCalculator {
         candidates: &[usize],
         applied_set: &[bool],
         eval: &Evaluation,
-        reasons: &mut BTreeMap<usize, Reason>,
+        reasons: &mut [Option<Reason>],
     ) -> Vec<NearMiss> {
         let applied_in = |group: usize| {
             (0..self.promotions.len())
@@ -216,7 +235,7 @@ impl PriceCalculator {
                     near_misses.push((promotion.id.clone(), add, extra));
                 }
             }
-            reasons.insert(p, reason);
+            reasons[p] = Some(reason);
         }
         near_misses.sort();
         near_misses

@@ -27,6 +27,9 @@ use crate::error::EngineError;
 pub const MAX_MONEY: i64 = 10_000_000_000;
 /// The largest quantity of a cart line.
 pub const MAX_QUANTITY: i64 = 9_999;
+/// The most slots a combo may have (a bundle of more distinct slots is not a menu offer; the
+/// bound schemes keep a slot's membership of a line in one bit of a word).
+pub const MAX_SLOTS: usize = 16;
 
 /// Turns a serde error into an `EngineError` whose field is `prefix` + the path (a missing
 /// field is named too: `cart.lines[0].sku`).
@@ -410,8 +413,8 @@ impl Compiler<'_> {
             }
             KindName::Combo => {
                 let slots = cfg.slots.as_ref().ok_or_else(|| self.err("slots", "required"))?;
-                if slots.is_empty() {
-                    return Err(self.err("slots", "must not be empty"));
+                if slots.is_empty() || slots.len() > MAX_SLOTS {
+                    return Err(self.err("slots", format!("must have 1..={MAX_SLOTS} slots")));
                 }
                 let price = self.money(cfg.price_minor, "price_minor")?;
                 let slots = slots
@@ -620,6 +623,11 @@ mod tests {
             field_of(&p(r#""kind": "combo", "price_minor": 1, "slots": [{"quantity": 0}]"#)),
             "promotions[1].slots[0].quantity"
         );
+        let slots = |n: usize| vec![r#"{"quantity": 1}"#; n].join(", ");
+        let combo = |n: usize| format!(r#""kind": "combo", "price_minor": 1, "slots": [{}]"#, slots(n));
+        assert_eq!(field_of(&p(&combo(MAX_SLOTS + 1))), "promotions[1].slots");
+        assert_eq!(field_of(&p(r#""kind": "combo", "price_minor": 1, "slots": []"#)), "promotions[1].slots");
+        assert!(compile_promotions(&p(&combo(MAX_SLOTS))).is_ok());
         assert_eq!(
             field_of(&p(
                 r#""kind": "threshold_tiers", "tiers": [{"threshold_minor": 10, "amount_minor": 5}, {"threshold_minor": 20, "amount_minor": 4}]"#

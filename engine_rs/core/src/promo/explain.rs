@@ -24,6 +24,25 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the contract's order.
+    pub const ALL: [Reason; 15] = [
+        Self::Disabled,
+        Self::OutsideDates,
+        Self::OutsideTime,
+        Self::Channel,
+        Self::Store,
+        Self::MemberTier,
+        Self::FirstOrderOnly,
+        Self::CouponMissing,
+        Self::NoUsesLeft,
+        Self::NoEligibleItems,
+        Self::MinQuantity,
+        Self::ExcludedByExclusive,
+        Self::GroupConflict,
+        Self::ThresholdNotReached,
+        Self::NoBenefit,
+    ];
+
     /// The code the answer JSON carries.
     pub fn code(self) -> &'static str {
         match self {
@@ -141,24 +160,9 @@ mod tests {
 
     #[test]
     fn codes_follow_the_contract_order() {
-        let all = [
-            Reason::Disabled,
-            Reason::OutsideDates,
-            Reason::OutsideTime,
-            Reason::Channel,
-            Reason::Store,
-            Reason::MemberTier,
-            Reason::FirstOrderOnly,
-            Reason::CouponMissing,
-            Reason::NoUsesLeft,
-            Reason::NoEligibleItems,
-            Reason::MinQuantity,
-            Reason::ExcludedByExclusive,
-            Reason::GroupConflict,
-            Reason::ThresholdNotReached,
-            Reason::NoBenefit,
-        ];
+        let all = Reason::ALL;
         assert!(all.windows(2).all(|w| w[0] < w[1]));
+        assert!(all.iter().enumerate().all(|(i, &r)| r as usize == i));
         assert_eq!(all.map(Reason::code)[13], "threshold_not_reached");
     }
 }

@@ -164,7 +164,7 @@ impl Searcher<'_> {
     /// Adds (`sign` 1) or removes (-1) the exact discount of promotion `k`'s current claim to
     /// the run's exact item stage, if `k` is non-additive (set_claim keeps the additive ones).
     fn apply_claim(&mut self, run: &mut Run, k: usize, sign: i64) {
-        if !run.bounded[k] || run.counts[k].iter().all(|&c| c == 0) {
+        if !run.bounded[k] || run.claimed[k] == 0 {
             return;
         }
         let (exact, entry) = self.claim(run, k);

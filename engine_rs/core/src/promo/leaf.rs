@@ -20,7 +20,7 @@ impl Searcher<'_> {
         let mut members = Vec::new();
         let mut taken = vec![false; self.groups];
         for (k, &p) in run.ns.iter().enumerate() {
-            let claims = run.counts[k].iter().any(|&c| c > 0);
+            let claims = run.claimed[k] > 0;
             // A promotion that takes nothing off claims no unit (the contract).
             if claims && run.exact_by[k] == 0 {
                 return;

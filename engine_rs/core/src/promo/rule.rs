@@ -323,24 +323,32 @@ pub fn cheapest_scheme(
     other: &[i64],
     extra: Vec<Vec<i64>>,
 ) -> Vec<i64> {
-    // Only the lines of some set carry a level; per such line, which sets it is in.
+    // Only the lines of some set carry a level; per such line, which sets it is in (a bit per
+    // set; rules have a handful). The levels are costed without building their scheme; the
+    // winner's is built once at the end.
     let union = sets.iter().fold(0, |m, &(mask, _)| m | mask);
-    let members: Vec<(usize, Vec<usize>)> = lines_of(union)
-        .map(|l| (l, (0..sets.len()).filter(|&i| sets[i].0 & (1 << l) != 0).collect()))
-        .collect();
-    let mut best: Option<(i128, Vec<i64>)> = None;
+    let in_sets = |l: usize| -> u64 {
+        sets.iter().enumerate().filter(|(_, s)| s.0 & (1 << l) != 0).fold(0, |m, (i, _)| m | 1 << i)
+    };
+    let level = |levels: &[i64], of: u64| {
+        (0..sets.len()).filter(|&i| of & (1 << i) != 0).map(|i| levels[i]).max().unwrap_or(0)
+    };
+    let members: Vec<(usize, u64)> = lines_of(union).map(|l| (l, in_sets(l))).collect();
+    let cost_of = |levels: &[i64]| -> i128 {
+        members.iter().map(|&(l, of)| line_cost(lines, other, l, level(levels, of))).sum()
+    };
+    // The best so far: its cost, and its levels or its index in `extra`.
+    let mut best_cost: Option<i128> = None;
+    let mut best_levels = vec![0i64; sets.len()];
+    let mut best_extra: Option<usize> = None;
+    let mut levels = vec![0i64; sets.len()];
     let mut consider = |levels: &[i64]| {
-        let level = |sets_of: &[usize]| sets_of.iter().map(|&i| levels[i]).max().unwrap_or(0);
-        let cost: i128 = members.iter().map(|(l, sets_of)| line_cost(lines, other, *l, level(sets_of))).sum();
-        if best.as_ref().is_none_or(|b| cost < b.0) {
-            let mut scheme = vec![0i64; lines.len()];
-            for (l, sets_of) in &members {
-                scheme[*l] = level(sets_of);
-            }
-            best = Some((cost, scheme));
+        let cost = cost_of(levels);
+        if best_cost.is_none_or(|b| cost < b) {
+            best_cost = Some(cost);
+            best_levels.copy_from_slice(levels);
         }
     };
-    let mut levels = vec![0i64; sets.len()];
     for (i, &(_, quantity)) in sets.iter().enumerate() {
         levels.fill(0);
         levels[i] = ceil_div(gain, i128::from(quantity));
@@ -359,13 +367,24 @@ pub fn cheapest_scheme(
             }
         }
     }
-    for scheme in extra {
-        let cost = scheme_cost(lines, &scheme, other);
-        if best.as_ref().is_none_or(|b| cost < b.0) {
-            best = Some((cost, scheme));
+    for (e, scheme) in extra.iter().enumerate() {
+        let cost = scheme_cost(lines, scheme, other);
+        if best_cost.is_none_or(|b| cost < b) {
+            best_cost = Some(cost);
+            best_extra = Some(e);
         }
     }
-    best.map_or_else(|| vec![0; lines.len()], |b| b.1)
+    match (best_extra, best_cost) {
+        (Some(e), _) => extra.into_iter().nth(e).expect("an extra scheme"),
+        (None, Some(_)) => {
+            let mut scheme = vec![0i64; lines.len()];
+            for &(l, of) in &members {
+                scheme[l] = level(&best_levels, of);
+            }
+            scheme
+        }
+        (None, None) => vec![0; lines.len()],
+    }
 }
 
 /// Formats minor units as yuan with two decimals ("7.50").

@@ -39,5 +39,5 @@ pub fn applied(answer: &Answer) -> Vec<(&str, i64)> {
 
 /// `(id, reason)` of the promotions not applied, by id.
 pub fn reasons(answer: &Answer) -> Vec<(&str, &str)> {
-    answer.not_applied.iter().map(|a| (a.id.as_str(), a.reason)).collect()
+    answer.not_applied.iter().map(|a| (&*a.id, a.reason)).collect()
 }
