@@ -42,8 +42,8 @@ impl OrderRule for AmountOffOrder {
         self.amount
     }
 
-    fn steps(&self, _up_to: i64) -> Option<Vec<i64>> {
-        Some(Vec::new())
+    fn steps(&self, _up_to: i64, _out: &mut Vec<i64>) -> bool {
+        true
     }
 
     fn describe(&self) -> String {

@@ -26,17 +26,18 @@ impl OrderRule for EveryXOffY {
     }
 
     /// Every multiple of `every` up to `up_to`, until the cap is reached.
-    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
-        let mut steps = Vec::new();
+    fn steps(&self, up_to: i64, out: &mut Vec<i64>) -> bool {
+        let start = out.len();
         let mut base = self.every;
         while base <= up_to && self.discount(base) > self.discount(base - 1) {
-            if steps.len() == MAX_STEPS {
-                return None;
+            if out.len() - start == MAX_STEPS {
+                out.truncate(start);
+                return false;
             }
-            steps.push(base);
+            out.push(base);
             base += self.every;
         }
-        Some(steps)
+        true
     }
 
     fn describe(&self) -> String {
@@ -59,8 +60,11 @@ mod tests {
         assert_eq!(r.near_miss(2000), Some((1000, 500)));
         assert_eq!(r.near_miss(3000), None);
         // Steps at 30.00, 60.00, 90.00; the cap is reached there.
-        assert_eq!(r.steps(100_000), Some(vec![3000, 6000, 9000]));
-        assert_eq!(EveryXOffY { every: 1, amount: 1, cap: None }.steps(1000), None);
+        let mut steps = vec![7];
+        assert!(r.steps(100_000, &mut steps));
+        assert_eq!(steps, [7, 3000, 6000, 9000]);
+        assert!(!EveryXOffY { every: 1, amount: 1, cap: None }.steps(1000, &mut steps));
+        assert_eq!(steps, [7, 3000, 6000, 9000]);
         let uncapped = EveryXOffY { every: 3000, amount: 500, cap: None };
         assert_eq!(uncapped.discount(12_000), 2000);
     }

@@ -159,9 +159,9 @@ impl Searcher<'_> {
         let claims: Vec<(usize, Vec<u32>)> = run
             .ns
             .iter()
-            .zip(&run.counts)
+            .zip(run.counts.rows())
             .filter(|(_, c)| c.iter().any(|&x| x > 0))
-            .map(|(&p, c)| (p, c.clone()))
+            .map(|(&p, c)| (p, c.to_vec()))
             .collect();
         let units = self.best.vector.len() as u64;
         self.charge(units / 8);

@@ -46,6 +46,7 @@ pub mod rule;
 pub mod sample;
 pub mod search;
 pub mod selector;
+mod table;
 pub mod threshold_tiers;
 pub mod tier_price;
 

@@ -54,8 +54,7 @@ impl OrderBound {
             let group = cx.promotions[p].group;
             if before || cx.eligible[p] != all {
                 loose.push((p, group));
-            } else if let Some(s) = kind.steps(subtotal) {
-                steps.extend(s);
+            } else if kind.steps(subtotal, &mut steps) {
                 joint.push((p, group));
             } else if let Some(percent) = kind.percent() {
                 percents.push((p, group, percent));

@@ -6,6 +6,7 @@ use super::amount_off::{AmountOffItem, AmountOffOrder};
 use super::buy_x_get_y::BuyXGetY;
 use super::cart::CartLine;
 use super::combo::Combo;
+use super::config::MAX_SLOTS;
 use super::every_x_off_y::EveryXOffY;
 use super::nth_unit::NthUnit;
 use super::percent_off::{PercentOffItem, PercentOffOrder};
@@ -122,11 +123,11 @@ pub trait OrderRule {
 
     /// When the discount is a step function of the base (constant between steps, changing only
     /// at the listed bases, non-decreasing), the bases in `0..=up_to` where it steps (at most
-    /// [`MAX_STEPS`]); `None` otherwise. The search bounds item and order discounts jointly
-    /// with it.
-    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
-        let _ = up_to;
-        None
+    /// [`MAX_STEPS`]), appended to `out`, and true; false (nothing appended) otherwise. The
+    /// search bounds item and order discounts jointly with it.
+    fn steps(&self, up_to: i64, out: &mut Vec<i64>) -> bool {
+        let _ = (up_to, out);
+        false
     }
 
     /// For a discount that is `floor(base * percent / 100)`, the percent.
@@ -251,8 +252,8 @@ impl OrderRule for OrderKind {
         self.rule().below_threshold(base)
     }
 
-    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
-        self.rule().steps(up_to)
+    fn steps(&self, up_to: i64, out: &mut Vec<i64>) -> bool {
+        self.rule().steps(up_to, out)
     }
 
     fn percent(&self) -> Option<i64> {
@@ -323,30 +324,28 @@ pub fn cheapest_scheme(
     other: &[i64],
     extra: Vec<Vec<i64>>,
 ) -> Vec<i64> {
-    // Only the lines of some set carry a level; per such line, which sets it is in (a bit per
-    // set; rules have a handful). The levels are costed without building their scheme; the
-    // winner's is built once at the end.
+    // Only the lines of some set carry a level: a line's is the highest of the sets it is in.
+    // The levels are costed without building their scheme (on the stack: a rule has at most
+    // `MAX_SLOTS` sets); the winner's is built once at the end. This runs for every combo and
+    // 买一送一 of every cart.
+    assert!(sets.len() <= MAX_SLOTS, "at most {MAX_SLOTS} sets");
     let union = sets.iter().fold(0, |m, &(mask, _)| m | mask);
-    let in_sets = |l: usize| -> u64 {
-        sets.iter().enumerate().filter(|(_, s)| s.0 & (1 << l) != 0).fold(0, |m, (i, _)| m | 1 << i)
+    let level = |levels: &[i64; MAX_SLOTS], l: usize| {
+        sets.iter().zip(levels).filter(|(s, _)| s.0 & (1 << l) != 0).map(|(_, &v)| v).max().unwrap_or(0)
     };
-    let level = |levels: &[i64], of: u64| {
-        (0..sets.len()).filter(|&i| of & (1 << i) != 0).map(|i| levels[i]).max().unwrap_or(0)
-    };
-    let members: Vec<(usize, u64)> = lines_of(union).map(|l| (l, in_sets(l))).collect();
-    let cost_of = |levels: &[i64]| -> i128 {
-        members.iter().map(|&(l, of)| line_cost(lines, other, l, level(levels, of))).sum()
+    let cost_of = |levels: &[i64; MAX_SLOTS]| -> i128 {
+        lines_of(union).map(|l| line_cost(lines, other, l, level(levels, l))).sum()
     };
     // The best so far: its cost, and its levels or its index in `extra`.
     let mut best_cost: Option<i128> = None;
-    let mut best_levels = vec![0i64; sets.len()];
+    let mut best_levels = [0i64; MAX_SLOTS];
     let mut best_extra: Option<usize> = None;
-    let mut levels = vec![0i64; sets.len()];
-    let mut consider = |levels: &[i64]| {
+    let mut levels = [0i64; MAX_SLOTS];
+    let mut consider = |levels: &[i64; MAX_SLOTS]| {
         let cost = cost_of(levels);
         if best_cost.is_none_or(|b| cost < b) {
             best_cost = Some(cost);
-            best_levels.copy_from_slice(levels);
+            best_levels = *levels;
         }
     };
     for (i, &(_, quantity)) in sets.iter().enumerate() {
@@ -378,8 +377,8 @@ pub fn cheapest_scheme(
         (Some(e), _) => extra.into_iter().nth(e).expect("an extra scheme"),
         (None, Some(_)) => {
             let mut scheme = vec![0i64; lines.len()];
-            for &(l, of) in &members {
-                scheme[l] = level(&best_levels, of);
+            for l in lines_of(union) {
+                scheme[l] = level(&best_levels, l);
             }
             scheme
         }

@@ -50,6 +50,7 @@ use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
+use super::table::Table;
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
@@ -150,7 +151,7 @@ pub(super) struct Run {
     pub(super) suffix: Vec<i64>,
     pub(super) order_bound: OrderBound,
     // State.
-    pub(super) counts: Vec<Vec<u32>>,
+    pub(super) counts: Table<u32>,
     pub(super) avail: Vec<u32>,
     /// Per group: (claiming promotion index in `ns`, units claimed).
     pub(super) group_claims: Vec<(usize, u32)>,
@@ -161,7 +162,7 @@ pub(super) struct Run {
     /// Claims completed at a line's close, to undo on the way back; the exact per-line amounts
     /// of those the memo does not hold.
     pub(super) closed: Vec<Closed>,
-    pub(super) closed_amounts: Vec<Vec<i64>>,
+    pub(super) closed_amounts: Table<i64>,
     /// Bounds of the claimed units of unfinished non-additive promotions, and of the units
     /// decided to stay unclaimed.
     pub(super) pending_ub: i64,
@@ -397,7 +398,7 @@ impl Searcher<'_> {
                 cx.eligible[p] == all && cx.promotions[p].order_kind().is_some_and(|(_, before)| !before)
             })
             .collect();
-        let closed_amounts = vec![vec![0; n_lines]; ns.len()];
+        let closed_amounts = Table::new(ns.len(), n_lines, 0);
         let memo = ClaimMemo::new(cx, &ns);
         let mut forced = vec![false; cx.promotions.len()];
         for &p in candidates {
@@ -406,7 +407,7 @@ impl Searcher<'_> {
         let mut run = Run {
             exclusive,
             forced,
-            counts: vec![vec![0; n_lines]; ns.len()],
+            counts: Table::new(ns.len(), n_lines, 0),
             exact_by: vec![0; ns.len()],
             pending: vec![0; ns.len()],
             pending_ub: whole_caps,
@@ -564,10 +565,10 @@ impl Searcher<'_> {
         let mut at = 0;
         for (l, line) in self.cx.lines.iter().enumerate() {
             let q = line.quantity as usize;
-            let claimed: u32 = run.counts.iter().map(|c| c[l]).sum();
+            let claimed: u32 = run.counts.rows().map(|c| c[l]).sum();
             let mut ours = std::iter::repeat_n(0, q - claimed as usize).chain(
                 run.counts
-                    .iter()
+                    .rows()
                     .zip(&run.ns)
                     .flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
             );
@@ -798,9 +799,7 @@ impl Run {
 
     /// Back to no claim at all, as after [`Searcher::prepare`] (the walk order stays).
     pub(super) fn reset(&mut self, cx: &CartCx<'_>) {
-        for counts in &mut self.counts {
-            counts.fill(0);
-        }
+        self.counts.fill(0);
         self.claimed.fill(0);
         for (avail, line) in self.avail.iter_mut().zip(cx.lines) {
             *avail = line.quantity as u32;

@@ -30,8 +30,9 @@ impl OrderRule for ThresholdTiers {
         base < self.tiers[0].0
     }
 
-    fn steps(&self, up_to: i64) -> Option<Vec<i64>> {
-        Some(self.tiers.iter().map(|t| t.0).filter(|&t| t <= up_to).collect())
+    fn steps(&self, up_to: i64, out: &mut Vec<i64>) -> bool {
+        out.extend(self.tiers.iter().map(|t| t.0).filter(|&t| t <= up_to));
+        true
     }
 
     fn describe(&self) -> String {
@@ -67,6 +68,8 @@ mod tests {
         assert_eq!(r.near_miss(4200), Some((800, 500)));
         assert_eq!(r.near_miss(10_000), None);
         assert!(r.below_threshold(2999) && !r.below_threshold(3000));
-        assert_eq!(r.steps(6000), Some(vec![3000, 5000]));
+        let mut steps = Vec::new();
+        assert!(r.steps(6000, &mut steps));
+        assert_eq!(steps, [3000, 5000]);
     }
 }
