@@ -291,8 +291,8 @@ impl Engine {
                 .applied
                 .iter()
                 .map(|a| AppliedPromotion {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
+                    id: a.id.to_string(),
+                    name: a.name.to_string(),
                     amount_minor: a.amount_minor,
                     lines: a.lines.iter().map(|l| (l.line_no as i32, l.amount_minor)).collect(),
                     explanation: a.explanation.clone(),

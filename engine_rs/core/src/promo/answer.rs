@@ -20,8 +20,9 @@ pub struct LineAmount {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
-    pub id: String,
-    pub name: String,
+    /// Shared with the calculator (see [`NotApplied`]).
+    pub id: Arc<str>,
+    pub name: Arc<str>,
     pub amount_minor: i64,
     /// Lines with a nonzero amount, by `line_no`.
     pub lines: Vec<LineAmount>,

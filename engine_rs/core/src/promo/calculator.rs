@@ -16,6 +16,14 @@ use super::search::{best_choice, SearchOrder, NODE_BUDGET};
 use super::selector::SelectorIndex;
 use crate::error::EngineError;
 
+/// A promotion's texts in the answers.
+#[derive(Debug)]
+struct Texts {
+    id: Arc<str>,
+    name: Arc<str>,
+    explanations: Vec<Arc<str>>,
+}
+
 /// A compiled promotion set for one shop.
 #[derive(Debug)]
 pub struct PriceCalculator {
@@ -28,9 +36,9 @@ pub struct PriceCalculator {
     /// promotions in id order (the answer lists them so).
     id_rank: Vec<u32>,
     by_id: Vec<usize>,
-    /// Per promotion: its id, and its not-applied explanation for each reason (by
+    /// Per promotion: its id, name, and not-applied explanation for each reason (by
     /// `Reason as usize`), written once here and shared by every answer.
-    texts: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    texts: Vec<Texts>,
     budget: u64,
     order: SearchOrder,
 }
@@ -55,7 +63,7 @@ impl PriceCalculator {
                     .iter()
                     .map(|&reason| explain::not_applied(promotion, reason).into())
                     .collect();
-                (promotion.id.as_str().into(), explanations)
+                Texts { id: promotion.id.as_str().into(), name: promotion.name.as_str().into(), explanations }
             })
             .collect();
         Ok(Self {
@@ -144,9 +152,9 @@ impl PriceCalculator {
             .iter()
             .filter_map(|&p| {
                 reasons[p].map(|reason| NotApplied {
-                    id: Arc::clone(&self.texts[p].0),
+                    id: Arc::clone(&self.texts[p].id),
                     reason: reason.code(),
-                    explanation: Arc::clone(&self.texts[p].1[reason as usize]),
+                    explanation: Arc::clone(&self.texts[p].explanations[reason as usize]),
                 })
             })
             .collect();
@@ -178,8 +186,8 @@ impl PriceCalculator {
                 choice.claims.iter().find(|c| c.0 == *p).map(|c| c.1.iter().map(|&x| u64::from(x)).sum());
             let promotion = &self.promotions[*p];
             applied.push(Applied {
-                id: promotion.id.clone(),
-                name: promotion.name.clone(),
+                id: Arc::clone(&self.texts[*p].id),
+                name: Arc::clone(&self.texts[*p].name),
                 amount_minor: amount,
                 lines: per_line
                     .iter()

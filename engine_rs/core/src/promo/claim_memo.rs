@@ -39,9 +39,11 @@ enum Table {
 
 #[derive(Clone, Default)]
 pub(super) struct ClaimMemo {
-    /// Per claiming promotion: `(line, weight)` of each eligible line in the key, or `None`
-    /// when its key would not fit in 64 bits.
-    digits: Vec<Option<Vec<(usize, u64)>>>,
+    /// `(line, weight)` of each eligible line in the key, every claiming promotion's in turn;
+    /// per claiming promotion where its digits start and end, or `None` when its key would
+    /// not fit in 64 bits.
+    digits: Vec<(usize, u64)>,
+    digits_of: Vec<Option<(u32, u32)>>,
     /// Per claiming promotion: key -> entry.
     entries: Vec<Table>,
     /// Per entry: the claim's discount, and where its nonzero line amounts start in `amounts`
@@ -54,11 +56,12 @@ pub(super) struct ClaimMemo {
 impl ClaimMemo {
     /// A memo for the claiming promotions `ns` (indices into the cart's promotions).
     pub(super) fn new(cx: &CartCx<'_>, ns: &[usize]) -> Self {
-        let (digits, entries) = ns
+        let mut digits = Vec::new();
+        let (digits_of, entries) = ns
             .iter()
             .map(|&p| {
                 let mut weight: u64 = 1;
-                let mut digits = Vec::new();
+                let start = digits.len();
                 for l in lines_of(cx.eligible[p]) {
                     digits.push((l, weight));
                     let Some(next) = u64::try_from(cx.lines[l].quantity)
@@ -66,6 +69,7 @@ impl ClaimMemo {
                         .and_then(|q| q.checked_add(1))
                         .and_then(|base| weight.checked_mul(base))
                     else {
+                        digits.truncate(start);
                         return (None, Table::Sparse(IndexMap::default()));
                     };
                     weight = next;
@@ -75,16 +79,21 @@ impl ClaimMemo {
                 } else {
                     Table::Sparse(IndexMap::default())
                 };
-                (Some(digits), table)
+                (Some((start as u32, digits.len() as u32)), table)
             })
             .unzip();
-        Self { digits, entries, exact: Vec::new(), start: vec![0], amounts: Vec::new() }
+        Self { digits, digits_of, entries, exact: Vec::new(), start: vec![0], amounts: Vec::new() }
     }
 
     /// The key of claim `counts` of promotion `k`, if it has one.
     pub(super) fn key(&self, k: usize, counts: &[u32]) -> Option<u64> {
-        let digits = self.digits[k].as_ref()?;
-        Some(digits.iter().map(|&(l, weight)| u64::from(counts[l]) * weight).sum())
+        let (start, end) = self.digits_of[k]?;
+        Some(
+            self.digits[start as usize..end as usize]
+                .iter()
+                .map(|&(l, weight)| u64::from(counts[l]) * weight)
+                .sum(),
+        )
     }
 
     /// The entry of promotion `k`'s claim under `key`, if remembered.

@@ -10,12 +10,13 @@ use super::cart::CartLine;
 use super::eval::CartCx;
 use super::rule::{ItemKind, ItemRule, Unit};
 use super::selector::lines_of;
+use super::table::{Ragged, Table};
 
 /// The bounds of one search's claiming promotions (indices into its `ns` list).
 pub struct ClaimBounds {
     /// Per promotion and line: the per-unit bound; the exact per-unit discount if additive.
     pub rate: Vec<Vec<i64>>,
-    pub additive: Vec<Vec<Option<i64>>>,
+    pub additive: Table<Option<i64>>,
     /// Per promotion: a cap of its total; whether the search bounds it by the cap as a whole;
     /// whether it is non-additive (bounded until its claim is complete).
     pub cap: Vec<i64>,
@@ -24,7 +25,7 @@ pub struct ClaimBounds {
     /// Per line: the promotions that may claim there (largest bound first), and per option
     /// position the bound of one undecided unit (the last entry: no option left).
     pub options: Vec<Vec<usize>>,
-    pub unit_ub: Vec<Vec<i64>>,
+    pub unit_ub: Ragged<i64>,
 }
 
 /// Per line: the bound of one unclaimed unit through the stackable promotions. The additive
@@ -68,15 +69,13 @@ pub fn claim_bounds(
     let n_lines = cx.lines.len();
     let rate = item_bounds(cx, ns, st_rate);
     let (first, second, first_of) = top_two(&rate, st_rate);
-    let mut additive = Vec::with_capacity(ns.len());
+    let mut additive = Table::new(ns.len(), n_lines, None);
     let mut cap = Vec::with_capacity(ns.len());
-    for &p in ns {
+    for (i, &p) in ns.iter().enumerate() {
         let kind = cx.item_kind(p);
-        let mut a = vec![None; n_lines];
         for l in lines_of(cx.eligible[p]) {
-            a[l] = kind.additive(cx.item_cx(p), cx.lines, l);
+            additive[i][l] = kind.additive(cx.item_cx(p), cx.lines, l);
         }
-        additive.push(a);
         cap.push(kind.total_bound(cx.item_cx(p), cx.lines, cx.eligible[p]));
     }
     let mut options: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
@@ -129,7 +128,7 @@ pub fn claim_bounds(
             additive[i].iter().all(Option::is_none) && cap[i] < adds
         })
         .collect();
-    let mut b = ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub: Vec::new() };
+    let mut b = ClaimBounds { rate, additive, cap, whole, bounded, options, unit_ub: Ragged::default() };
     b.order_options(st_rate);
     b
 }
@@ -150,7 +149,7 @@ impl ClaimBounds {
     /// own (never mixed within one bound), so the search may take the smaller of the two.
     pub fn joint_rates(&self, cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Option<Vec<Vec<i64>>> {
         let y = super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
-        let old: i64 = cx.lines.iter().zip(&self.unit_ub).map(|(line, ub)| line.quantity * ub[0]).sum();
+        let old: i64 = cx.lines.iter().zip(self.unit_ub.rows()).map(|(line, ub)| line.quantity * ub[0]).sum();
         let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum();
         if new >= old {
             return None;
@@ -174,19 +173,17 @@ pub fn undecided_bounds(
     rate: &[Vec<i64>],
     whole: &[bool],
     st_rate: &[i64],
-) -> Vec<Vec<i64>> {
-    options
-        .iter()
-        .enumerate()
-        .map(|(l, opts)| {
-            let mut ub = vec![st_rate[l]; opts.len() + 1];
-            for j in (0..opts.len()).rev() {
-                let r = if whole[opts[j]] { 0 } else { rate[opts[j]][l] };
-                ub[j] = ub[j + 1].max(r);
-            }
-            ub
-        })
-        .collect()
+) -> Ragged<i64> {
+    let mut ub = Ragged::new(options.iter().map(|opts| opts.len() + 1), 0);
+    for (l, opts) in options.iter().enumerate() {
+        let row = &mut ub[l];
+        row[opts.len()] = st_rate[l];
+        for j in (0..opts.len()).rev() {
+            let r = if whole[opts[j]] { 0 } else { rate[opts[j]][l] };
+            row[j] = row[j + 1].max(r);
+        }
+    }
+    ub
 }
 
 /// Whether claiming promotion `i` is never needed: another additive one of the same group (or
@@ -194,7 +191,7 @@ pub fn undecided_bounds(
 /// each unit there. Moving its units to that one keeps every discount and lowers the
 /// assignment vector (its label, the position in `(priority, id)` order, is smaller), which
 /// the tie-break prefers.
-fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: usize) -> bool {
+fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &Table<Option<i64>>, i: usize) -> bool {
     let p = ns[i];
     let mask = cx.eligible[p];
     if lines_of(mask).any(|l| additive[i][l].is_none()) {
@@ -218,7 +215,7 @@ fn dominated(cx: &CartCx<'_>, ns: &[usize], additive: &[Vec<Option<i64>>], i: us
 fn line_dominated(
     cx: &CartCx<'_>,
     ns: &[usize],
-    additive: &[Vec<Option<i64>>],
+    additive: &Table<Option<i64>>,
     cap: &[i64],
     i: usize,
     l: usize,

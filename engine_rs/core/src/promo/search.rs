@@ -50,7 +50,7 @@ use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
-use super::table::Table;
+use super::table::{Ragged, Table};
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
@@ -122,7 +122,7 @@ pub(super) struct Run {
     pub(super) ol_everywhere: Vec<bool>,
     /// Per claiming promotion and line: per-unit bound, exact per-unit discount if additive.
     pub(super) rate: Vec<Vec<i64>>,
-    pub(super) additive: Vec<Vec<Option<i64>>>,
+    pub(super) additive: Table<Option<i64>>,
     /// Per claiming promotion: a cap of its total, and the bound of its claimed units so far
     /// (non-additive ones; `pending_ub` sums `min(pending, cap)`).
     pub(super) cap: Vec<i64>,
@@ -143,7 +143,7 @@ pub(super) struct Run {
     /// Per line: the claiming promotions whose last option line (in walk order) it is.
     pub(super) closing: Vec<Vec<usize>>,
     /// Per line and option position: the bound of one undecided unit.
-    pub(super) unit_ub: Vec<Vec<i64>>,
+    pub(super) unit_ub: Ragged<i64>,
     /// Per line: the bound of one unclaimed unit (stackables); per stackable and line, its own.
     pub(super) st_rate: Vec<i64>,
     pub(super) st_bounds: Vec<Vec<i64>>,
@@ -219,7 +219,7 @@ pub(super) struct Closed {
 #[derive(Clone)]
 pub(super) struct Joint {
     pub(super) rate: Vec<Vec<i64>>,
-    pub(super) unit_ub: Vec<Vec<i64>>,
+    pub(super) unit_ub: Ragged<i64>,
     pub(super) suffix: Vec<i64>,
     pub(super) pending: Vec<i64>,
     pub(super) pending_ub: i64,
@@ -229,7 +229,7 @@ pub(super) struct Joint {
     /// (see the module doc); tight late in the walk, where the claims decided so far favour
     /// different systems.
     pub(super) mixed_pending_ub: i64,
-    pub(super) max_unit_ub: Vec<Vec<i64>>,
+    pub(super) max_unit_ub: Ragged<i64>,
     pub(super) max_suffix: Vec<i64>,
 }
 
@@ -735,7 +735,7 @@ fn walk_fields(
     seq: &[usize],
     options: &[Vec<usize>],
     bounded: &[bool],
-    unit_ub: &[Vec<i64>],
+    unit_ub: &Ragged<i64>,
 ) -> (Vec<Vec<usize>>, Vec<i64>) {
     let n_lines = cx.lines.len();
     let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
@@ -754,12 +754,18 @@ fn walk_fields(
 }
 
 /// Per line and option position, the larger of two systems' undecided-unit bounds.
-fn max_of(a: &[Vec<i64>], b: &[Vec<i64>]) -> Vec<Vec<i64>> {
-    a.iter().zip(b).map(|(a, b)| a.iter().zip(b).map(|(x, y)| *x.max(y)).collect()).collect()
+fn max_of(a: &Ragged<i64>, b: &Ragged<i64>) -> Ragged<i64> {
+    let mut max = a.clone();
+    for (l, row) in b.rows().enumerate() {
+        for (m, &y) in max[l].iter_mut().zip(row) {
+            *m = (*m).max(y);
+        }
+    }
+    max
 }
 
 /// `suffix[pos]`: the bound of every unit of the lines walked from position `pos` on.
-fn suffix_of(cx: &CartCx<'_>, seq: &[usize], unit_ub: &[Vec<i64>]) -> Vec<i64> {
+fn suffix_of(cx: &CartCx<'_>, seq: &[usize], unit_ub: &Ragged<i64>) -> Vec<i64> {
     let mut suffix = vec![0; seq.len() + 1];
     for pos in (0..seq.len()).rev() {
         let l = seq[pos];
@@ -832,7 +838,7 @@ impl Run {
     pub(super) fn pack_bounds(&mut self) {
         self.ub_at.clear();
         self.node_ub.clear();
-        for (l, own) in self.unit_ub.iter().enumerate() {
+        for (l, own) in self.unit_ub.rows().enumerate() {
             self.ub_at.push(self.node_ub.len());
             for (i, &ub) in own.iter().enumerate() {
                 self.node_ub.push(match &self.joint {

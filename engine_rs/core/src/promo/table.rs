@@ -43,6 +43,48 @@ impl<T> IndexMut<usize> for Table<T> {
     }
 }
 
+/// Rows of different lengths in one allocation (a line's undecided-unit bound per option
+/// position).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ragged<T> {
+    cells: Vec<T>,
+    /// Where each row starts in `cells`, and one past the last row's end.
+    at: Vec<usize>,
+}
+
+impl<T> Ragged<T> {
+    /// Rows of lengths `lens`, every cell `value`.
+    pub fn new(lens: impl Iterator<Item = usize>, value: T) -> Self
+    where
+        T: Clone,
+    {
+        let mut at = vec![0];
+        for len in lens {
+            at.push(at.last().copied().unwrap_or(0) + len);
+        }
+        let cells = vec![value; at.last().copied().unwrap_or(0)];
+        Self { cells, at }
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = &[T]> {
+        self.at.windows(2).map(|w| &self.cells[w[0]..w[1]])
+    }
+}
+
+impl<T> Index<usize> for Ragged<T> {
+    type Output = [T];
+
+    fn index(&self, row: usize) -> &[T] {
+        &self.cells[self.at[row]..self.at[row + 1]]
+    }
+}
+
+impl<T> IndexMut<usize> for Ragged<T> {
+    fn index_mut(&mut self, row: usize) -> &mut [T] {
+        &mut self.cells[self.at[row]..self.at[row + 1]]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +98,14 @@ mod tests {
         t.fill(1);
         assert_eq!(&t[2], &[1, 1]);
         assert_eq!(Table::new(4, 0, 0u8).rows().count(), 0);
+    }
+
+    #[test]
+    fn ragged_rows_keep_their_lengths() {
+        let mut r = Ragged::new([2, 0, 3].into_iter(), 0i64);
+        r[2][2] = 9;
+        r[0][1] = 4;
+        assert_eq!(r.rows().collect::<Vec<_>>(), [&[0, 4][..], &[], &[0, 0, 9]]);
+        assert!(Ragged::<u8>::new(std::iter::empty(), 0).rows().next().is_none());
     }
 }

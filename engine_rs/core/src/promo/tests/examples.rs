@@ -16,7 +16,7 @@ fn at(mut cart: Value, now_ms: i64) -> Value {
 }
 
 fn line_amounts(answer: &crate::promo::Answer, id: &str) -> Vec<(i64, i64)> {
-    let a = answer.applied.iter().find(|a| a.id == id).expect("applied");
+    let a = answer.applied.iter().find(|a| &*a.id == id).expect("applied");
     a.lines.iter().map(|l| (l.line_no, l.amount_minor)).collect()
 }
 

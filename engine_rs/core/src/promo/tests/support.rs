@@ -34,7 +34,7 @@ pub fn price(promotions: &Value, cart: &Value) -> Answer {
 
 /// `(id, amount)` of the applied promotions, in application order.
 pub fn applied(answer: &Answer) -> Vec<(&str, i64)> {
-    answer.applied.iter().map(|a| (a.id.as_str(), a.amount_minor)).collect()
+    answer.applied.iter().map(|a| (&*a.id, a.amount_minor)).collect()
 }
 
 /// `(id, reason)` of the promotions not applied, by id.
