@@ -16,35 +16,59 @@ use super::search::{label, Best, Run, Searcher};
 impl Searcher<'_> {
     /// Every claim is fixed: the stackable and order-level promotions, then the comparison.
     pub(super) fn leaf(&mut self, run: &Run) {
-        let cx = self.cx;
-        let mut members = Vec::new();
-        let mut taken = vec![false; self.groups];
-        for (k, &p) in run.ns.iter().enumerate() {
-            let claims = run.claimed[k] > 0;
-            // A promotion that takes nothing off claims no unit (the contract).
-            if claims && run.exact_by[k] == 0 {
-                return;
-            }
-            if run.forced[p] || claims {
-                members.push(self.id_rank[p]);
-            }
-            if let (true, Some(g)) = (claims, cx.promotions[p].group) {
-                taken[g] = true;
-            }
-        }
-        let value: i64 = run.exact_by.iter().sum();
-        if run.st.is_empty() {
-            self.finish(run, &run.exact_line, value, &members, &taken, &[]);
+        // A promotion that takes nothing off claims no unit (the contract).
+        if run.ns.iter().enumerate().any(|(k, _)| run.claimed[k] > 0 && run.exact_by[k] == 0) {
             return;
         }
-        // What the stackables from `j` on can still take off the pool, at most.
-        let mut rest = vec![0i64; run.st.len() + 1];
+        let value: i64 = run.exact_by.iter().sum();
+        // What the stackables from `j` on can still take off the pool, at most (the leaf's
+        // buffers are the searcher's, reused: most leaves end at the first cut).
+        let mut rest = std::mem::take(&mut self.leaf_rest);
+        rest.clear();
+        rest.resize(run.st.len() + 1, 0);
         for j in (0..run.st.len()).rev() {
             let own: i64 = run.st_bounds[j].iter().zip(&run.avail).map(|(b, &a)| b * i64::from(a)).sum();
             rest[j] = rest[j + 1] + own;
         }
-        // The stackables' walk would cut here first; before building the pool, most leaves end.
-        if run.order_bound.bound(cx, value, value + rest[0], &run.exact_line) < self.best.value {
+        // The stackables' walk, or the order stage, would cut here first.
+        if !run.st.is_empty()
+            && run.order_bound.bound(self.cx, value, value + rest[0], &run.exact_line) < self.best.value
+        {
+            self.leaf_rest = rest;
+            return;
+        }
+        let mut members = std::mem::take(&mut self.leaf_members);
+        let mut taken = std::mem::take(&mut self.leaf_taken);
+        members.clear();
+        taken.clear();
+        taken.resize(self.groups, false);
+        for (k, &p) in run.ns.iter().enumerate() {
+            let claims = run.claimed[k] > 0;
+            if run.forced[p] || claims {
+                members.push(self.id_rank[p]);
+            }
+            if let (true, Some(g)) = (claims, self.cx.promotions[p].group) {
+                taken[g] = true;
+            }
+        }
+        self.leaf_stack(run, &rest, value, &mut members, &mut taken);
+        self.leaf_rest = rest;
+        self.leaf_members = members;
+        self.leaf_taken = taken;
+    }
+
+    /// The leaf past its first cut: the stackables, then the order stage.
+    fn leaf_stack(
+        &mut self,
+        run: &Run,
+        rest: &[i64],
+        value: i64,
+        members: &mut Vec<u32>,
+        taken: &mut Vec<bool>,
+    ) {
+        let cx = self.cx;
+        if run.st.is_empty() {
+            self.finish(run, &run.exact_line, value, members, taken, &[]);
             return;
         }
         let pool = cx.pool(&run.avail);
@@ -52,17 +76,7 @@ impl Searcher<'_> {
             return;
         }
         let mut picked = Vec::new();
-        self.stackables(
-            run,
-            &rest,
-            0,
-            pool,
-            run.exact_line.clone(),
-            value,
-            &mut members,
-            &mut taken,
-            &mut picked,
-        );
+        self.stackables(run, rest, 0, pool, run.exact_line.clone(), value, members, taken, &mut picked);
     }
 
     /// The stackables from `j` on: a forced one is applied, a grouped one (whose group is

@@ -254,9 +254,12 @@ pub struct Searcher<'a> {
     /// bound order (see [`Searcher::search`]).
     pub(super) pause_on_free: bool,
     pub(super) order: SearchOrder,
-    /// Scratch buffers for evaluating claims.
+    /// Scratch buffers for evaluating claims, and of the leaves.
     pub(super) units: Vec<super::rule::Unit>,
     pub(super) out: Vec<i64>,
+    pub(super) leaf_rest: Vec<i64>,
+    pub(super) leaf_members: Vec<u32>,
+    pub(super) leaf_taken: Vec<bool>,
 }
 
 /// The best combination of `candidates` (applicable promotions) and whether it is exact;
@@ -294,6 +297,9 @@ pub fn best_choice(
         order,
         units: Vec::new(),
         out: Vec::new(),
+        leaf_rest: Vec::new(),
+        leaf_members: Vec::new(),
+        leaf_taken: Vec::new(),
     };
     let (exclusive, shared): (Vec<usize>, Vec<usize>) =
         candidates.iter().partition(|&&p| cx.promotions[p].exclusive);
@@ -849,6 +855,7 @@ impl Run {
         }
         let lines = self.avail.len();
         self.cells.clear();
+        self.cells.reserve(self.ns.len() * lines);
         for k in 0..self.ns.len() {
             for l in 0..lines {
                 self.cells.push(ClaimCell {
