@@ -389,7 +389,9 @@ pub fn cheapest_scheme(
 /// Formats minor units as yuan with two decimals ("7.50").
 pub fn money(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
+    // `unsigned_abs`: `i64::MIN` has no positive i64.
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 #[cfg(test)]
@@ -416,5 +418,20 @@ pub(crate) mod testing {
             item_price: price,
             modifiers_price: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn money_prints_yuan_with_two_decimals_over_the_whole_range() {
+        assert_eq!(money(750), "7.50");
+        assert_eq!(money(5), "0.05");
+        assert_eq!(money(0), "0.00");
+        assert_eq!(money(-1205), "-12.05");
+        assert_eq!(money(i64::MAX), "92233720368547758.07");
+        assert_eq!(money(i64::MIN), "-92233720368547758.08");
     }
 }
