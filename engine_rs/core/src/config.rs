@@ -61,6 +61,11 @@ pub struct SchedulerConfig {
     pub fire_last: Option<Vec<String>>,
     pub zone_window_s: Option<f64>,
     pub quote_margin_s: Option<f64>,
+    pub quote_margin_free_work_s: Option<f64>,
+    pub quote_margin_work_percent: Option<i64>,
+    pub hold_lead_s: Option<f64>,
+    pub follow_slack_s: Option<f64>,
+    pub target_quote_slip_s: Option<f64>,
 }
 
 /// Entering a load level: `orders` in the kitchen or `backlog_s` of projected work, whichever

@@ -26,7 +26,6 @@ use crate::record::{
 };
 use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
-use crate::scheduler::plan::TARGET_QUOTE_SLIP_MS;
 use crate::scheduler::{Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
@@ -263,7 +262,7 @@ impl Engine {
             let s = &self.catalog.scheduler;
             eta_ms = eta_ms.max(r.target_time_ms - s.target_margin_ms - s.jit_lead_ms / 2);
             if eta_ms <= r.target_time_ms {
-                eta_ms = (eta_ms + TARGET_QUOTE_SLIP_MS).min(r.target_time_ms);
+                eta_ms = (eta_ms + s.target_quote_slip_ms).min(r.target_time_ms);
             }
         } else {
             // An ASAP order is first planned after every accepted one, then again with that

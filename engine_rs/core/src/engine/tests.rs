@@ -8,7 +8,6 @@ use proptest::prelude::*;
 use super::*;
 use crate::draft::DraftLine;
 use crate::outcome::TicketEventRef;
-use crate::scheduler::plan::{FOLLOW_SLACK_MS, HOLD_LEAD_MS};
 use crate::testutil::{sample_json, sample_value};
 use crate::types::{Channel, Fulfillment, LoadLevel, OrderStatus, TicketEventKind, TicketState};
 
@@ -626,7 +625,7 @@ fn a_target_orders_later_steps_wait_for_their_latest_start() {
     let out = e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
     let Response::Submitted(o) = out.response else { panic!("not submitted") };
     let s = &e.catalog().scheduler;
-    let due = target - s.target_margin_ms;
+    let (due, hold_lead) = (target - s.target_margin_ms, s.hold_lead_ms);
     let (tea_bar, shaker) = (e.station_index("tea_bar").unwrap(), e.station_index("shaker").unwrap());
     let order = &e.state().orders[o];
     let (brew, shake) = (order.ticket_at(tea_bar).unwrap(), order.ticket_at(shaker).unwrap());
@@ -636,8 +635,8 @@ fn a_target_orders_later_steps_wait_for_their_latest_start() {
     // shake (15 s), seal (5 s) and bag (15 s) run so that the order is ready a hold lead before
     // its due time, not as soon as the tea is brewed (120 s before it).
     assert_eq!(p.starts[brew], p.release_ms);
-    assert_eq!(p.starts[shake], due - HOLD_LEAD_MS - 35_000);
-    assert_eq!(p.finish_ms, due - HOLD_LEAD_MS);
+    assert_eq!(p.starts[shake], due - hold_lead - 35_000);
+    assert_eq!(p.finish_ms, due - hold_lead);
     assert!(p.finish_ms > p.release_ms + 80_000, "the order does not finish straight through");
     // The tea is brewed: the shaker's board holds the order back until its latest start.
     let brewed = p.release_ms + 45_000;
@@ -646,7 +645,7 @@ fn a_target_orders_later_steps_wait_for_their_latest_start() {
     let board = e.board("sh-001", "shaker", brewed).unwrap();
     assert!(board.queue.is_empty(), "{:?}", board.queue);
     assert_eq!(board.upcoming, vec![(o, shake)]);
-    let board = e.board("sh-001", "shaker", due - HOLD_LEAD_MS - 35_000).unwrap();
+    let board = e.board("sh-001", "shaker", due - hold_lead - 35_000).unwrap();
     assert_eq!(board.queue, vec![(o, shake)]);
     // An ASAP order is made straight through.
     let mut walk_in = engine();
@@ -891,10 +890,10 @@ fn a_later_rider_moves_the_plan_not_the_promise() {
     assert_eq!(out.records.len(), 1);
     assert_eq!(out.records[0].kind, "target_updated");
     let after = e.plan(0, T0 + 60_000).planned()[0].finish_ms;
-    // Only as far as freshness needs: due `freshness - FOLLOW_SLACK_MS` before the new arrival
+    // Only as far as freshness needs: due `freshness - follow_slack` before the new arrival
     // instead of `target_margin` before the first one.
     let s = &e.catalog().scheduler;
-    let moved = 4 * 60_000 - (s.freshness_ms - FOLLOW_SLACK_MS - s.target_margin_ms);
+    let moved = 4 * 60_000 - (s.freshness_ms - s.follow_slack_ms - s.target_margin_ms);
     assert_eq!(after - before, moved, "made later for the later rider, as little as freshness allows");
     // A rider a minute later keeps the order near its first quote (less than a minute later);
     // one three minutes earlier moves it with him.
@@ -1059,7 +1058,6 @@ fn asap_quote_margin_grows_with_the_orders_own_work() {
 
 #[test]
 fn a_target_order_planned_in_time_is_quoted_the_slip_later_and_planned_as_before() {
-    use crate::scheduler::plan::TARGET_QUOTE_SLIP_MS;
     let mut e = engine();
     let target = T0 + 15 * 60_000;
     e.submit(Some(delivery("m-1", "classic_milk_tea", target)), T0).unwrap();
@@ -1072,7 +1070,7 @@ fn a_target_order_planned_in_time_is_quoted_the_slip_later_and_planned_as_before
     assert!(p.finish_ms <= p.due_ms && p.finish_ms > target - s.target_margin_ms - s.jit_lead_ms);
     // Quoted the slip after the plan's projection (the projection is later than half a lead
     // before the due time on an empty kitchen), never past the target.
-    assert_eq!(o.quote.eta_ms, p.finish_ms + TARGET_QUOTE_SLIP_MS);
+    assert_eq!(o.quote.eta_ms, p.finish_ms + s.target_quote_slip_ms);
     assert!(o.quote.eta_ms <= target);
     // A reserved pickup a minute ahead on an empty kitchen: the slip stops at the target.
     let mut d = tea("p-1");
@@ -1081,4 +1079,35 @@ fn a_target_order_planned_in_time_is_quoted_the_slip_later_and_planned_as_before
     d.target_time_ms = T0 + 80_000;
     let q = e.quote(Some(&d), T0).unwrap();
     assert!(q.eta_ms <= T0 + 80_000, "{}", q.eta_ms - T0);
+}
+
+#[test]
+fn the_quote_margins_the_hold_lead_and_the_rider_slack_are_scheduler_keys() {
+    let defaults = engine();
+    let s = &defaults.catalog().scheduler;
+    // The defaults are the constants the simulator chose (docs/scheduler.md).
+    assert_eq!((s.hold_lead_ms, s.follow_slack_ms, s.target_quote_slip_ms), (45_000, 120_000, 15_000));
+    assert_eq!(s.quote_margin_for(30_000), 50_000);
+    assert_eq!(s.quote_margin_for(260_000), 50_000 + 20_000);
+    let mut cfg = sample_value();
+    cfg["scheduler"] = serde_json::json!({
+        "quote_margin_s": 30, "quote_margin_free_work_s": 0, "quote_margin_work_percent": 50,
+        "hold_lead_s": 90, "follow_slack_s": 60.5, "target_quote_slip_s": 0,
+    });
+    let e = Engine::new(&cfg.to_string()).unwrap();
+    let s = &e.catalog().scheduler;
+    assert_eq!((s.hold_lead_ms, s.follow_slack_ms, s.target_quote_slip_ms), (90_000, 60_500, 0));
+    assert_eq!(s.quote_margin_for(100_000), 30_000 + 50_000);
+    for (key, value) in [
+        ("quote_margin_work_percent", serde_json::json!(101)),
+        ("quote_margin_work_percent", serde_json::json!(-1)),
+        ("hold_lead_s", serde_json::json!(-5)),
+        ("follow_slack_s", serde_json::json!(86_401)),
+        ("target_quote_slip_s", serde_json::json!("15")),
+        ("quote_margin_free_work_s", serde_json::json!(f64::NAN.to_string())),
+    ] {
+        cfg["scheduler"] = serde_json::json!({ key: value });
+        let err = Engine::new(&cfg.to_string()).unwrap_err();
+        assert_eq!(err.field(), format!("scheduler.{key}"), "{key} = {value}: {err}");
+    }
 }

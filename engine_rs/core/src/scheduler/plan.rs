@@ -13,14 +13,14 @@
 //!   nothing waits forever;
 //! - PICKUP_AT / DELIVERY: the target minus a margin; after the platform reports a new rider
 //!   arrival, a delivery order keeps the due time it was first planned with unless that is late
-//!   for the new arrival or would let the drink wait too long for it ([`FOLLOW_SLACK_MS`]).
+//!   for the new arrival or would let the drink wait too long for it (`Settings::follow_slack_ms`).
 //!
 //! Target orders are released just in time: at `due - make - jit_lead`, never earlier than
 //! `target - freshness - make` (so they are never ready long before the customer or rider), and
 //! a second pass moves the release of a target order that the first pass made late earlier, down
 //! to that freshness floor. The later steps of a target order (every ticket with a predecessor
 //! in its recipe: shaking with ice, blending, sealing, bagging) are then held until
-//! [`HOLD_LEAD_MS`] (or the length of the held chain, if longer) before their latest start,
+//! `Settings::hold_lead_ms` (or the length of the held chain, if longer) before their latest start,
 //! unless the first pass already started them that late: the first steps absorb the queue at the
 //! release, the ice goes in near the pickup.
 //! Other tickets on `fire_last` stations (ice-blended drinks) are released as late as
@@ -45,29 +45,6 @@ pub const SPEED_ONE: i64 = 1000;
 pub const NEW_ORDER: usize = usize::MAX;
 /// The due time of a new ASAP order planned after every accepted one.
 const APPEND: i64 = i64::MAX / 4;
-/// The later steps of a pickup-at or delivery order are held until this long, or the length of
-/// the held chain if longer, before their latest start (see [`Plan::build`]): the longer the
-/// rest of the order, the more its station queues and step times can spread. Measured in the
-/// simulator (seeds 1-5, docs/scheduler.md) with a fixed lead: 30 s and 45 s made more orders
-/// late at the defaults (0.40 %, 0.42 %, against FIFO's 0.5 %), 90 s did not (0.22 %) but left
-/// melt at 11.6 %; max(45 s, chain) keeps 0.22 % with melt 8.2 %. Not a `[scheduler]` key yet:
-/// the shop config's schema lives outside the scheduler.
-pub const HOLD_LEAD_MS: i64 = 45_000;
-/// A delivery order whose rider the platform reports later than first predicted keeps the due
-/// time it was first planned with as long as that leaves it fresh: it is due no earlier than
-/// `freshness - FOLLOW_SLACK_MS` before the rider's updated arrival (see [`Plan::build`]). The
-/// slack absorbs the update's own error (about half a minute) and how far ahead of its due time
-/// a held order finishes (about a minute in the simulator).
-pub const FOLLOW_SLACK_MS: i64 = 120_000;
-/// A pickup-at or delivery order is quoted this much later than where its plan puts it: its
-/// held last steps are released for their latest start and then wait for a slot at the shared
-/// last stations (the sealer, pack), so READY lands after the projection more often than
-/// before it (simulator, seeds 1-10: median 7 s after it at the defaults, 21 s under a 30 %
-/// slower kitchen with cv 0.3, with a tail to a minute and more). Only the quote moves: the
-/// plan takes the slip off again to find the due time the order was first planned with, so no
-/// order is made at another time. Chosen on seeds 1-10 and checked on seeds 11-20
-/// (docs/scheduler.md).
-pub const TARGET_QUOTE_SLIP_MS: i64 = 15_000;
 
 /// What the plan needs of a store besides its orders.
 #[derive(Debug, Clone, Copy)]
@@ -205,7 +182,7 @@ impl<'a> Spec<'a> {
             // A delivery quote is half a lead before the due time it was planned with, or the
             // plan's projection when that was later, plus the slip (engine.rs).
             first_due: (o.fulfillment == Fulfillment::Delivery)
-                .then(|| o.quote.eta_ms - TARGET_QUOTE_SLIP_MS + s.jit_lead_ms / 2),
+                .then(|| o.quote.eta_ms - s.target_quote_slip_ms + s.jit_lead_ms / 2),
             zone: &o.delivery_zone,
             boost: o.boost_ms,
             hold: o.hold_until_ms,
@@ -314,7 +291,7 @@ impl Plan {
                 planned[job.planned].due_ms
                     - job.tail
                     - job.duration
-                    - HOLD_LEAD_MS.max(job.tail + job.duration)
+                    - s.hold_lead_ms.max(job.tail + job.duration)
             } else if s.fire_last.get(job.station).copied().unwrap_or(false) {
                 finish[job.planned] - job.tail - job.duration
             } else {
@@ -555,7 +532,7 @@ fn add_jobs<'a>(
 
 /// The due time of a pickup-at or delivery order: its target minus the margin; a delivery order
 /// keeps the due time it was first planned with while it is between that (latest) and
-/// `freshness - FOLLOW_SLACK_MS` before the rider's updated arrival. A rider reported later
+/// `freshness - follow_slack` before the rider's updated arrival. A rider reported later
 /// moves it only as far as freshness needs, a rider reported earlier moves it with him: the
 /// drink is neither late for the rider nor melted, and stays as near its first quote as that
 /// allows.
@@ -563,7 +540,7 @@ fn target_due(spec: &Spec<'_>, s: &Settings) -> i64 {
     let latest = spec.target - s.target_margin_ms;
     match spec.first_due {
         Some(first) => {
-            let fresh = (spec.target - s.freshness_ms + FOLLOW_SLACK_MS).min(latest);
+            let fresh = (spec.target - s.freshness_ms + s.follow_slack_ms).min(latest);
             first.clamp(fresh, latest)
         }
         None => latest,

@@ -66,19 +66,40 @@ pub struct Settings {
     /// rarely be late, and never far early), plus a share of the order's own work beyond a
     /// single drink's (see [`Settings::quote_margin_for`]).
     pub quote_margin_ms: i64,
+    /// An ASAP order's own standard work up to this much adds nothing to its quote margin (a
+    /// single milk tea is 65 s of work; default 60 s)...
+    pub quote_margin_free_work_ms: i64,
+    /// ... and the work beyond it adds this percent (default 10): an order's spread grows with
+    /// its own steps (more of them, longer ones), not only with the queue ahead of it. Measured
+    /// in the simulator (docs/scheduler.md, seeds 1-10; checked on seeds 11-20, which were not
+    /// used to choose it): a flat 60 s margin left big orders (three drinks with fruit, 200-300 s
+    /// of work) late at the defaults and small ones far early under a slower kitchen; 50 s + 10 %
+    /// of the work beyond 60 s lowered both late_pct and the ETA p90 there.
+    pub quote_margin_work_percent: i64,
+    /// The later steps of a pickup-at or delivery order are held until this long (default 45 s),
+    /// or the length of the held chain if longer, before their latest start (see
+    /// [`Plan::build`](super::plan::Plan::build)): the longer the rest of the order, the more its
+    /// station queues and step times can spread. Measured in the simulator (seeds 1-5) with a
+    /// fixed lead: 30 s and 45 s made more orders late at the defaults (0.40 %, 0.42 %, against
+    /// FIFO's 0.5 %), 90 s did not (0.22 %) but left melt at 11.6 %; max(45 s, chain) keeps
+    /// 0.22 % with melt 8.2 %.
+    pub hold_lead_ms: i64,
+    /// A delivery order whose rider the platform reports later than first predicted keeps the
+    /// due time it was first planned with as long as that leaves it fresh: it is due no earlier
+    /// than `freshness - follow_slack` before the rider's updated arrival (default 120 s). The
+    /// slack absorbs the update's own error (about half a minute) and how far ahead of its due
+    /// time a held order finishes (about a minute in the simulator).
+    pub follow_slack_ms: i64,
+    /// A pickup-at or delivery order is quoted this much later (default 15 s) than where its
+    /// plan puts it, never past its target: its held last steps are released for their latest
+    /// start and then wait for a slot at the shared last stations (the sealer, pack), so READY
+    /// lands after the projection more often than before it (simulator, seeds 1-10: median 7 s
+    /// after it at the defaults, 21 s under a 30 % slower kitchen with cv 0.3, with a tail to a
+    /// minute and more). Only the quote moves: the plan takes the slip off again to find the due
+    /// time the order was first planned with, so no order is made at another time. Chosen on
+    /// seeds 1-10 and checked on seeds 11-20 (docs/scheduler.md).
+    pub target_quote_slip_ms: i64,
 }
-
-/// An ASAP order's own standard work up to this much adds nothing to its quote margin (a
-/// single milk tea is 65 s of work)...
-pub const QUOTE_MARGIN_FREE_WORK_MS: i64 = 60_000;
-/// ... and every second beyond it adds this many thousandths of a second: an order's spread
-/// grows with its own steps (more of them, longer ones), not only with the queue ahead of it.
-/// Measured in the simulator (docs/scheduler.md, seeds 1-10; checked on seeds 11-20, which
-/// were not used to choose it): a flat 60 s margin left big orders (three drinks with fruit,
-/// 200-300 s of work) late at the defaults and small ones far early under a slower kitchen;
-/// 50 s + 10 % of the work beyond 60 s lowered both late_pct and the ETA p90 there.
-/// Not a `[scheduler]` key yet: the shop config's schema lives outside the scheduler.
-pub const QUOTE_MARGIN_WORK_PERMILLE: i64 = 100;
 
 fn ms(field: &str, seconds: Option<f64>, default_s: i64) -> Result<i64, EngineError> {
     let Some(s) = seconds else { return Ok(default_s * 1000) };
@@ -139,6 +160,13 @@ impl Settings {
         let hysteresis_percent = cfg.hysteresis_percent.unwrap_or(30);
         if !(0..=90).contains(&hysteresis_percent) {
             return Err(EngineError::config("scheduler.hysteresis_percent", "must be between 0 and 90"));
+        }
+        let quote_margin_work_percent = cfg.quote_margin_work_percent.unwrap_or(10);
+        if !(0..=100).contains(&quote_margin_work_percent) {
+            return Err(EngineError::config(
+                "scheduler.quote_margin_work_percent",
+                "must be between 0 and 100",
+            ));
         }
         let speed_alpha_percent = cfg.speed_alpha_percent.unwrap_or(10);
         if !(1..=100).contains(&speed_alpha_percent) {
@@ -207,16 +235,21 @@ impl Settings {
             fire_last,
             zone_window_ms: ms("zone_window_s", cfg.zone_window_s, 0)?,
             quote_margin_ms: ms("quote_margin_s", cfg.quote_margin_s, 50)?,
+            quote_margin_free_work_ms: ms("quote_margin_free_work_s", cfg.quote_margin_free_work_s, 60)?,
+            quote_margin_work_percent,
+            hold_lead_ms: ms("hold_lead_s", cfg.hold_lead_s, 45)?,
+            follow_slack_ms: ms("follow_slack_s", cfg.follow_slack_s, 120)?,
+            target_quote_slip_ms: ms("target_quote_slip_s", cfg.target_quote_slip_s, 15)?,
         })
     }
 
     /// The margin an ASAP quote adds to the projection for an order of `work_ms` of standard
-    /// work (the sum over its tickets): `quote_margin` plus [`QUOTE_MARGIN_WORK_PERMILLE`] of
-    /// the work beyond [`QUOTE_MARGIN_FREE_WORK_MS`]. The quote is the projection plus this, and
+    /// work (the sum over its tickets): `quote_margin` plus `quote_margin_work_percent` of the
+    /// work beyond `quote_margin_free_work`. The quote is the projection plus this, and
     /// the plan takes it off again to find the order's promise (its priority), so both must
     /// see the same work: the standard work of every ticket the order was accepted with.
     pub fn quote_margin_for(&self, work_ms: i64) -> i64 {
-        let beyond = work_ms.saturating_sub(QUOTE_MARGIN_FREE_WORK_MS).clamp(0, i64::MAX / 4_000);
-        self.quote_margin_ms + beyond * QUOTE_MARGIN_WORK_PERMILLE / 1000
+        let beyond = work_ms.saturating_sub(self.quote_margin_free_work_ms).clamp(0, i64::MAX / 4_000);
+        self.quote_margin_ms + beyond * self.quote_margin_work_percent / 100
     }
 }
