@@ -37,6 +37,7 @@ from typing import Any
 import grpc
 
 from pyengine import shop
+from pyengine.routes import StoreRoutes
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import orders_pb2
 
@@ -176,12 +177,16 @@ async def missing_orders(target: str, order_ids: list[str]) -> int:
     """How many of the orders GetOrder does not find."""
     missing = 0
     pending = iter(order_ids)
-    async with grpc.aio.insecure_channel(target) as channel:
-        get: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(GET_ORDER)
+    # Each order is asked of its store's worker (`serve --workers N`).
+    routes = await StoreRoutes.fetch_async(target)
+    channels = {address: grpc.aio.insecure_channel(address) for address in routes.addresses}
+    try:
 
         async def asker() -> None:
             nonlocal missing
             for order_id in pending:
+                channel = channels[routes.of_order(order_id)]
+                get: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(GET_ORDER)
                 request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
                 try:
                     await get(request, timeout=30)
@@ -191,6 +196,9 @@ async def missing_orders(target: str, order_ids: list[str]) -> int:
                     missing += 1
 
         await asyncio.gather(*(asker() for _ in range(16)))
+    finally:
+        for channel in channels.values():
+            await channel.close()
     return missing
 
 
