@@ -153,14 +153,13 @@ def test_each_store_is_served_by_its_worker_and_the_other_refuses_it(
             "level": "order",
             "percent": 5,
         }
-        promotions = promotions_pb2_grpc.PromotionServiceStub(first.channel)
+        promotions = promotions_pb2_grpc.PromotionServiceStub(first.channel)  # type: ignore[no-untyped-call]
         promotions.PutPromotion(
             promotions_pb2.PutPromotionRequest(definition_json=json.dumps(definition)),
             timeout=30,
         )
-        listed = promotions_pb2_grpc.PromotionServiceStub(second.channel).ListPromotions(
-            promotions_pb2.ListPromotionsRequest(), timeout=30
-        )
+        elsewhere = promotions_pb2_grpc.PromotionServiceStub(second.channel)  # type: ignore[no-untyped-call]
+        listed = elsewhere.ListPromotions(promotions_pb2.ListPromotionsRequest(), timeout=30)
         assert "w-test" in {p.id for p in listed.promotions}
         for display in displays.values():
             display.cancel()
