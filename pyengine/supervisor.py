@@ -85,6 +85,8 @@ async def run_workers(plan: ShardPlan, listen: str, worker_args: Sequence[str]) 
             worker.relay = asyncio.create_task(_relay(worker))
             workers.append(worker)
         await _until_all(workers, "bound", stop)
+        if stop.is_set():
+            return await _stop_all(workers, requested=True)
         table = (json.dumps([w.address for w in workers]) + "\n").encode()
         for worker in workers:
             assert worker.process.stdin is not None
@@ -116,6 +118,15 @@ async def run_workers(plan: ShardPlan, listen: str, worker_args: Sequence[str]) 
         return await _stop_all(workers, requested=True)
     except WorkerFailedError as exc:
         print(f"pyengine serve: {exc}; stopping the other workers", file=sys.stderr, flush=True)
+        await _stop_all(workers, requested=False)
+        return 1
+    except TimeoutError:
+        print(
+            f"pyengine serve: the workers did not start within {START_TIMEOUT_S:.0f} s; "
+            "stopping them",
+            file=sys.stderr,
+            flush=True,
+        )
         await _stop_all(workers, requested=False)
         return 1
     except BaseException:

@@ -167,9 +167,11 @@ def _run_parent(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A worker's log lines say which worker wrote them: the workers share the parent's stderr.
+    who = "" if args.worker is None else f"worker {args.worker} "
     logging.basicConfig(
         level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s {who}%(name)s: %(message)s",
         stream=sys.stderr,
     )
     if args.workers < 1:
