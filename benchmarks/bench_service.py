@@ -390,11 +390,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     # Every level runs on fresh servers, so the same requests serve every level; within a level
     # each window (and each round) needs its own, since an order id is admitted once.
     per_window = int(args.max_rate * (args.warmup + args.seconds)) + 1000
-    items = requests(menu, 200 + per_window * args.rounds, args.seed)
-    pool = Pool(items[per_window * args.rounds :])  # the answer-size probe and the profile
-    ladder_items = items[: per_window * args.rounds]
+    ladder_items = requests(menu, per_window * args.rounds, args.seed)
     stores = [draft_store(r) for r in ladder_items]
-    request_bytes = sum(len(r) for r in items) / len(items)
+    request_bytes = sum(len(r) for r in ladder_items) / len(ladder_items)
+    pool = Pool(ladder_items)  # the answer-size probe, on a fresh server of its own
     runs = iter(range(1_000_000))
 
     def fresh_server(workers: int = 1) -> ServerProcess:
@@ -433,13 +432,20 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         )
     profile, profiled = None, None
     if args.profile > 0 and profiling.executable():
-        best = max((p for _, p in pairs), key=lambda level: level.throughput).concurrency
+        best_level = best([p for _, p in pairs]).concurrency
         raw = workdir / "profile.raw"
+        pool = Pool(ladder_items)  # a fresh server again: the same requests are new to it
         with fresh_server() as server:
             assert server.process is not None
             spy = profiling.record(server.process.pid, args.profile, raw)
             profiled = await drive(
-                server.target, SUBMIT_METHOD, pool, best, 0.5, args.profile, server.process.pid
+                server.target,
+                SUBMIT_METHOD,
+                pool,
+                best_level,
+                0.5,
+                args.profile,
+                server.process.pid,
             )
             spy.wait(60)
         if raw.exists():
