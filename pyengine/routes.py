@@ -38,7 +38,8 @@ class StoreRoutes:
         routing = routing_pb2.Routing.FromString(answer)
         if not routing.workers:
             return cls.single(target)
-        return cls(tuple(routing.workers), {r.store_id: r.worker for r in routing.stores})
+        addresses = tuple(reachable(address, target) for address in routing.workers)
+        return cls(addresses, {r.store_id: r.worker for r in routing.stores})
 
     @classmethod
     def fetch(cls, target: str, timeout_s: float = 10.0) -> StoreRoutes:
@@ -78,14 +79,30 @@ class StoreRoutes:
         return self.of_store(store_of_ticket(ticket_id))
 
 
-def redirect_address(err: grpc.RpcError) -> str | None:
-    """The owner's address when a call was refused because it reached the wrong worker."""
+# A server listening on every interface knows no better name for itself than these; a client
+# reaches its workers by the host it reached the server by.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]", ""})
+
+
+def reachable(address: str, via: str) -> str:
+    """`address` (a worker's HOST:PORT as the server knows it) as a client that reached the
+    server at `via` can reach it: a wildcard host becomes `via`'s host."""
+    host, _, port = address.rpartition(":")
+    if host not in WILDCARD_HOSTS:
+        return address
+    return f"{via.rpartition(':')[0]}:{port}"
+
+
+def redirect_address(err: grpc.RpcError, via: str = "") -> str | None:
+    """The owner's address when a call was refused because it reached the wrong worker (as
+    reachable by a client that called `via`)."""
     if _code(err) != grpc.StatusCode.FAILED_PRECONDITION:
         return None
     trailing: Any = err.trailing_metadata() if isinstance(err, grpc.Call) else None
     for key, value in trailing or ():
         if key == STORE_ADDRESS_HEADER:
-            return str(value, "utf-8") if isinstance(value, bytes) else str(value)
+            address = str(value, "utf-8") if isinstance(value, bytes) else str(value)
+            return reachable(address, via) if via else address
     return None
 
 

@@ -17,7 +17,7 @@ import grpc
 import pytest
 
 from pyengine.cli import main
-from pyengine.routes import StoreRoutes, redirect_address
+from pyengine.routes import StoreRoutes, reachable, redirect_address
 from pyengine.serverproc import ServerProcess
 from pyengine.sharding import shard_dir
 from pyengine.v1 import kitchen_pb2, orders_pb2, promotions_pb2, promotions_pb2_grpc
@@ -247,3 +247,9 @@ def test_stream_of_a_store_resumes_at_its_worker_after_a_restart(data_dir: Path)
         )
         resumed.cancel()
         client.close()
+
+
+def test_a_worker_on_every_interface_is_reached_by_the_host_the_client_used() -> None:
+    assert reachable("0.0.0.0:50052", "10.1.2.3:50051") == "10.1.2.3:50052"
+    assert reachable("[::]:50052", "kitchen.local:50051") == "kitchen.local:50052"
+    assert reachable("127.0.0.1:50052", "10.1.2.3:50051") == "127.0.0.1:50052"

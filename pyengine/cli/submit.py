@@ -59,7 +59,7 @@ def _submit(
                 )
                 return response
             except grpc.RpcError as err:
-                owner = redirect_address(err)
+                owner = redirect_address(err, via=target)
                 if owner is None or owner == target:
                     raise
                 target = owner
