@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -319,68 +320,81 @@ def level_of(concurrency: int, result: bench_client.Result, seconds: float) -> L
     )
 
 
-async def run_ladder(
+def server_pid(server: ServerProcess) -> int:
+    assert server.process is not None
+    return server.process.pid
+
+
+async def run_ladders(
     args: argparse.Namespace,
-    workers: int,
     clients: ClientGroup,
     fresh_server: Callable[[int], ServerProcess],
     answer_bytes: int,
     items: list[bytes],
     stores: list[str],
-) -> Ladder:
-    """Echo in `workers` processes and `pyengine serve --workers <workers>`, alternately, at
-    each concurrency, driven by the same client group with the same requests. The echo
-    processes listen on ports of their own like the workers, and each call goes to the echo
-    process with its store's worker index: the same split of the calls as pyengine's."""
+) -> list[Ladder]:
+    """For each server process count N of `args.workers`: echo in N processes and
+    `pyengine serve --workers N`, at each concurrency, driven by the same client group with the
+    same requests. The echo processes listen on ports of their own like the workers, and each
+    call goes to the echo process with its store's worker index: the same split of the calls as
+    pyengine's. Short windows, every configuration in turn within each round of each level
+    (idle servers cost nothing), so that a burst of background load on this shared machine falls
+    on all of them alike."""
     per_window = len(items) // args.rounds
-    echoes = [EchoProcess("--response-bytes", str(answer_bytes)) for _ in range(workers)]
-    pairs = []
+    counts = list(args.workers)
+    echoes = {
+        n: [EchoProcess("--response-bytes", str(answer_bytes)) for _ in range(n)] for n in counts
+    }
+    ladders = {n: Ladder(n, []) for n in counts}
     try:
         for concurrency in args.levels:
-            e, p = Level(concurrency), Level(concurrency)
-            with fresh_server(workers) as server:
-                assert server.process is not None
-                routes = await StoreRoutes.fetch_async(server.target)
-                route = [routes.owner.get(store, 0) for store in stores]
-                server_pids = process_tree(server.process.pid)
-                # Short windows, echo and pyengine alternately: a burst of background load on
-                # this shared machine falls on both alike.
+            levels = {n: (Level(concurrency), Level(concurrency)) for n in counts}
+            with contextlib.ExitStack() as stack:
+                servers = {n: stack.enter_context(fresh_server(n)) for n in counts}
+                routes = {n: await StoreRoutes.fetch_async(servers[n].target) for n in counts}
+                route = {n: [routes[n].owner.get(store, 0) for store in stores] for n in counts}
+                pids = {n: process_tree(server_pid(servers[n])) for n in counts}
                 for round_no in range(args.rounds):
                     window = slice(round_no * per_window, (round_no + 1) * per_window)
-                    echo_result = await clients.drive(
-                        [echo.target for echo in echoes],
-                        ECHO_METHOD,
-                        items[window],
-                        route[window],
-                        concurrency,
-                        args.warmup,
-                        args.seconds,
-                        [echo.pid for echo in echoes],
-                    )
-                    e.merge(level_of(concurrency, echo_result, args.seconds))
-                    ours = await clients.drive(
-                        list(routes.addresses),
-                        SUBMIT_METHOD,
-                        items[window],
-                        route[window],
-                        concurrency,
-                        args.warmup,
-                        args.seconds,
-                        server_pids,
-                    )
-                    p.merge(level_of(concurrency, ours, args.seconds))
-            print(
-                f"{workers} worker(s), concurrency {concurrency:>4}: echo {e.throughput:>7.0f}/s "
-                f"p99 {e.percentile(99):6.1f} ms | pyengine {p.throughput:>7.0f}/s "
-                f"p99 {p.percentile(99):6.1f} ms cpu/1000 {p.cpu_per_1000:.3f} s "
-                f"{p.errors or ''}",
-                flush=True,
-            )
-            pairs.append((e, p))
+                    for n in counts:
+                        e, p = levels[n]
+                        echo_result = await clients.drive(
+                            [echo.target for echo in echoes[n]],
+                            ECHO_METHOD,
+                            items[window],
+                            route[n][window],
+                            concurrency,
+                            args.warmup,
+                            args.seconds,
+                            [echo.pid for echo in echoes[n]],
+                        )
+                        e.merge(level_of(concurrency, echo_result, args.seconds))
+                        ours = await clients.drive(
+                            list(routes[n].addresses),
+                            SUBMIT_METHOD,
+                            items[window],
+                            route[n][window],
+                            concurrency,
+                            args.warmup,
+                            args.seconds,
+                            pids[n],
+                        )
+                        p.merge(level_of(concurrency, ours, args.seconds))
+            for n in counts:
+                e, p = levels[n]
+                print(
+                    f"{n} process(es), concurrency {concurrency:>4}: echo "
+                    f"{e.throughput:>7.0f}/s p99 {e.percentile(99):6.1f} ms | pyengine "
+                    f"{p.throughput:>7.0f}/s p99 {p.percentile(99):6.1f} ms, server CPU "
+                    f"{p.cpu_per_1000:.3f} s/1000 {p.errors or ''}",
+                    flush=True,
+                )
+                ladders[n].pairs.append((e, p))
     finally:
-        for echo in echoes:
-            echo.stop()
-    return Ladder(workers, pairs)
+        for group in echoes.values():
+            for echo in group:
+                echo.stop()
+    return [ladders[n] for n in counts]
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> Run:
@@ -404,15 +418,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
 
     with fresh_server() as server:
         answer_bytes = await mean_answer_bytes(server.target, pool)
-    ladders = []
     clients = ClientGroup(args.client_procs)
     try:
-        for workers in args.workers:
-            ladders.append(
-                await run_ladder(
-                    args, workers, clients, fresh_server, answer_bytes, ladder_items, stores
-                )
-            )
+        ladders = await run_ladders(args, clients, fresh_server, answer_bytes, ladder_items, stores)
     finally:
         clients.close()
     pairs = ladders[0].pairs
@@ -526,7 +534,9 @@ def render_ladder(result: Run, info: dict[str, str]) -> list[str]:
         "(`benchmarks/bench_client.py`: grpc.aio, one channel per server address, raw bytes, "
         "the concurrency split between them) running closed loop at each concurrency: "
         f"{result.warmup_s:g} s of warm-up, then {result.measure_s:g} s measured (calls that start "
-        f"and end inside the window), {result.rounds} windows per level and server, alternating. "
+        f"and end inside the window), {result.rounds} windows per level and server; within each "
+        "round of a level every server has its window in turn (echo and pyengine with 1 process, "
+        "then with 2), so that a burst of other load falls on all of them alike. "
         "At every level the same client drives a bare grpc.aio echo server "
         "(`benchmarks/echo_server.py`, registered like pyengine's handlers) in as many "
         "processes as pyengine has workers, each on its own port like the workers, every call "
