@@ -510,9 +510,12 @@ def best(levels: list[Level]) -> Level:
 
 
 def near_70(levels: list[Level]) -> Level:
-    """The measured level whose throughput is closest to 70 % of saturation."""
-    top = best(levels).throughput
-    return min(levels, key=lambda level: abs(level.throughput - 0.7 * top))
+    """The measured level whose throughput is closest to 70 % of saturation, among the levels
+    up to the saturating one (past it, an overloaded server falls back to such throughputs with
+    queues, and long latencies, that say nothing about 70 % of its capacity)."""
+    top = best(levels)
+    rising = [level for level in levels if level.concurrency <= top.concurrency]
+    return min(rising, key=lambda level: abs(level.throughput - 0.7 * top.throughput))
 
 
 def render_ladder(result: Run, info: dict[str, str]) -> list[str]:
