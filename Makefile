@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LISTEN ?= 127.0.0.1:50051
 DATA ?= ./var
+WORKERS ?= 1
 PY_SOURCES := pyengine tests scripts $(wildcard adapters loadtests)
 RUST_SOURCES := $(shell find engine_rs protos -type f \( -name '*.rs' -o -name '*.toml' -o -name '*.proto' \) 2>/dev/null) Cargo.toml Cargo.lock
 
@@ -28,8 +29,8 @@ $(VENV)/.built: $(BIN)/maturin pyproject.toml $(RUST_SOURCES)
 setup: $(VENV)/.built ## Create .venv, install dependencies, build the Rust extension (release)
 
 .PHONY: run
-run: setup ## Set up, then serve the sample shop on $(LISTEN) with SQLite under $(DATA)
-	$(BIN)/pyengine serve --listen $(LISTEN) --data $(DATA)
+run: setup ## Set up, then serve the sample shop on $(LISTEN) with SQLite under $(DATA) (WORKERS=N: N processes)
+	$(BIN)/pyengine serve --listen $(LISTEN) --data $(DATA) --workers $(WORKERS)
 
 .PHONY: demo
 demo: setup ## Set up, then drive a compressed rush through a real server and print the results

@@ -28,6 +28,22 @@ def pyengine_args(durability: str, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its children (a `--workers N` server's parent and workers), whose CPU
+    together is the server's."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[1]) == pid:
+            children.append(int(entry.name))
+    return [pid, *sorted(children)]
+
+
 class EchoProcess:
     """`benchmarks.echo_server` in its own process (`flags`: its message sizes); a context
     manager, or `stop()` it."""

@@ -21,6 +21,7 @@ import grpc.experimental.gevent as grpc_gevent
 from google.protobuf.message import Message
 from locust import User
 
+from pyengine.routes import StoreRoutes
 from pyengine.v1 import kitchen_pb2_grpc, orders_pb2_grpc
 
 grpc_gevent.init_gevent()
@@ -45,12 +46,25 @@ class GrpcUser(User):
 
     def on_start(self) -> None:
         assert self.host, "run locust with --host HOST:PORT"
-        self.channel = grpc.insecure_channel(self.host)
-        self.orders = orders_pb2_grpc.OrderServiceStub(self.channel)  # type: ignore[no-untyped-call]
-        self.kitchen = kitchen_pb2_grpc.KitchenServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        # Each store's calls go to its worker when the server runs several (`--workers N`).
+        self.routes = StoreRoutes.fetch(self.host)
+        self.connections: dict[str, grpc.Channel] = {}
 
     def on_stop(self) -> None:
-        self.channel.close()
+        for channel in self.connections.values():
+            channel.close()
+
+    def _channel(self, store_id: str) -> grpc.Channel:
+        address = self.routes.of_store(store_id)
+        if address not in self.connections:
+            self.connections[address] = grpc.insecure_channel(address)
+        return self.connections[address]
+
+    def orders(self, store_id: str) -> orders_pb2_grpc.OrderServiceStub:
+        return orders_pb2_grpc.OrderServiceStub(self._channel(store_id))  # type: ignore[no-untyped-call]
+
+    def kitchen(self, store_id: str) -> kitchen_pb2_grpc.KitchenServiceStub:
+        return kitchen_pb2_grpc.KitchenServiceStub(self._channel(store_id))  # type: ignore[no-untyped-call]
 
     def rpc(
         self,

@@ -90,7 +90,9 @@ class OrderingUser(GrpcUser):
         request = orders_pb2.SubmitOrderRequest(order=draft)
         try:
             response: orders_pb2.SubmitOrderResponse
-            response, _ = self.rpc("SubmitOrder", self.orders.SubmitOrder.with_call, request, True)
+            response, _ = self.rpc(
+                "SubmitOrder", self.orders(draft.store_id).SubmitOrder.with_call, request, True
+            )
         except ShedError:
             return None
         except grpc.RpcError:
@@ -122,7 +124,7 @@ class DeliveryWebhookUser(OrderingUser):
         started = time.perf_counter()
         request = orders_pb2.SubmitOrderRequest(order=draft)
         try:
-            response, call = self.orders.SubmitOrder.with_call(request, timeout=10)
+            response, call = self.orders(draft.store_id).SubmitOrder.with_call(request, timeout=10)
         except grpc.RpcError as exc:
             self.report("grpc", "SubmitOrder replay", started, exception=exc)
             return
@@ -183,7 +185,7 @@ class KdsUser(GrpcUser):
         self.store, self.station = STATIONS[next(_next_station) % len(STATIONS)]
         board, _ = self.rpc(
             "GetStationBoard",
-            self.kitchen.GetStationBoard.with_call,
+            self.kitchen(self.store).GetStationBoard.with_call,
             kitchen_pb2.GetStationBoardRequest(store_id=self.store, station=self.station),
         )
         self.slots = max(1, board.slots)
@@ -192,7 +194,7 @@ class KdsUser(GrpcUser):
         request = kitchen_pb2.StreamTicketsRequest(
             store_id=self.store, station=self.station, after_seq=board.last_seq
         )
-        self.stream = self.kitchen.StreamTickets(request)
+        self.stream = self.kitchen(self.store).StreamTickets(request)
         self.reader = gevent.spawn(self.follow)
 
     def on_stop(self) -> None:
@@ -233,7 +235,7 @@ class KdsUser(GrpcUser):
             self.act("Bump", request)
 
     def act(self, name: str, request: kitchen_pb2.TicketActionRequest) -> None:
-        method = getattr(self.kitchen, name).with_call
+        method = getattr(self.kitchen(self.store), name).with_call
         with contextlib.suppress(grpc.RpcError):  # reported as a failure
             self.rpc(name, method, request)
 

@@ -37,6 +37,7 @@ from typing import Any
 import grpc
 
 from pyengine import shop
+from pyengine.routes import StoreRoutes
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import orders_pb2
 
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kds-stores", type=int, help="stores with KDS users (rush: all; chain: 10)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="the server's --workers (1); users follow routing"
+    )
     args = parser.parse_args(argv)
 
     out: Path = args.out
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     acks = out / "accepted.txt"
     acks.unlink(missing_ok=True)
     server_args = ["--durability", args.durability, "--log-level", "WARNING"]
+    server_args += ["--workers", str(args.workers)]
     with ServerProcess(data, shop=shop_path, extra_args=server_args) as server:
         env = dict(
             os.environ,
@@ -176,12 +181,16 @@ async def missing_orders(target: str, order_ids: list[str]) -> int:
     """How many of the orders GetOrder does not find."""
     missing = 0
     pending = iter(order_ids)
-    async with grpc.aio.insecure_channel(target) as channel:
-        get: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(GET_ORDER)
+    # Each order is asked of its store's worker (`serve --workers N`).
+    routes = await StoreRoutes.fetch_async(target)
+    channels = {address: grpc.aio.insecure_channel(address) for address in routes.addresses}
+    try:
 
         async def asker() -> None:
             nonlocal missing
             for order_id in pending:
+                channel = channels[routes.of_order(order_id)]
+                get: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(GET_ORDER)
                 request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
                 try:
                     await get(request, timeout=30)
@@ -191,6 +200,9 @@ async def missing_orders(target: str, order_ids: list[str]) -> int:
                     missing += 1
 
         await asyncio.gather(*(asker() for _ in range(16)))
+    finally:
+        for channel in channels.values():
+            await channel.close()
     return missing
 
 
@@ -208,8 +220,27 @@ def rates(accepted: list[tuple[float, str]], launched: float, duration: float) -
     return {"mean": round(len(accepted) / duration, 1), "best_5s": round(best, 1)}
 
 
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    """The server and its worker processes (`--workers N`)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+    return [pid, *children]
+
+
 class MemoryWatch(threading.Thread):
-    """Samples the server's resident memory every second while the load runs."""
+    """Samples the server's resident memory (with its workers') every second while the load
+    runs."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -220,12 +251,9 @@ class MemoryWatch(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(1.0):
             try:
-                status = Path(f"/proc/{self.pid}/status").read_text()
+                self.samples.append(sum(_rss_kib(pid) for pid in _tree(self.pid)))
             except OSError:
                 return
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    self.samples.append(int(line.split()[1]))
 
     def stop(self) -> None:
         self._stop_event.set()

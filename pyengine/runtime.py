@@ -15,7 +15,7 @@ import fcntl
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,7 @@ from pyengine import _native, shop, snapshots
 from pyengine.eventlog import Batch, Durability, EventStore
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
+from pyengine.sharding import shop_with_stores
 from pyengine.storage import StorageConfig, open_event_store
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2, promotions_pb2, store_pb2
 
@@ -137,13 +138,17 @@ class Runtime:
         storage: StorageConfig | None = None,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         order_retention_s: float | None = DEFAULT_ORDER_RETENTION_S,
+        store_ids: Sequence[str] | None = None,
     ) -> Runtime:
-        """Loads the shop, takes the data folder, restores its newest usable snapshot and
-        replays the log after it into a new core (the whole log when there is none)."""
+        """Loads the shop (only `store_ids` of its stores, when given: one worker's share), takes
+        the data folder, restores its newest usable snapshot and replays the log after it into a
+        new core (the whole log when there is none)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        lock = _lock_data_dir(data_dir)
+        lock = lock_data_dir(data_dir)
         try:
             shop_json = shop.load_json(shop_path)
+            if store_ids is not None:
+                shop_json = shop_with_stores(shop_json, store_ids)
             engine = _native.Engine(shop_json)
             engine.set_order_retention(order_retention_s)  # refused before the log is opened
             storage = storage or StorageConfig(durability=durability)
@@ -521,7 +526,7 @@ def _replay(engine: _native.Engine, event_log: EventStore, after_lsn: int = 0) -
         )
 
 
-def _lock_data_dir(data_dir: Path) -> IO[str]:
+def lock_data_dir(data_dir: Path) -> IO[str]:
     """One engine process per data folder: two writers would fork the log."""
     lock = (data_dir / LOCK_FILE).open("a+")
     try:

@@ -37,6 +37,7 @@ from pyengine import rush
 from pyengine.cli._demo_report import OrderRecord, compute, render
 from pyengine.cli._kitchen import Kitchen
 from pyengine.cli._server_clock import ServerClock
+from pyengine.routes import StoreRoutes
 from pyengine.serverproc import ServerProcess
 from pyengine.v1 import common_pb2, orders_pb2, orders_pb2_grpc, store_pb2, store_pb2_grpc
 
@@ -228,6 +229,8 @@ class Outcome:
 
 
 async def drive(args: argparse.Namespace, console: Console) -> Outcome:
+    # Every call of the demo is about one store: talk to its worker (`serve --workers N`).
+    args.target = (await StoreRoutes.fetch_async(args.target)).of_store(args.store)
     async with grpc.aio.insecure_channel(args.target) as kitchen_channel:
         store = store_pb2_grpc.StoreServiceStub(kitchen_channel)  # type: ignore[no-untyped-call]
         menu = await store.GetMenu(

@@ -46,6 +46,7 @@ from pyengine.cli._rpc import (
     status_code,
 )
 from pyengine.cli._server_clock import ServerClock
+from pyengine.routes import StoreRoutes
 from pyengine.v1 import common_pb2, kitchen_pb2, kitchen_pb2_grpc, store_pb2_grpc
 
 ACTION_TIMEOUT_S = 5.0
@@ -302,6 +303,12 @@ def _loop(screen: curses.window, app: KdsApp, clock: ServerClock) -> None:
 def run(args: argparse.Namespace) -> int:
     locale.setlocale(locale.LC_ALL, "")
     request = kitchen_pb2.GetStationBoardRequest(store_id=args.store, station=args.station)
+    try:
+        # The display follows one store: its worker's address (`serve --workers N`).
+        args.target = StoreRoutes.fetch(args.target, ACTION_TIMEOUT_S).of_store(args.store)
+    except grpc.RpcError as err:
+        print_rpc_error(f"connecting to {args.target}", err)
+        return 1
     with grpc.insecure_channel(args.target) as channel:
         stub = kitchen_pb2_grpc.KitchenServiceStub(channel)  # type: ignore[no-untyped-call]
         store = store_pb2_grpc.StoreServiceStub(channel)  # type: ignore[no-untyped-call]

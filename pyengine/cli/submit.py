@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import json_format
 
 from pyengine.cli._rpc import add_target_argument, print_rpc_error
+from pyengine.routes import StoreRoutes, redirect_address
 from pyengine.v1 import orders_pb2, orders_pb2_grpc
 
 EXIT_REFUSED = 1
@@ -44,6 +45,27 @@ def read_request(path: Path) -> orders_pb2.SubmitOrderRequest:
     return json_format.Parse(text, orders_pb2.SubmitOrderRequest())
 
 
+def _submit(
+    target: str, request: orders_pb2.SubmitOrderRequest, timeout_s: float
+) -> orders_pb2.SubmitOrderResponse:
+    """Submits at `target`; once more at the owner's address if that worker does not own the
+    store (it refused without applying anything, so the second call is the only one)."""
+    for _ in range(2):
+        with grpc.insecure_channel(target) as channel:
+            stub = orders_pb2_grpc.OrderServiceStub(channel)  # type: ignore[no-untyped-call]
+            try:
+                response: orders_pb2.SubmitOrderResponse = stub.SubmitOrder(
+                    request, timeout=timeout_s
+                )
+                return response
+            except grpc.RpcError as err:
+                owner = redirect_address(err, via=target)
+                if owner is None or owner == target:
+                    raise
+                target = owner
+    raise AssertionError("unreachable: the second answer returns or raises")
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         request = read_request(args.file)
@@ -53,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     except json_format.ParseError as err:
         print(f"error: {args.file} is not a SubmitOrderRequest: {err}", file=sys.stderr)
         return EXIT_BAD_FILE
-    with grpc.insecure_channel(args.target) as channel:
-        stub = orders_pb2_grpc.OrderServiceStub(channel)  # type: ignore[no-untyped-call]
-        try:
-            response = stub.SubmitOrder(request, timeout=args.timeout)
-        except grpc.RpcError as err:
-            print_rpc_error(f"SubmitOrder to {args.target}", err)
-            return EXIT_REFUSED
+    try:
+        # The store's worker when the server runs several (`serve --workers N`).
+        target = StoreRoutes.fetch(args.target, args.timeout).of_store(request.order.store_id)
+        response = _submit(target, request, args.timeout)
+    except grpc.RpcError as err:
+        print_rpc_error(f"SubmitOrder to {args.target}", err)
+        return EXIT_REFUSED
     print(
         json_format.MessageToJson(
             response,

@@ -14,6 +14,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from pyengine import exceptions as errors
+from pyengine.routes import STORE_ADDRESS_HEADER
 
 CODES: dict[type[errors.EngineError], int] = {
     errors.InvalidArgument: code_pb2.INVALID_ARGUMENT,
@@ -56,3 +57,25 @@ def engine_error_status(err: errors.EngineError) -> grpc.Status:
 def simple_status(code: int, message: str) -> grpc.Status:
     status: grpc.Status = rpc_status.to_status(status_pb2.Status(code=code, message=message))
     return status
+
+
+def redirect_status(store_id: str, address: str) -> grpc.Status:
+    """FAILED_PRECONDITION for a call about a store that another worker owns: nothing was applied;
+    the message and the trailer `pyengine-store-address` name the owner's address."""
+    detail = error_details_pb2.PreconditionFailure(
+        violations=[
+            error_details_pb2.PreconditionFailure.Violation(
+                type="WORKER", subject=address, description=f"store '{store_id}' is served there"
+            )
+        ]
+    )
+    packed = any_pb2.Any()
+    packed.Pack(detail)
+    message = f"store_id: store '{store_id}' is served by the worker at {address}; send it there"
+    status = rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.FAILED_PRECONDITION, message=message, details=[packed])
+    )
+    redirected: grpc.Status = status._replace(
+        trailing_metadata=(*status.trailing_metadata, (STORE_ADDRESS_HEADER, address))
+    )
+    return redirected

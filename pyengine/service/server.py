@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +22,14 @@ from pyengine.eventlog import Durability
 from pyengine.runtime import DEFAULT_ORDER_RETENTION_S, DEFAULT_SNAPSHOT_EVERY, Runtime
 from pyengine.service.handlers import (
     SERVICE_NAMES,
+    Peers,
     kitchen_service,
     order_service,
     promotion_service,
+    routing_service,
     store_service,
 )
+from pyengine.sharding import Routing, ShardPlan, shard_dir
 from pyengine.storage import StorageConfig
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,10 @@ class ServeConfig:
     snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
     # How long a finished order stays in the core's memory (None: for ever).
     order_retention_s: float | None = DEFAULT_ORDER_RETENTION_S
+    # `--workers N` (N > 1): the stores of every worker, and which worker this process is; it
+    # serves only its stores, from its own folder under data_dir. None: one process, every store.
+    shard: ShardPlan | None = None
+    worker_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +75,27 @@ async def serve(
     config: ServeConfig,
     stop: asyncio.Event,
     on_ready: Callable[[Started], None] | None = None,
+    on_bound: Callable[[str], Awaitable[list[str]]] | None = None,
 ) -> str:
     """Runs the server until `stop` is set, or until the engine fails; returns the reason of
     such a failure ("" after a requested stop). After a failure the process must exit and be
-    restarted: the log is the truth, the memory is not."""
+    restarted: the log is the truth, the memory is not.
+
+    A worker of `--workers N` gets `on_bound`: called with this worker's address once its port
+    is bound, it returns every worker's address (from the parent), before anything is served."""
+    plan = config.shard
+    data_dir = config.data_dir
+    if plan is not None:
+        data_dir = shard_dir(config.data_dir, config.worker_index, plan.workers)
     runtime = Runtime.open(
-        config.data_dir,
+        data_dir,
         config.shop,
         config.durability,
         config.time_scale,
         config.storage,
         config.snapshot_every,
         config.order_retention_s,
+        None if plan is None else plan.stores_of(config.worker_index),
     )
     server = grpc.aio.server(
         options=[
@@ -89,12 +105,31 @@ async def serve(
             ("grpc.so_reuseport", 0),
         ]
     )
+    try:
+        port = server.add_insecure_port(config.listen)
+    except RuntimeError as exc:
+        await runtime.close()
+        raise OSError(f"cannot listen on {config.listen}: {exc}") from None
+    host = config.listen.rsplit(":", 1)[0]
+    address = f"{host}:{port}"
+    if on_bound is None:
+        routing = Routing((address,), dict.fromkeys(runtime.engine.store_ids(), 0))
+    else:
+        assert plan is not None
+        try:
+            addresses = await on_bound(address)
+        except BaseException:
+            await runtime.close()
+            raise
+        routing = Routing(tuple(addresses), plan.owner, config.worker_index)
+    peers = Peers(routing)
     server.add_generic_rpc_handlers(
         (
-            order_service(runtime),
-            kitchen_service(runtime),
-            store_service(runtime),
-            promotion_service(runtime),
+            order_service(runtime, routing),
+            kitchen_service(runtime, routing),
+            store_service(runtime, routing),
+            promotion_service(runtime, peers),
+            routing_service(routing),
         )
     )
     health_servicer = health.aio.HealthServicer()
@@ -102,12 +137,6 @@ async def serve(
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    try:
-        port = server.add_insecure_port(config.listen)
-    except RuntimeError as exc:
-        await runtime.close()
-        raise OSError(f"cannot listen on {config.listen}: {exc}") from None
-    host = config.listen.rsplit(":", 1)[0]
     runtime.start()
     if config.promotions is not None or config.shop is None:
         await runtime.seed_promotions(shop.load_promotions(config.promotions))
@@ -117,7 +146,7 @@ async def serve(
     if on_ready is not None:
         on_ready(
             Started(
-                f"{host}:{port}",
+                address,
                 runtime.engine.last_lsn,
                 runtime.engine.store_ids(),
                 runtime.log.describe(),
@@ -135,6 +164,7 @@ async def serve(
         await health_servicer.enter_graceful_shutdown()
         await runtime.end_streams()
         await server.stop(config.grace_s)
+        await peers.close()
         await runtime.close()
         if not runtime.fatal.is_set():
             # The live state after a clean stop: a clean replay of the log must give the same hash.
