@@ -2,15 +2,16 @@
 
 `python -m benchmarks.bench_service` (run by `make bench`, not by `make test`):
 
-1. starts `pyengine serve` (one process, `--durability full`: every answer waits for its group
-   commit and fsync) on a loopback port with a shop of `--stores` stores built from the sample
-   shop, with the shop's automatic actions (pacing, fast mode, channel pause) off so that every
-   order is really admitted, priced with the sample promotions and scheduled;
-2. starts a bare grpc.aio echo server (`benchmarks/echo_server.py`) whose answer is as large as
-   SubmitOrder's mean answer;
-3. one load client (this process, grpc.aio, raw bytes: the same pre-built requests for both)
-   drives each server closed-loop at increasing concurrency, echo and pyengine alternately at each
-   level, and measures throughput and latency percentiles of the successful calls;
+1. starts `pyengine serve --workers N` (N = 1, then 2; `--durability full`: every answer waits
+   for its group commit and fsync) on loopback with a shop of `--stores` stores built from the
+   sample shop, with the shop's automatic actions (pacing, fast mode, channel pause) off so that
+   every order is really admitted, priced with the sample promotions and scheduled;
+2. starts a bare grpc.aio echo server (`benchmarks/echo_server.py`) in as many processes as
+   pyengine has workers, whose answer is as large as SubmitOrder's mean answer;
+3. one group of load client processes (`benchmarks/bench_client.py`, `--client-procs`; grpc.aio,
+   raw bytes: the same pre-built requests for both, each call sent to its store's worker) drives
+   each server closed-loop at increasing concurrency, every server in turn within each round of
+   a level, and measures throughput, latency percentiles and the server's CPU per call;
 4. writes docs/benchmarks.md (`--out`) with the machine, the method and the tables.
 
 The client, the servers and SQLite share the machine's cores: the numbers are those of the
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grpc
@@ -424,20 +425,21 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
     finally:
         clients.close()
     pairs = ladders[0].pairs
+    run = Run(
+        args.stores,
+        args.durability,
+        request_bytes,
+        answer_bytes,
+        args.warmup,
+        args.seconds,
+        args.rounds,
+        pairs,
+        ladders=ladders,
+        client_procs=args.client_procs,
+        open_orders=max(p.submitted for ladder in ladders for _, p in ladder.pairs),
+    )
     if args.ladder_only:
-        return Run(
-            args.stores,
-            args.durability,
-            request_bytes,
-            answer_bytes,
-            args.warmup,
-            args.seconds,
-            args.rounds,
-            pairs,
-            ladders=ladders,
-            client_procs=args.client_procs,
-            open_orders=max(p.submitted for ladder in ladders for _, p in ladder.pairs),
-        )
+        return run
     profile, profiled = None, None
     if args.profile > 0 and profiling.executable():
         best_level = best([p for _, p in pairs]).concurrency
@@ -484,18 +486,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> Run:
         )
         for per_store in (0, 5, 15)
     ]
-    return Run(
-        args.stores,
-        args.durability,
-        request_bytes,
-        answer_bytes,
-        args.warmup,
-        args.seconds,
-        args.rounds,
-        pairs,
-        ladders=ladders,
-        client_procs=args.client_procs,
-        open_orders=max(p.submitted for ladder in ladders for _, p in ladder.pairs),
+    return replace(
+        run,
         profile=profile,
         profiled=profiled,
         stream=stream,
