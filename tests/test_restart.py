@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import grpc
 import pytest
 
@@ -120,3 +123,27 @@ def test_a_failed_commit_stops_the_server_and_loses_nothing_acknowledged(
     )
     assert [t.order_id for t in board.queue] == [kept.order_id]
     client.close()
+
+
+def _replayed_counts(server: ServerProcess, want: int) -> list[int]:
+    """The "(N records replayed)" of the server's start-up lines, once `want` of them are in."""
+    pattern = re.compile(r"\((\d+) records replayed\)")
+    deadline = time.monotonic() + 30
+    while True:
+        counts = [int(m.group(1)) for line in list(server.output) if (m := pattern.search(line))]
+        if len(counts) >= want or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.01)  # polling the drained output for a line; no timing is asserted
+
+
+def test_the_start_line_counts_what_the_log_held_before_the_start(server: ServerProcess) -> None:
+    # A fresh folder held nothing: the sample promotions this start seeds are not "replayed".
+    assert _replayed_counts(server, 1) == [0]
+    client = Client.connect(server.target)
+    client.submit(draft(line("classic_milk_tea")))
+    client.close()
+    assert server.stop() == 0
+    server.start()
+    first, second = _replayed_counts(server, 2)
+    # The seeded promotions and the order are in the log now.
+    assert first == 0 and second >= 8

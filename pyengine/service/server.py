@@ -138,6 +138,8 @@ async def serve(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     runtime.start()
+    # What the log held at start-up, before this start seeds any promotion into it.
+    replayed = runtime.engine.last_lsn
     if config.promotions is not None or config.shop is None:
         await runtime.seed_promotions(shop.load_promotions(config.promotions))
     await server.start()
@@ -147,7 +149,7 @@ async def serve(
         on_ready(
             Started(
                 address,
-                runtime.engine.last_lsn,
+                replayed,
                 runtime.engine.store_ids(),
                 runtime.log.describe(),
             )
