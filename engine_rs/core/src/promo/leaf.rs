@@ -17,7 +17,7 @@ impl Searcher<'_> {
     /// Every claim is fixed: the stackable and order-level promotions, then the comparison.
     pub(super) fn leaf(&mut self, run: &Run) {
         // A promotion that takes nothing off claims no unit (the contract).
-        if run.ns.iter().enumerate().any(|(k, _)| run.claimed[k] > 0 && run.exact_by[k] == 0) {
+        if (0..run.ns.len()).any(|k| run.claimed[k] > 0 && run.exact_by[k] == 0) {
             return;
         }
         let value: i64 = run.exact_by.iter().sum();

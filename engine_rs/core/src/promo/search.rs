@@ -189,8 +189,8 @@ pub(super) struct Run {
 }
 
 /// Promotion `k`'s claim on line `l` as [`set_claim`] sees it: every node of the walk changes a
-/// claim, and one load of this beats four chains of nested vectors (`additive`, `rate`, the
-/// joint rate, the group).
+/// claim, and one load of this beats three chains of nested vectors (`additive`, `rate`, the
+/// joint rate).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct ClaimCell {
     /// The exact per-unit discount where additive, else `None` (see `Run::additive`).
@@ -406,6 +406,8 @@ impl Searcher<'_> {
             .collect();
         let closed_amounts = Table::new(ns.len(), n_lines, 0);
         let memo = ClaimMemo::new(cx, &ns);
+        let group_of = ns.iter().map(|&p| cx.promotions[p].group).collect();
+        let claimed = vec![0; ns.len()];
         let mut forced = vec![false; cx.promotions.len()];
         for &p in candidates {
             forced[p] = exclusive || cx.promotions[p].group.is_none();
@@ -451,11 +453,9 @@ impl Searcher<'_> {
             node_ub: Vec::new(),
             node_suffix: Vec::new(),
             cells: Vec::new(),
-            claimed: Vec::new(),
-            group_of: Vec::new(),
+            claimed,
+            group_of,
         };
-        run.group_of = run.ns.iter().map(|&p| cx.promotions[p].group).collect();
-        run.claimed = vec![0; run.ns.len()];
         run.pack_bounds();
         run
     }
@@ -636,7 +636,7 @@ impl Searcher<'_> {
         let most = if run.blocked(group, k) { 0 } else { run.avail[l] };
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
-        let fewest_first = run.lex || run.cells[k * run.avail.len() + l].rate < run.st_rate[l];
+        let fewest_first = run.lex || run.cell(k, l).rate < run.st_rate[l];
         for n in 0..=most {
             let c = if fewest_first { n } else { most - n };
             // From the previous count straight to the next: the same state as from zero.
@@ -831,6 +831,11 @@ impl Run {
         }
     }
 
+    /// Promotion `k`'s claim cell on line `l`.
+    fn cell(&self, k: usize, l: usize) -> ClaimCell {
+        self.cells[k * self.avail.len() + l]
+    }
+
     /// The bound systems' `pending_ub`, in the order of `node_ub`.
     fn pending_ubs(&self) -> [i64; 3] {
         match &self.joint {
@@ -923,7 +928,7 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
     run.counts[k][l] = c;
     run.claimed[k] = run.claimed[k] + c - old;
     run.avail[l] = (i64::from(run.avail[l]) - delta) as u32;
-    let cell = run.cells[k * run.avail.len() + l];
+    let cell = run.cell(k, l);
     if let Some(a) = cell.additive {
         run.exact_line[l] += delta * a;
         run.exact_total += delta * a;
