@@ -91,7 +91,9 @@ impl Searcher<'_> {
     fn leaf_if_promising(&mut self, run: &Run) {
         let stacked: i64 = run.avail.iter().zip(&run.st_rate).map(|(&a, r)| i64::from(a) * r).sum();
         let item = run.exact_total;
-        if run.order_bound.bound(self.cx, item, item + stacked, &run.exact_line) >= self.best.value {
+        if run.order_bound.bound(self.cx, run.excluded, item, item + stacked, &run.exact_line)
+            >= self.best.value
+        {
             self.leaf(run);
         }
     }

@@ -32,7 +32,8 @@ impl Searcher<'_> {
         }
         // The stackables' walk, or the order stage, would cut here first.
         if !run.st.is_empty()
-            && run.order_bound.bound(self.cx, value, value + rest[0], &run.exact_line) < self.best.value
+            && run.order_bound.bound(self.cx, run.excluded, value, value + rest[0], &run.exact_line)
+                < self.best.value
         {
             self.leaf_rest = rest;
             return;
@@ -102,7 +103,10 @@ impl Searcher<'_> {
             return;
         }
         // (At `j = 0` the leaf has just made this cut.)
-        if j > 0 && run.order_bound.bound(self.cx, value, value + rest[j], &item_line) < self.best.value {
+        if j > 0
+            && run.order_bound.bound(self.cx, run.excluded, value, value + rest[j], &item_line)
+                < self.best.value
+        {
             return;
         }
         let p = run.st[j];
@@ -155,7 +159,7 @@ impl Searcher<'_> {
         let cx = self.cx;
         // The item stage is exact here: the joint bound of the order stage is cheap and cuts
         // most leaves before the order-level choice.
-        if run.order_bound.bound(cx, value, value, item_line) < self.best.value {
+        if run.order_bound.bound(cx, run.excluded, value, value, item_line) < self.best.value {
             return;
         }
         let after: Vec<i64> = cx.gross.iter().zip(item_line).map(|(g, d)| g - d).collect();

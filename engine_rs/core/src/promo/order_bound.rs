@@ -13,14 +13,95 @@
 //! order-level promotions (scoped or `before_items` ones, fine staircases, percents beyond
 //! 100 in all) are bounded at the largest base they can still have.
 
-use std::cell::Cell;
+//!
+//! A group may hold item-level and order-level promotions alike, and at most one of them
+//! applies. Once a claiming promotion of such a group claims a unit (and a claim that takes
+//! nothing off is not allowed), every completion below leaves the group's order-level members
+//! out, so a node bounds the order stage without them: [`OrderBound`] keeps one
+//! [`StageBound`] per set of such groups claimed (built the first time a node asks for it),
+//! indexed by the bits of [`OrderBound::bit`]. On the benchmark's hard mixes (`workload.py`,
+//! groups drawn for promotions of every kind) the bound had counted a grouped 满减 beside the
+//! item discount of its own group's claim, which is where their root bounds sat above the
+//! best deal.
+
+use std::cell::{Cell, OnceCell};
 
 use super::eval::CartCx;
 use super::rule::{ceil_div, OrderRule};
 use super::selector::{all_lines, lines_of};
 
+/// Groups with order-level and claiming members beyond this many are not told apart (their
+/// order-level members always count): at most `2^MIXED_GROUPS` stage bounds per search.
+const MIXED_GROUPS: usize = 6;
+
+/// The order stage's bound per set of groups whose order-level members a claim has excluded
+/// (see the module doc).
 #[derive(Clone)]
 pub struct OrderBound {
+    /// The order-level promotions in `(priority, id)` order.
+    ordered: Vec<usize>,
+    /// Per group: its bit in a mask of excluded groups (0: not told apart).
+    bits: Vec<u64>,
+    /// The bound with every order-level promotion (no group excluded: most nodes), and per
+    /// nonzero mask the bound without the order-level members of the mask's groups.
+    all: StageBound,
+    by_mask: Vec<OnceCell<StageBound>>,
+}
+
+impl OrderBound {
+    /// `claiming_groups`: the groups of the search's claiming promotions; `groups` the number
+    /// of groups.
+    pub fn new(cx: &CartCx<'_>, ordered: &[usize], claiming_groups: &[Option<usize>], groups: usize) -> Self {
+        let mut bits = vec![0u64; if ordered.is_empty() { 0 } else { groups }];
+        let mut mixed = 0;
+        for &p in ordered {
+            if let Some(g) = cx.promotions[p].group {
+                if bits[g] == 0 && mixed < MIXED_GROUPS && claiming_groups.contains(&Some(g)) {
+                    bits[g] = 1 << mixed;
+                    mixed += 1;
+                }
+            }
+        }
+        let all = StageBound::new(cx, ordered);
+        if mixed == 0 {
+            // Nothing to tell apart (the usual case): no masks.
+            return Self { ordered: Vec::new(), bits: Vec::new(), all, by_mask: Vec::new() };
+        }
+        let by_mask = (0..(1usize << mixed) - 1).map(|_| OnceCell::new()).collect();
+        Self { ordered: ordered.to_vec(), bits, all, by_mask }
+    }
+
+    /// Group `g`'s bit in the masks of [`Self::bound`] (0 if its claims change nothing here).
+    #[inline]
+    pub fn bit(&self, g: usize) -> u64 {
+        self.bits.get(g).copied().unwrap_or(0)
+    }
+
+    /// Bounds the value (item plus order stage) of any completion whose item discount lies in
+    /// `[i_lo, i_hi]` and whose claims exclude the order-level members of the groups in
+    /// `excluded` (see [`StageBound::bound`]).
+    #[inline]
+    pub fn bound(&self, cx: &CartCx<'_>, excluded: u64, i_lo: i64, i_hi: i64, exact_line: &[i64]) -> i64 {
+        if excluded == 0 {
+            return self.all.bound(cx, i_lo, i_hi, exact_line);
+        }
+        self.by_mask[excluded as usize - 1]
+            .get_or_init(|| {
+                let kept: Vec<usize> = self
+                    .ordered
+                    .iter()
+                    .copied()
+                    .filter(|&p| cx.promotions[p].group.is_none_or(|g| self.bits[g] & excluded == 0))
+                    .collect();
+                StageBound::new(cx, &kept)
+            })
+            .bound(cx, i_lo, i_hi, exact_line)
+    }
+}
+
+/// The bound of item plus order stage for one set of order-level promotions.
+#[derive(Clone)]
+pub struct StageBound {
     subtotal: i64,
     /// `g` per group (each ungrouped promotion its own): the best step value at each step
     /// index, and the largest percent; the parts without a percent are summed per step index
@@ -41,7 +122,7 @@ pub struct OrderBound {
     finger: Cell<usize>,
 }
 
-impl OrderBound {
+impl StageBound {
     pub fn new(cx: &CartCx<'_>, ordered: &[usize]) -> Self {
         let subtotal: i64 = cx.gross.iter().sum();
         let all = all_lines(cx.lines.len());

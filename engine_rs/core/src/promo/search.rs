@@ -155,6 +155,9 @@ pub(super) struct Run {
     pub(super) avail: Vec<u32>,
     /// Per group: (claiming promotion index in `ns`, units claimed).
     pub(super) group_claims: Vec<(usize, u32)>,
+    /// The groups (their [`OrderBound::bit`]s) whose order-level members the current claims
+    /// exclude: a claiming member of theirs claims.
+    pub(super) excluded: u64,
     /// Exact item discounts fixed so far: per line, in all, per claiming promotion.
     pub(super) exact_line: Vec<i64>,
     pub(super) exact_total: i64,
@@ -406,7 +409,7 @@ impl Searcher<'_> {
             .collect();
         let closed_amounts = Table::new(ns.len(), n_lines, 0);
         let memo = ClaimMemo::new(cx, &ns);
-        let group_of = ns.iter().map(|&p| cx.promotions[p].group).collect();
+        let group_of: Vec<Option<usize>> = ns.iter().map(|&p| cx.promotions[p].group).collect();
         let claimed = vec![0; ns.len()];
         let mut forced = vec![false; cx.promotions.len()];
         for &p in candidates {
@@ -421,7 +424,7 @@ impl Searcher<'_> {
             pending_ub: whole_caps,
             whole: b.whole,
             cap: b.cap,
-            order_bound: OrderBound::new(cx, &ol),
+            order_bound: OrderBound::new(cx, &ol, &group_of, self.groups),
             subtotal: cx.gross.iter().sum(),
             ns,
             st,
@@ -441,6 +444,7 @@ impl Searcher<'_> {
             suffix,
             avail: cx.lines.iter().map(|l| l.quantity as u32).collect(),
             group_claims: vec![(usize::MAX, 0); self.groups],
+            excluded: 0,
             exact_line: vec![0; n_lines],
             exact_total: 0,
             closed: Vec::new(),
@@ -544,13 +548,13 @@ impl Searcher<'_> {
         let pending = run.pending_ubs();
         let item_ub =
             (0..3).map(|s| pending[s].saturating_add(run.node_suffix[0][s])).min().expect("three systems");
-        run.order_bound.bound(self.cx, 0, item_ub, &run.exact_line)
+        run.order_bound.bound(self.cx, run.excluded, 0, item_ub, &run.exact_line)
     }
 
     /// Whether a node whose item discounts are bounded by `item_ub` may still beat (or tie and
     /// out-break) the incumbent, or reach the aspiration floor.
     fn may_win(&mut self, run: &Run, item_ub: i64) -> bool {
-        let bound = run.order_bound.bound(self.cx, run.exact_total, item_ub, &run.exact_line);
+        let bound = run.order_bound.bound(self.cx, run.excluded, run.exact_total, item_ub, &run.exact_line);
         if self.floor > self.best.value {
             return bound >= self.floor;
         }
@@ -817,6 +821,7 @@ impl Run {
             *avail = line.quantity as u32;
         }
         self.group_claims.fill((usize::MAX, 0));
+        self.excluded = 0;
         self.exact_line.fill(0);
         self.exact_total = 0;
         self.exact_by.fill(0);
@@ -950,5 +955,11 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
         let claims = &mut run.group_claims[g];
         claims.1 = (i64::from(claims.1) + delta) as u32;
         claims.0 = if claims.1 > 0 { k } else { usize::MAX };
+        let bit = run.order_bound.bit(g);
+        if claims.1 > 0 {
+            run.excluded |= bit;
+        } else {
+            run.excluded &= !bit;
+        }
     }
 }

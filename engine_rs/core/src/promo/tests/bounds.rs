@@ -80,3 +80,39 @@ proptest! {
         }
     }
 }
+
+/// A claim of a group leaves the group's order-level members out of the order stage's bound:
+/// with the 10 % item discount of group `g` claimed, the group's 满3000减1000 cannot apply.
+#[test]
+fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
+    use crate::promo::order_bound::OrderBound;
+    use crate::promo::tests::support::{cart, line, price};
+
+    let promos = json!([
+        {"id": "tea10", "name": "茶饮九折", "kind": "percent_off", "level": "item", "percent": 10,
+         "scope": {"categories": ["tea"]}, "group": "g"},
+        {"id": "full3000", "name": "满30减10", "kind": "threshold_tiers", "group": "g",
+         "tiers": [{"threshold_minor": 3000, "amount_minor": 1000}]},
+        {"id": "every10", "name": "每满10减1", "kind": "every_x_off_y", "every_minor": 1000,
+         "amount_minor": 100}
+    ]);
+    let the_cart = cart(&[line(0, "jasmine", "tea", 2, 2000)]);
+    let calc = calculator(&promos);
+    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
+    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
+    let ordered: Vec<usize> = (0..calc.promotions().len())
+        .filter(|&p| matches!(calc.promotions()[p].rule, Rule::Order { .. }))
+        .collect();
+    let item = (0..calc.promotions().len()).find(|&p| &*calc.promotions()[p].id == "tea10").unwrap();
+    let g = calc.promotions()[item].group.expect("grouped");
+    let bound = OrderBound::new(&cx, &ordered, &[Some(g)], g + 1);
+    assert_ne!(bound.bit(g), 0);
+    // Item discount up to 400: the base stays >= 3600, so 400 + 1000 + 3 x 100 with the
+    // threshold; 400 + 3 x 100 without it.
+    assert_eq!(bound.bound(&cx, 0, 0, 400, &[0]), 1700);
+    assert_eq!(bound.bound(&cx, bound.bit(g), 0, 400, &[0]), 700);
+    // The best deal: the threshold (1000 + 4 x 100) beats the tea discount (400 + 3 x 100).
+    let answer = price(&promos, &the_cart);
+    assert!(answer.exact);
+    assert_eq!(answer.discount_minor, 1400);
+}
