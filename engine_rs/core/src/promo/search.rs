@@ -189,6 +189,20 @@ pub(super) struct Run {
     /// Per claiming promotion: the units it claims on every line together, and its group.
     pub(super) claimed: Vec<u32>,
     pub(super) group_of: Vec<Option<usize>>,
+    /// Per group told apart by the order bound (see [`Unclaimed`]).
+    pub(super) unclaimed_groups: Vec<Unclaimed>,
+}
+
+/// A group with claiming and order-level members, seen from a node where none of its claiming
+/// members claims yet: either one will (then its order-level members are out, see
+/// [`OrderBound`]) or none will (then the undecided units are bounded without them: these
+/// bounds, laid out like `Run::node_ub` and `Run::node_suffix` for the first system). A node
+/// is bounded by the larger of the two cases, per such group, and by the smallest of those.
+#[derive(Clone)]
+pub(super) struct Unclaimed {
+    pub(super) bit: u64,
+    pub(super) node_ub: Vec<i64>,
+    pub(super) suffix: Vec<i64>,
 }
 
 /// Promotion `k`'s claim on line `l` as [`set_claim`] sees it: every node of the walk changes a
@@ -459,8 +473,10 @@ impl Searcher<'_> {
             cells: Vec::new(),
             claimed,
             group_of,
+            unclaimed_groups: Vec::new(),
         };
         run.pack_bounds();
+        run.unclaimed_group_bounds(cx);
         run
     }
 
@@ -548,13 +564,60 @@ impl Searcher<'_> {
         let pending = run.pending_ubs();
         let item_ub =
             (0..3).map(|s| pending[s].saturating_add(run.node_suffix[0][s])).min().expect("three systems");
-        run.order_bound.bound(self.cx, run.excluded, 0, item_ub, &run.exact_line)
+        let bound = run.order_bound.bound(self.cx, run.excluded, 0, item_ub, &run.exact_line);
+        match run.seq.first() {
+            Some(&l) if !run.options[l].is_empty() => {
+                bound.min(self.group_bound(run, 0, l, 0, item_ub, i64::MIN))
+            }
+            _ => bound,
+        }
     }
 
-    /// Whether a node whose item discounts are bounded by `item_ub` may still beat (or tie and
-    /// out-break) the incumbent, or reach the aspiration floor.
-    fn may_win(&mut self, run: &Run, item_ub: i64) -> bool {
-        let bound = run.order_bound.bound(self.cx, run.excluded, run.exact_total, item_ub, &run.exact_line);
+    /// Whether a node at walk position `pos`, option `i` of line `l`, whose item discounts are
+    /// bounded by `item_ub`, may still beat (or tie and out-break) the incumbent, or reach the
+    /// aspiration floor; with the cases of [`Unclaimed`] where the plain bound does not cut.
+    fn may_win_at(&mut self, run: &Run, pos: usize, l: usize, i: usize, item_ub: i64) -> bool {
+        let mut bound =
+            run.order_bound.bound(self.cx, run.excluded, run.exact_total, item_ub, &run.exact_line);
+        let cut_below = self.best.value.max(self.floor);
+        if !run.unclaimed_groups.is_empty() && bound >= cut_below {
+            bound = bound.min(self.group_bound(run, pos, l, i, item_ub, cut_below));
+        }
+        self.bound_may_win(run, bound)
+    }
+
+    /// The bound of the cases of [`Unclaimed`] (`i64::MAX` without such a group); the first
+    /// below `cut_below` is enough.
+    fn group_bound(&self, run: &Run, pos: usize, l: usize, i: usize, item_ub: i64, cut_below: i64) -> i64 {
+        let mut bound = i64::MAX;
+        let rest = run.exact_total + run.pending_ubs()[0] + run.unclaimed_ub;
+        let avail = i64::from(run.avail[l]);
+        let at = run.ub_at[l] + i;
+        for u in &run.unclaimed_groups {
+            if run.excluded & u.bit != 0 {
+                continue;
+            }
+            let none_claims = item_ub.min(rest + avail * u.node_ub[at] + u.suffix[pos + 1]);
+            let one_claims = run.order_bound.bound(
+                self.cx,
+                run.excluded | u.bit,
+                run.exact_total,
+                item_ub,
+                &run.exact_line,
+            );
+            let none =
+                run.order_bound.bound(self.cx, run.excluded, run.exact_total, none_claims, &run.exact_line);
+            bound = bound.min(one_claims.max(none));
+            if bound < cut_below {
+                break;
+            }
+        }
+        bound
+    }
+
+    /// Whether a node bounded by `bound` may still beat (or tie and out-break) the incumbent,
+    /// or reach the aspiration floor.
+    fn bound_may_win(&mut self, run: &Run, bound: i64) -> bool {
         if self.floor > self.best.value {
             return bound >= self.floor;
         }
@@ -627,7 +690,7 @@ impl Searcher<'_> {
             })
             .min()
             .expect("three systems");
-        if !self.may_win(run, item_ub) {
+        if !self.may_win_at(run, pos, l, i, item_ub) {
             return;
         }
         if run.avail[l] == 0 {
@@ -898,6 +961,31 @@ impl Run {
             joint.max_suffix = suffix_of(cx, &self.seq, &joint.max_unit_ub);
         }
         self.pack_bounds();
+        self.unclaimed_group_bounds(cx);
+    }
+
+    /// The bounds of [`Unclaimed`] for the current walk order: per group told apart by the
+    /// order bound, the undecided-unit bounds with its claiming members' rates at zero.
+    fn unclaimed_group_bounds(&mut self, cx: &CartCx<'_>) {
+        self.unclaimed_groups.clear();
+        let mut seen = 0u64;
+        for g in self.group_of.iter().flatten().copied() {
+            let bit = self.order_bound.bit(g);
+            if bit == 0 || seen & bit != 0 {
+                continue;
+            }
+            seen |= bit;
+            let mut rate = self.rate.clone();
+            for (k, row) in rate.iter_mut().enumerate() {
+                if self.group_of[k] == Some(g) {
+                    row.fill(0);
+                }
+            }
+            let unit_ub = undecided_bounds(&self.options, &rate, &self.whole, &self.st_rate);
+            let suffix = suffix_of(cx, &self.seq, &unit_ub);
+            let node_ub = unit_ub.rows().flat_map(|row| row.iter().copied()).collect();
+            self.unclaimed_groups.push(Unclaimed { bit, node_ub, suffix });
+        }
     }
 }
 
