@@ -475,8 +475,7 @@ impl Searcher<'_> {
             group_of,
             unclaimed_groups: Vec::new(),
         };
-        run.pack_bounds();
-        run.unclaimed_group_bounds(cx);
+        run.pack_bounds(cx);
         run
     }
 
@@ -912,9 +911,9 @@ impl Run {
         }
     }
 
-    /// Packs `unit_ub` and `suffix` of the bound systems into `node_ub` and `node_suffix`;
-    /// call after any of them changes.
-    pub(super) fn pack_bounds(&mut self) {
+    /// Packs `unit_ub` and `suffix` of the bound systems into `node_ub` and `node_suffix`, and
+    /// builds the bounds of [`Unclaimed`]; call after any of them changes.
+    pub(super) fn pack_bounds(&mut self, cx: &CartCx<'_>) {
         self.ub_at.clear();
         self.node_ub.clear();
         for (l, own) in self.unit_ub.rows().enumerate() {
@@ -944,6 +943,7 @@ impl Run {
                 None => [self.suffix[pos]; 3],
             })
             .collect();
+        self.unclaimed_group_bounds(cx);
     }
 
     pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
@@ -960,8 +960,7 @@ impl Run {
             joint.max_unit_ub = max_of(&joint.unit_ub, &self.unit_ub);
             joint.max_suffix = suffix_of(cx, &self.seq, &joint.max_unit_ub);
         }
-        self.pack_bounds();
-        self.unclaimed_group_bounds(cx);
+        self.pack_bounds(cx);
     }
 
     /// The bounds of [`Unclaimed`] for the current walk order: per group told apart by the
