@@ -136,6 +136,9 @@ pub(super) struct Run {
     /// Whether the walk is in canonical order, fewest units and smallest labels first (see
     /// [`Run::canonical_walk`]).
     pub(super) lex: bool,
+    /// In the vector's order: the units the rest of the current line's options claim (see
+    /// [`Searcher::lex_claims`]).
+    pub(super) lex_left: u32,
     /// The lines in the order the search walks them (see [`walk_order`]).
     pub(super) seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
@@ -413,14 +416,7 @@ impl Searcher<'_> {
                 max_suffix,
             }
         });
-        let all = super::selector::all_lines(n_lines);
-        let ol_everywhere = ol.iter().map(|&p| cx.eligible[p] == all).collect();
-        let ol_whole = ol
-            .iter()
-            .map(|&p| {
-                cx.eligible[p] == all && cx.promotions[p].order_kind().is_some_and(|(_, before)| !before)
-            })
-            .collect();
+        let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let closed_amounts = Table::new(ns.len(), n_lines, 0);
         let memo = ClaimMemo::new(cx, &ns);
         let group_of: Vec<Option<usize>> = ns.iter().map(|&p| cx.promotions[p].group).collect();
@@ -449,6 +445,7 @@ impl Searcher<'_> {
             additive: b.additive,
             bounded: b.bounded,
             lex: false,
+            lex_left: 0,
             seq,
             options: b.options,
             closing,
@@ -697,17 +694,62 @@ impl Searcher<'_> {
             self.close_line(run, pos);
             return;
         }
+        if run.lex {
+            if i == 0 {
+                // The vector's order on a line: the fewest claimed units first (its leading
+                // zeros), for each number the claims in `lex_claims`' order.
+                for total in 0..=run.avail[l] {
+                    run.lex_left = total;
+                    self.lex_claims(run, pos, i);
+                    if self.aborted || self.paused {
+                        break;
+                    }
+                }
+                run.lex_left = 0;
+            } else {
+                self.lex_claims(run, pos, i);
+            }
+            return;
+        }
         let k = run.options[l][i];
         let group = run.group_of[k];
         let most = if run.blocked(group, k) { 0 } else { run.avail[l] };
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
-        let fewest_first = run.lex || run.cell(k, l).rate < run.st_rate[l];
+        let fewest_first = run.cell(k, l).rate < run.st_rate[l];
         for n in 0..=most {
             let c = if fewest_first { n } else { most - n };
             // From the previous count straight to the next: the same state as from zero.
             set_claim(run, group, k, l, c);
             self.dfs(run, pos, i + 1);
+            if self.aborted || self.paused {
+                break;
+            }
+        }
+        set_claim(run, group, k, l, 0);
+    }
+
+    /// In the vector's order, option `i` of the line at walk position `pos` and the options
+    /// after it claim exactly `run.lex_left` units between them: the option (labels ascend
+    /// along the line) takes the most it can first, the last one takes the rest. With the
+    /// line's total tried from the fewest up, a line's claims come in the order of its part of
+    /// the assignment vector (zeros first, then the labels ascending), so the first free leaf
+    /// of the walk has the smallest free vector and every later node is cut by it.
+    fn lex_claims(&mut self, run: &mut Run, pos: usize, i: usize) {
+        let l = run.seq[pos];
+        let k = run.options[l][i];
+        let group = run.group_of[k];
+        let left = run.lex_left;
+        let most = if run.blocked(group, k) { 0 } else { left };
+        let least = if i + 1 == run.options[l].len() { left } else { 0 };
+        if least > most {
+            return;
+        }
+        for c in (least..=most).rev() {
+            set_claim(run, group, k, l, c);
+            run.lex_left = left - c;
+            self.dfs(run, pos, i + 1);
+            run.lex_left = left;
             if self.aborted || self.paused {
                 break;
             }
@@ -823,6 +865,19 @@ fn walk_fields(
         }
     }
     (closing, suffix_of(cx, seq, unit_ub))
+}
+
+/// Per order-level promotion: whether it is on every line, and whether it is also based after
+/// the items (its base is then the total after the items).
+fn order_level_scopes(cx: &CartCx<'_>, ol: &[usize]) -> (Vec<bool>, Vec<bool>) {
+    let all = super::selector::all_lines(cx.lines.len());
+    let everywhere: Vec<bool> = ol.iter().map(|&p| cx.eligible[p] == all).collect();
+    let whole = ol
+        .iter()
+        .zip(&everywhere)
+        .map(|(&p, &on_all)| on_all && cx.promotions[p].order_kind().is_some_and(|(_, before)| !before))
+        .collect();
+    (everywhere, whole)
 }
 
 /// Per line and option position, the larger of two systems' undecided-unit bounds.
