@@ -318,6 +318,22 @@ fn top_two(rates: &[Vec<i64>], st_rate: &[i64]) -> (Vec<i64>, Vec<i64>, Vec<usiz
 /// one), then the one with the largest bound; so the loosest claims become exact first and the
 /// bound tightens early.
 pub fn walk_order(cx: &CartCx<'_>, b: &ClaimBounds) -> Vec<usize> {
+    let walk =
+        Walk { options: &b.options, rate: &b.rate, bounded: &b.bounded, cap: &b.cap, unit_ub: &b.unit_ub };
+    walk_order_after(cx, &walk, 0)
+}
+
+/// What [`walk_order_after`] reads of the claim bounds.
+pub struct Walk<'a> {
+    pub options: &'a [Vec<usize>],
+    pub rate: &'a [Vec<i64>],
+    pub bounded: &'a [bool],
+    pub cap: &'a [i64],
+    pub unit_ub: &'a Ragged<i64>,
+}
+
+/// [`walk_order`] after the lines `0..first`, which come first in canonical order.
+pub fn walk_order_after(cx: &CartCx<'_>, b: &Walk<'_>, first: usize) -> Vec<usize> {
     let n = b.options.len();
     let mut left: Vec<i64> = vec![0; b.bounded.len()];
     let mut mass: Vec<i64> = vec![0; b.bounded.len()];
@@ -332,7 +348,17 @@ pub fn walk_order(cx: &CartCx<'_>, b: &ClaimBounds) -> Vec<usize> {
     }
     let mut done = vec![false; n];
     let mut seq = Vec::with_capacity(n);
-    for _ in 0..n {
+    let mut visit = |l: usize, done: &mut Vec<bool>, left: &mut Vec<i64>| {
+        done[l] = true;
+        for &i in &b.options[l] {
+            left[i] -= 1;
+        }
+        seq.push(l);
+    };
+    for l in 0..first.min(n) {
+        visit(l, &mut done, &mut left);
+    }
+    for _ in first.min(n)..n {
         let mut pick = None;
         let mut pick_key = (0i64, 0i64);
         for l in (0..n).filter(|&l| !done[l]) {
@@ -343,12 +369,7 @@ pub fn walk_order(cx: &CartCx<'_>, b: &ClaimBounds) -> Vec<usize> {
                 pick_key = key;
             }
         }
-        let l = pick.expect("a line is left");
-        done[l] = true;
-        for &i in &b.options[l] {
-            left[i] -= 1;
-        }
-        seq.push(l);
+        visit(pick.expect("a line is left"), &mut done, &mut left);
     }
     seq
 }

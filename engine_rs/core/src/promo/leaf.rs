@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 
 use super::eval::{CartCx, Choice};
 use super::rule::{OrderRule, Unit};
-use super::search::{label, Best, Run, Searcher};
+use super::search::{label, Best, PauseOn, Run, Searcher};
 
 impl Searcher<'_> {
     /// Every claim is fixed: the stackable and order-level promotions, then the comparison.
@@ -202,8 +202,9 @@ impl Searcher<'_> {
             };
             self.found += 1;
             // The order is free: from here only the assignment vector decides; the search
-            // pauses to walk in the vector's order (see `Searcher::search`).
-            if total == run.subtotal && self.pause_on_free {
+            // pauses to walk in the vector's order (see `Searcher::search`). A depth of that
+            // walk ends at its first new incumbent (see `Searcher::lex_walk`).
+            if (total == run.subtotal && self.pause_on == PauseOn::Free) || self.pause_on == PauseOn::Found {
                 self.paused = true;
             }
         }

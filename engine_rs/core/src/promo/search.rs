@@ -44,9 +44,11 @@
 //! then the better of the best combination found so far and the greedy one
 //! ([`Searcher::greedy`]) and is marked `exact: false`.
 
+use std::cmp::Ordering;
+
 use super::claim_memo::ClaimMemo;
 use super::eval::{CartCx, Choice};
-use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order};
+use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order, walk_order_after, Walk};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
@@ -67,27 +69,47 @@ pub const NODE_BUDGET: u64 = 100_000;
 /// hard `workload.py` mixes need it for the same exact counts at 2,000 or 4,000.
 pub const FIRST_PASS: u64 = 4_000;
 
+/// Nodes of the first walk of [`Searcher::lex_walk`] (in the vector's order over every line)
+/// before it goes depth by depth.
+pub const LEX_FIRST_WALK: u64 = 20_000;
+
 /// The aspiration floors of a search, in thousandths of its root bound below it (see
 /// [`Searcher::search`]): 2 %, 4 %, 8 %, 16 %, then none.
 pub const ASPIRATION_PERMILLE: [i64; 4] = [20, 40, 80, 160];
 
 /// How a search walks and prunes (never what it covers, so never the answer): the nodes of
 /// its first pass before the local search, whether a free incumbent switches it to the
-/// assignment vector's order (see [`Searcher::search`]), whether it also bounds nodes with
-/// the joint per-unit bounds of [`pattern_bound`](super::pattern_bound), and whether it first
-/// walks with aspiration floors. Tests vary it.
+/// assignment vector's order (see [`Searcher::search`]) and the nodes of that walk over every
+/// line before it goes depth by depth (see [`Searcher::lex_walk`]), whether it also bounds
+/// nodes with the joint per-unit bounds of [`pattern_bound`](super::pattern_bound), and
+/// whether it first walks with aspiration floors. Tests vary it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchOrder {
     pub first_pass: u64,
     pub switch_when_free: bool,
+    pub lex_first_walk: u64,
     pub joint_bounds: bool,
     pub aspiration: bool,
 }
 
 impl Default for SearchOrder {
     fn default() -> Self {
-        Self { first_pass: FIRST_PASS, switch_when_free: true, joint_bounds: true, aspiration: true }
+        Self {
+            first_pass: FIRST_PASS,
+            switch_when_free: true,
+            lex_first_walk: LEX_FIRST_WALK,
+            joint_bounds: true,
+            aspiration: true,
+        }
     }
+}
+
+/// What pauses a walk (see [`Searcher::pause_on`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PauseOn {
+    Nothing,
+    Free,
+    Found,
 }
 
 /// The incumbent: a combination and its tie-break key.
@@ -133,9 +155,14 @@ pub(super) struct Run {
     /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
     /// is complete).
     pub(super) bounded: Vec<bool>,
-    /// Whether the walk is in canonical order, fewest units and smallest labels first (see
-    /// [`Run::canonical_walk`]).
-    pub(super) lex: bool,
+    /// In the walk for the smallest free vector (see [`Searcher::lex_walk`]), its depth: the
+    /// lines before it keep the incumbent's claims (`lex_fixed`), its own claims come in the
+    /// vector's order, the lines after it in the order of the bounds.
+    pub(super) lex: Option<usize>,
+    /// The first walk of [`Searcher::lex_walk`]: every line in canonical order, its claims in
+    /// the vector's order.
+    pub(super) lex_every: bool,
+    pub(super) lex_fixed: Table<u32>,
     /// In the vector's order: the units the rest of the current line's options claim (see
     /// [`Searcher::lex_claims`]).
     pub(super) lex_left: u32,
@@ -270,9 +297,9 @@ pub struct Searcher<'a> {
     pub(super) paused: bool,
     /// While above the incumbent's value: the aspiration floor, see [`Searcher::search`].
     pub(super) floor: i64,
-    /// Whether finding a free leaf (value = subtotal) pauses the search: while it walks in
-    /// bound order (see [`Searcher::search`]).
-    pub(super) pause_on_free: bool,
+    /// What pauses the walk: a free leaf while it walks in bound order (see
+    /// [`Searcher::search`]), any new incumbent at a depth of [`Searcher::lex_walk`].
+    pub(super) pause_on: PauseOn,
     pub(super) order: SearchOrder,
     /// Scratch buffers for evaluating claims, and of the leaves.
     pub(super) units: Vec<super::rule::Unit>,
@@ -313,7 +340,7 @@ pub fn best_choice(
         pause_at: u64::MAX,
         paused: false,
         floor: i64::MIN,
-        pause_on_free: false,
+        pause_on: PauseOn::Nothing,
         order,
         units: Vec::new(),
         out: Vec::new(),
@@ -444,7 +471,9 @@ impl Searcher<'_> {
             rate: b.rate,
             additive: b.additive,
             bounded: b.bounded,
-            lex: false,
+            lex: None,
+            lex_every: false,
+            lex_fixed: Table::new(0, 0, 0),
             lex_left: 0,
             seq,
             options: b.options,
@@ -506,7 +535,7 @@ impl Searcher<'_> {
         // win: the search then restarts in the vector's order ([`Run::canonical_walk`]), as soon
         // as a free leaf is found. Every walk covers every claim; only the order changes.
         self.pause_at = self.nodes.saturating_add(self.order.first_pass);
-        self.pause_on_free = self.order.switch_when_free;
+        self.pause_on = if self.order.switch_when_free { PauseOn::Free } else { PauseOn::Nothing };
         let top = self.root_bound(&run);
         let mut done = false;
         let steps: &[i64] = if self.order.aspiration { &ASPIRATION_PERMILLE } else { &[] };
@@ -527,11 +556,10 @@ impl Searcher<'_> {
             self.dfs(&mut run, 0, 0);
         }
         self.pause_at = u64::MAX;
-        self.pause_on_free = false;
+        self.pause_on = PauseOn::Nothing;
         if self.paused && !self.aborted {
             self.paused = false;
-            run.canonical_walk(self.cx);
-            self.dfs(&mut run, 0, 0);
+            self.lex_walk(&mut run);
         }
     }
 
@@ -544,13 +572,13 @@ impl Searcher<'_> {
         let mut root = run.clone();
         root.memo = memo;
         root.reset(self.cx);
-        let pause_on_free = std::mem::replace(&mut self.pause_on_free, false);
+        let pause_on = std::mem::replace(&mut self.pause_on, PauseOn::Nothing);
         self.improve(&mut root);
         root.reset(self.cx);
         self.polish(&mut root);
-        self.pause_on_free = pause_on_free;
+        self.pause_on = pause_on;
         run.memo = std::mem::take(&mut root.memo);
-        if pause_on_free && self.best.value == run.subtotal {
+        if pause_on == PauseOn::Free && self.best.value == run.subtotal {
             self.paused = true;
         }
     }
@@ -669,7 +697,9 @@ impl Searcher<'_> {
         }
         let l = run.seq[pos];
         if i == run.options[l].len() {
-            self.close_line(run, pos);
+            if run.lex != Some(pos) || self.line_below_best(run, l) {
+                self.close_line(run, pos);
+            }
             return;
         }
         // Each bound system alone, the smallest (see `Run::pack_bounds`).
@@ -691,25 +721,32 @@ impl Searcher<'_> {
         }
         if run.avail[l] == 0 {
             // Every later option of the line can only claim nothing: straight to its close.
-            self.close_line(run, pos);
-            return;
-        }
-        if run.lex {
-            if i == 0 {
-                // The vector's order on a line: the fewest claimed units first (its leading
-                // zeros), for each number the claims in `lex_claims`' order.
-                for total in 0..=run.avail[l] {
-                    run.lex_left = total;
-                    self.lex_claims(run, pos, i);
-                    if self.aborted || self.paused {
-                        break;
-                    }
-                }
-                run.lex_left = 0;
-            } else {
-                self.lex_claims(run, pos, i);
+            if run.lex != Some(pos) || self.line_below_best(run, l) {
+                self.close_line(run, pos);
             }
             return;
+        }
+        if run.lex_every {
+            let most = run.avail[l];
+            self.lex_line(run, pos, i, most);
+            return;
+        }
+        match run.lex.map(|depth| pos.cmp(&depth)) {
+            Some(Ordering::Less) => {
+                // The incumbent's claims.
+                let k = run.options[l][i];
+                let group = run.group_of[k];
+                set_claim(run, group, k, l, run.lex_fixed[k][l]);
+                self.dfs(run, pos, i + 1);
+                set_claim(run, group, k, l, 0);
+                return;
+            }
+            Some(Ordering::Equal) => {
+                let most = run.avail[l].min(run.lex_fixed.rows().map(|c| c[l]).sum());
+                self.lex_line(run, pos, i, most);
+                return;
+            }
+            _ => {}
         }
         let k = run.options[l][i];
         let group = run.group_of[k];
@@ -729,12 +766,108 @@ impl Searcher<'_> {
         set_claim(run, group, k, l, 0);
     }
 
+    /// The smallest free vector, once the incumbent is free (only the vector can still win):
+    /// line by line in canonical order, the smallest part of the vector on the line that a
+    /// free completion has, given the parts before it. At depth `d` the lines before `d` keep
+    /// the incumbent's claims, line `d` tries its claims in the vector's order up to the
+    /// incumbent's part ([`Self::lex_line`]), and the lines after it are walked in the order
+    /// of the bounds (the order that cuts soonest: the free completions of a part are found,
+    /// or shown not to exist, as in the first walk); the first free leaf found is the new
+    /// incumbent and ends the depth. So each depth proves only that no smaller part of its
+    /// line is free: a walk in the vector's order over every line (the first version of this)
+    /// found the smallest free vector after up to millions of nodes on the benchmark's hard
+    /// mixes, proving smaller parts with the later lines in canonical order.
+    fn lex_walk(&mut self, run: &mut Run) {
+        let cx = self.cx;
+        // First the walk in the vector's order over every line (its first free leaf is the
+        // smallest free vector), for at most `lex_first_walk` nodes: it is the faster one where
+        // few claims make the order free.
+        run.lex_walk_order(cx, cx.lines.len());
+        run.lex = None;
+        run.lex_every = true;
+        let budget = self.budget;
+        if self.incumbent_walkable(run) {
+            // Else the depths could not keep the incumbent's claims: this walk to the end.
+            self.budget = budget.min(self.nodes.saturating_add(self.order.lex_first_walk));
+        }
+        self.dfs(run, 0, 0);
+        self.budget = budget;
+        run.lex_every = false;
+        if !self.aborted || self.nodes > budget {
+            return;
+        }
+        self.aborted = false;
+        // Depth `lines` keeps every line's claims: the incumbent's own leaf once more. Found
+        // by a walk that pauses at its first free choice, it may hold a grouped promotion that
+        // the tie-break (fewer promotions) drops.
+        for depth in 0..=cx.lines.len() {
+            run.lex_fixed = Table::new(run.ns.len(), cx.lines.len(), 0);
+            for (p, counts) in &self.best.choice.claims {
+                if let Some(k) = run.ns.iter().position(|q| q == p) {
+                    run.lex_fixed[k].copy_from_slice(counts);
+                }
+            }
+            run.lex_walk_order(cx, depth);
+            self.pause_on = PauseOn::Found;
+            self.dfs(run, 0, 0);
+            self.pause_on = PauseOn::Nothing;
+            if self.aborted {
+                return;
+            }
+            self.paused = false;
+        }
+    }
+
+    /// Whether this run's walk can reproduce the incumbent's claims (the depths of
+    /// [`Self::lex_walk`] keep them): it is a combination of this search (not of an earlier
+    /// one, exclusive or shared) whose every claim is an option of its line here.
+    fn incumbent_walkable(&self, run: &Run) -> bool {
+        self.best.exclusive == run.exclusive
+            && self.best.choice.claims.iter().all(|(p, counts)| {
+                run.ns.iter().position(|q| q == p).is_some_and(|k| {
+                    counts.iter().enumerate().all(|(l, &c)| c == 0 || run.options[l].contains(&k))
+                })
+            })
+    }
+
+    /// A line in the vector's order, from option `i`: at its first option every number of
+    /// claimed units from the fewest up (the vector's leading zeros) to `most`, for each
+    /// number the claims in [`Self::lex_claims`]' order.
+    fn lex_line(&mut self, run: &mut Run, pos: usize, i: usize, most: u32) {
+        if i > 0 {
+            self.lex_claims(run, pos, i);
+            return;
+        }
+        for total in 0..=most {
+            run.lex_left = total;
+            self.lex_claims(run, pos, i);
+            if self.aborted || self.paused {
+                break;
+            }
+        }
+        run.lex_left = 0;
+    }
+
+    /// Whether the current claims of line `l` come before the incumbent's part of the
+    /// assignment vector on that line.
+    fn line_below_best(&self, run: &Run, l: usize) -> bool {
+        let at: usize = self.cx.lines[..l].iter().map(|line| line.quantity as usize).sum();
+        let q = self.cx.lines[l].quantity as usize;
+        let claimed: u32 = run.counts.rows().map(|c| c[l]).sum();
+        let ours = std::iter::repeat_n(0, q - claimed as usize).chain(
+            run.counts
+                .rows()
+                .zip(&run.ns)
+                .flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
+        );
+        ours.lt(self.best.vector[at..at + q].iter().copied())
+    }
+
     /// In the vector's order, option `i` of the line at walk position `pos` and the options
     /// after it claim exactly `run.lex_left` units between them: the option (labels ascend
     /// along the line) takes the most it can first, the last one takes the rest. With the
     /// line's total tried from the fewest up, a line's claims come in the order of its part of
-    /// the assignment vector (zeros first, then the labels ascending), so the first free leaf
-    /// of the walk has the smallest free vector and every later node is cut by it.
+    /// the assignment vector (zeros first, then the labels ascending).
     fn lex_claims(&mut self, run: &mut Run, pos: usize, i: usize) {
         let l = run.seq[pos];
         let k = run.options[l][i];
@@ -902,12 +1035,6 @@ fn suffix_of(cx: &CartCx<'_>, seq: &[usize], unit_ub: &Ragged<i64>) -> Vec<i64> 
 }
 
 impl Run {
-    /// Walks the lines in canonical order, each line's options by label (smallest first), and
-    /// tries the fewest units first: the order of the assignment vector. Where the order is
-    /// free (every completion is worth at most the incumbent), only the vector decides, and
-    /// the first free leaves found are then the ones with the smallest vectors, which cut the
-    /// rest early. Only the order of the search changes, not what it covers. Call with no
-    /// claim set.
     /// Adds `sign` times the line amounts of promotion `k`'s claim (its memo `entry`'s, else
     /// `closed_amounts[k]`, see [`Searcher::claim`]) to `exact_line`.
     pub(super) fn add_line_amounts(&mut self, k: usize, entry: Option<u32>, sign: i64) {
@@ -1001,13 +1128,23 @@ impl Run {
         self.unclaimed_group_bounds(cx);
     }
 
-    pub(super) fn canonical_walk(&mut self, cx: &CartCx<'_>) {
-        self.lex = true;
-        self.seq = (0..cx.lines.len()).collect();
+    /// Depth `depth` of [`Searcher::lex_walk`]: the lines up to it first, in canonical order,
+    /// then the rest in the order of the bounds; each line's options by label. Call with no
+    /// claim set.
+    pub(super) fn lex_walk_order(&mut self, cx: &CartCx<'_>, depth: usize) {
+        self.lex = Some(depth);
         for opts in &mut self.options {
             opts.sort_unstable();
         }
         self.unit_ub = undecided_bounds(&self.options, &self.rate, &self.whole, &self.st_rate);
+        let walk = Walk {
+            options: &self.options,
+            rate: &self.rate,
+            bounded: &self.bounded,
+            cap: &self.cap,
+            unit_ub: &self.unit_ub,
+        };
+        self.seq = walk_order_after(cx, &walk, depth + 1);
         (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
         if let Some(joint) = &mut self.joint {
             joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);

@@ -234,11 +234,13 @@ proptest! {
     fn the_walk_of_the_search_does_not_change_the_answer(
         (seeds, spec, redeem) in cases(),
         first_pass in 0u64..60,
+        lex_first_walk in prop_oneof![Just(0u64), 0u64..40],
         order_off in prop_oneof![Just(None), (300i64..6000).prop_map(Some)],
     ) {
         // An ungrouped order-level amount often makes the order free: then the search switches
         // to the assignment vector's order once it finds a free leaf (after a first pass of
-        // `first_pass` nodes); a plain walk in bound order must give the same answer.
+        // `first_pass` nodes), first over every line (for `lex_first_walk` nodes), then depth
+        // by depth; a plain walk in bound order must give the same answer.
         let mut promos: Vec<Value> = seeds.iter().enumerate().map(|(i, &s)| promotion(s, i)).collect();
         if let Some(amount) = order_off {
             promos.push(json!({"id": "zz-order-off", "name": "满减", "kind": "amount_off",
@@ -246,15 +248,22 @@ proptest! {
         }
         let cart_lines = lines(&spec);
         let plain =
-            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: false, aspiration: false };
+            SearchOrder {
+            first_pass: u64::MAX,
+            switch_when_free: false,
+            lex_first_walk: 0,
+            joint_bounds: false,
+            aspiration: false,
+        };
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [
-            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false, aspiration: false },
-            SearchOrder { first_pass: 0, switch_when_free: true, joint_bounds: true, aspiration: false },
-            SearchOrder { first_pass, switch_when_free: false, joint_bounds: true, aspiration: true },
-            SearchOrder { first_pass: u64::MAX, switch_when_free: false, joint_bounds: true, aspiration: true },
-            SearchOrder { first_pass, switch_when_free: true, joint_bounds: false, aspiration: true },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: false },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: 0, joint_bounds: true, aspiration: false },
+            SearchOrder { first_pass, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true },
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: true },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: u64::MAX, joint_bounds: true, aspiration: true },
             SearchOrder::default(),
         ] {
             prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);
