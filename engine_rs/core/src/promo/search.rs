@@ -15,10 +15,12 @@
 //! **Walk order.** The walk first follows the bounds (loosest claims completed first, largest
 //! bound and most units first). Once the incumbent makes the order free (its value is the
 //! subtotal, which bounds every completion) only the assignment vector can still win, so the
-//! search switches to the vector's own order ([`Run::canonical_walk`]: lines in canonical
-//! order, labels ascending, fewest units first): the smallest free vectors come first and cut
-//! the rest. Only the order changes, never what is covered ([`SearchOrder`]; a proptest
-//! checks that the answer does not depend on it).
+//! search looks for the smallest free vector ([`Searcher::lex_walk`]: a walk in the vector's
+//! own order, lines in canonical order and each line's claims as its part of the vector
+//! orders them, then line by line, each line's smaller parts tried with the later lines
+//! walked by the bounds): the first free leaves found cut the rest. Only the order changes,
+//! never what is covered ([`SearchOrder`]; a proptest checks that the answer does not depend
+//! on it).
 //!
 //! **Bounds.** Each claiming promotion has a per-unit upper bound per line (the sum over any
 //! set of its units bounds its discount: exact for percent, amount and tier price; for the
@@ -532,8 +534,8 @@ impl Searcher<'_> {
         // copy of the run at the root, see [`Searcher::local_search`]) finds a better incumbent
         // and the walk goes on against it. Once the incumbent makes the order free (its value
         // is the subtotal, which bounds every completion), only the assignment vector can still
-        // win: the search then restarts in the vector's order ([`Run::canonical_walk`]), as soon
-        // as a free leaf is found. Every walk covers every claim; only the order changes.
+        // win: the search then looks for the smallest free vector ([`Searcher::lex_walk`]), as
+        // soon as a free leaf is found. Every walk covers every claim; only the order changes.
         self.pause_at = self.nodes.saturating_add(self.order.first_pass);
         self.pause_on = if self.order.switch_when_free { PauseOn::Free } else { PauseOn::Nothing };
         let top = self.root_bound(&run);
