@@ -157,10 +157,12 @@ pub(super) struct Run {
     /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
     /// is complete).
     pub(super) bounded: Vec<bool>,
-    /// In the walk for the smallest free vector (see [`Searcher::lex_walk`]), its depth: the
-    /// lines before it keep the incumbent's claims (`lex_fixed`), its own claims come in the
-    /// vector's order, the lines after it in the order of the bounds.
-    pub(super) lex: Option<usize>,
+    /// In the walk for the smallest free vector (see [`Searcher::lex_walk`]), its depth
+    /// (`usize::MAX` outside it): the lines before it keep the incumbent's claims
+    /// (`lex_fixed`), its own claims come in the vector's order, the lines after it in the
+    /// order of the bounds. `lex_on`: either walk of it is on (one test per node).
+    pub(super) lex_depth: usize,
+    pub(super) lex_on: bool,
     /// The first walk of [`Searcher::lex_walk`]: every line in canonical order, its claims in
     /// the vector's order.
     pub(super) lex_every: bool,
@@ -473,7 +475,8 @@ impl Searcher<'_> {
             rate: b.rate,
             additive: b.additive,
             bounded: b.bounded,
-            lex: None,
+            lex_depth: usize::MAX,
+            lex_on: false,
             lex_every: false,
             lex_fixed: Table::new(0, 0, 0),
             lex_left: 0,
@@ -699,7 +702,7 @@ impl Searcher<'_> {
         }
         let l = run.seq[pos];
         if i == run.options[l].len() {
-            if run.lex != Some(pos) || self.line_below_best(run, l) {
+            if pos != run.lex_depth || self.line_below_best(run, l) {
                 self.close_line(run, pos);
             }
             return;
@@ -723,32 +726,13 @@ impl Searcher<'_> {
         }
         if run.avail[l] == 0 {
             // Every later option of the line can only claim nothing: straight to its close.
-            if run.lex != Some(pos) || self.line_below_best(run, l) {
+            if pos != run.lex_depth || self.line_below_best(run, l) {
                 self.close_line(run, pos);
             }
             return;
         }
-        if run.lex_every {
-            let most = run.avail[l];
-            self.lex_line(run, pos, i, most);
+        if run.lex_on && self.lex_node(run, pos, l, i) {
             return;
-        }
-        match run.lex.map(|depth| pos.cmp(&depth)) {
-            Some(Ordering::Less) => {
-                // The incumbent's claims.
-                let k = run.options[l][i];
-                let group = run.group_of[k];
-                set_claim(run, group, k, l, run.lex_fixed[k][l]);
-                self.dfs(run, pos, i + 1);
-                set_claim(run, group, k, l, 0);
-                return;
-            }
-            Some(Ordering::Equal) => {
-                let most = run.avail[l].min(run.lex_fixed.rows().map(|c| c[l]).sum());
-                self.lex_line(run, pos, i, most);
-                return;
-            }
-            _ => {}
         }
         let k = run.options[l][i];
         let group = run.group_of[k];
@@ -780,12 +764,19 @@ impl Searcher<'_> {
     /// found the smallest free vector after up to millions of nodes on the benchmark's hard
     /// mixes, proving smaller parts with the later lines in canonical order.
     fn lex_walk(&mut self, run: &mut Run) {
+        self.lex_walks(run);
+        run.lex_on = false;
+        run.lex_depth = usize::MAX;
+    }
+
+    /// The walks of [`Self::lex_walk`].
+    fn lex_walks(&mut self, run: &mut Run) {
         let cx = self.cx;
         // First the walk in the vector's order over every line (its first free leaf is the
         // smallest free vector), for at most `lex_first_walk` nodes: it is the faster one where
         // few claims make the order free.
         run.lex_walk_order(cx, cx.lines.len());
-        run.lex = None;
+        run.lex_depth = usize::MAX;
         run.lex_every = true;
         let budget = self.budget;
         if self.incumbent_walkable(run) {
@@ -817,6 +808,33 @@ impl Searcher<'_> {
                 return;
             }
             self.paused = false;
+        }
+    }
+
+    /// A node of [`Self::lex_walk`] at walk position `pos`, option `i` of line `l`, if it is one
+    /// of its own kind (the first walk's, or a depth's line or a line before it): walked here.
+    fn lex_node(&mut self, run: &mut Run, pos: usize, l: usize, i: usize) -> bool {
+        if run.lex_every {
+            let most = run.avail[l];
+            self.lex_line(run, pos, i, most);
+            return true;
+        }
+        match pos.cmp(&run.lex_depth) {
+            Ordering::Less => {
+                // The incumbent's claims.
+                let k = run.options[l][i];
+                let group = run.group_of[k];
+                set_claim(run, group, k, l, run.lex_fixed[k][l]);
+                self.dfs(run, pos, i + 1);
+                set_claim(run, group, k, l, 0);
+                true
+            }
+            Ordering::Equal => {
+                let most = run.avail[l].min(run.lex_fixed.rows().map(|c| c[l]).sum());
+                self.lex_line(run, pos, i, most);
+                true
+            }
+            Ordering::Greater => false,
         }
     }
 
@@ -1134,7 +1152,8 @@ impl Run {
     /// then the rest in the order of the bounds; each line's options by label. Call with no
     /// claim set.
     pub(super) fn lex_walk_order(&mut self, cx: &CartCx<'_>, depth: usize) {
-        self.lex = Some(depth);
+        self.lex_depth = depth;
+        self.lex_on = true;
         for opts in &mut self.options {
             opts.sort_unstable();
         }
