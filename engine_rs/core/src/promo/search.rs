@@ -667,13 +667,7 @@ impl Searcher<'_> {
         let mut at = 0;
         for (l, line) in self.cx.lines.iter().enumerate() {
             let q = line.quantity as usize;
-            let claimed: u32 = run.counts.rows().map(|c| c[l]).sum();
-            let mut ours = std::iter::repeat_n(0, q - claimed as usize).chain(
-                run.counts
-                    .rows()
-                    .zip(&run.ns)
-                    .flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
-            );
+            let mut ours = line_part(run, q, l);
             for &theirs in &best[at..at + q] {
                 let mine = ours.next().expect("a label per unit");
                 if mine != theirs {
@@ -752,17 +746,19 @@ impl Searcher<'_> {
         set_claim(run, group, k, l, 0);
     }
 
-    /// The smallest free vector, once the incumbent is free (only the vector can still win):
-    /// line by line in canonical order, the smallest part of the vector on the line that a
-    /// free completion has, given the parts before it. At depth `d` the lines before `d` keep
-    /// the incumbent's claims, line `d` tries its claims in the vector's order up to the
-    /// incumbent's part ([`Self::lex_line`]), and the lines after it are walked in the order
-    /// of the bounds (the order that cuts soonest: the free completions of a part are found,
-    /// or shown not to exist, as in the first walk); the first free leaf found is the new
-    /// incumbent and ends the depth. So each depth proves only that no smaller part of its
-    /// line is free: a walk in the vector's order over every line (the first version of this)
-    /// found the smallest free vector after up to millions of nodes on the benchmark's hard
-    /// mixes, proving smaller parts with the later lines in canonical order.
+    /// The smallest free vector, once the incumbent is free (only the vector can still win).
+    /// First a walk in the vector's order over every line (lines in canonical order, each
+    /// line's claims in the order of its part of the vector, [`Self::lex_line`]): its first free
+    /// leaf is the smallest free vector, and it is the faster walk where few claims make the
+    /// order free. Past `SearchOrder::lex_first_walk` nodes, line by line: the smallest part
+    /// of the vector on each line that a free completion has, given the parts before it. At
+    /// depth `d` the lines before `d` keep the incumbent's claims, line `d` tries its parts
+    /// smaller than the incumbent's in the vector's order, and the lines after it are walked
+    /// in the order of the bounds (the order that cuts soonest); the first free leaf is the new
+    /// incumbent and ends the depth. So a depth proves only that no smaller part of its line is
+    /// free, with the later lines in the bounds' order: the walk in the vector's order proves
+    /// the same with them in canonical order, which took up to millions of nodes on the
+    /// benchmark's hard mixes.
     fn lex_walk(&mut self, run: &mut Run) {
         self.lex_walks(run);
         run.lex_on = false;
@@ -873,14 +869,7 @@ impl Searcher<'_> {
     fn line_below_best(&self, run: &Run, l: usize) -> bool {
         let at: usize = self.cx.lines[..l].iter().map(|line| line.quantity as usize).sum();
         let q = self.cx.lines[l].quantity as usize;
-        let claimed: u32 = run.counts.rows().map(|c| c[l]).sum();
-        let ours = std::iter::repeat_n(0, q - claimed as usize).chain(
-            run.counts
-                .rows()
-                .zip(&run.ns)
-                .flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
-        );
-        ours.lt(self.best.vector[at..at + q].iter().copied())
+        line_part(run, q, l).lt(self.best.vector[at..at + q].iter().copied())
     }
 
     /// In the vector's order, option `i` of the line at walk position `pos` and the options
@@ -1199,6 +1188,15 @@ impl Run {
             self.unclaimed_groups.push(Unclaimed { bit, node_ub, suffix });
         }
     }
+}
+
+/// Line `l`'s part of the assignment vector of the current claims (its `q` units): the
+/// unclaimed ones first (0), then the claimed ones by label.
+fn line_part(run: &Run, q: usize, l: usize) -> impl Iterator<Item = u32> + '_ {
+    let claimed: u32 = run.counts.rows().map(|c| c[l]).sum();
+    std::iter::repeat_n(0, q - claimed as usize).chain(
+        run.counts.rows().zip(&run.ns).flat_map(move |(c, &p)| std::iter::repeat_n(label(p), c[l] as usize)),
+    )
 }
 
 /// A claiming promotion's entry in the assignment vector: its 1-based position among all the
