@@ -775,7 +775,7 @@ impl Searcher<'_> {
         run.lex_depth = usize::MAX;
         run.lex_every = true;
         let budget = self.budget;
-        if self.incumbent_walkable(run) {
+        if self.incumbent_claims(run).is_some() {
             // Else the depths could not keep the incumbent's claims: this walk to the end.
             self.budget = budget.min(self.nodes.saturating_add(self.order.lex_first_walk));
         }
@@ -790,12 +790,8 @@ impl Searcher<'_> {
         // by a walk that pauses at its first free choice, it may hold a grouped promotion that
         // the tie-break (fewer promotions) drops.
         for depth in 0..=cx.lines.len() {
-            run.lex_fixed = Table::new(run.ns.len(), cx.lines.len(), 0);
-            for (p, counts) in &self.best.choice.claims {
-                if let Some(k) = run.ns.iter().position(|q| q == p) {
-                    run.lex_fixed[k].copy_from_slice(counts);
-                }
-            }
+            // Every incumbent since the first walk is a leaf of this run: its claims are.
+            run.lex_fixed = self.incumbent_claims(run).expect("the incumbent's claims are this run's");
             run.lex_walk_order(cx, depth);
             self.pause_on = PauseOn::Found;
             self.dfs(run, 0, 0);
@@ -834,16 +830,23 @@ impl Searcher<'_> {
         }
     }
 
-    /// Whether this run's walk can reproduce the incumbent's claims (the depths of
-    /// [`Self::lex_walk`] keep them): it is a combination of this search (not of an earlier
-    /// one, exclusive or shared) whose every claim is an option of its line here.
-    fn incumbent_walkable(&self, run: &Run) -> bool {
-        self.best.exclusive == run.exclusive
-            && self.best.choice.claims.iter().all(|(p, counts)| {
-                run.ns.iter().position(|q| q == p).is_some_and(|k| {
-                    counts.iter().enumerate().all(|(l, &c)| c == 0 || run.options[l].contains(&k))
-                })
-            })
+    /// The incumbent's claims as this run's counts (per claiming promotion and line), if its
+    /// walk can reproduce them (the depths of [`Self::lex_walk`] keep them): a combination of
+    /// this search (not of an earlier one, exclusive or shared) whose every claim is an option
+    /// of its line here.
+    fn incumbent_claims(&self, run: &Run) -> Option<Table<u32>> {
+        if self.best.exclusive != run.exclusive {
+            return None;
+        }
+        let mut counts = Table::new(run.ns.len(), run.avail.len(), 0);
+        for (p, claim) in &self.best.choice.claims {
+            let k = run.ns.iter().position(|q| q == p)?;
+            if claim.iter().enumerate().any(|(l, &c)| c > 0 && !run.options[l].contains(&k)) {
+                return None;
+            }
+            counts[k].copy_from_slice(claim);
+        }
+        Some(counts)
     }
 
     /// A line in the vector's order, from option `i`: at its first option every number of
