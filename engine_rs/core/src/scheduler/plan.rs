@@ -32,7 +32,7 @@
 //! state and `now_ms` on demand, so replay needs no plan).
 
 use std::cmp::{max, Reverse};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use crate::order::Order;
 use crate::scheduler::Settings;
@@ -115,8 +115,8 @@ struct Job {
     state: TicketState,
     duration: i64,
     started_at: i64,
-    /// Job ids this one waits for (open ones only).
-    deps: Vec<usize>,
+    /// Job ids this one waits for (open ones only): `Jobs::deps[deps.0..deps.1]`.
+    deps: (usize, usize),
     /// Longest work after this job within its order.
     tail: i64,
     key: i64,
@@ -251,21 +251,21 @@ impl Plan {
         }
         align_zones(&mut specs, kitchen.settings.zone_window_ms);
         let s = kitchen.settings;
-        let mut jobs: Vec<Job> = Vec::new();
-        let mut signatures = BTreeMap::new();
+        let mut all = Jobs::default();
         let mut planned = Vec::with_capacity(specs.len());
         let mut release = Vec::with_capacity(specs.len());
         let mut floor = Vec::with_capacity(specs.len());
         for (p, spec) in specs.iter().enumerate() {
-            let (entry, order_release, order_floor) =
-                add_jobs(kitchen, p, spec, &mut jobs, &mut signatures, now_ms);
+            let (entry, order_release, order_floor) = all.add(kitchen, p, spec, now_ms);
             release.push(order_release);
             floor.push(order_floor);
             planned.push(entry);
         }
+        let jobs = &all.list;
         let mut job_release: Vec<i64> = jobs.iter().map(|j| release[j.planned]).collect();
-        let mut schedule = dispatch(kitchen, &jobs, &job_release, now_ms);
-        let finish = order_finish(&jobs, &schedule.times, planned.len(), now_ms);
+        let mut dispatcher = Dispatcher::new(kitchen, &all);
+        let mut schedule = dispatcher.run(&job_release, now_ms);
+        let finish = order_finish(jobs, &schedule.times, planned.len(), now_ms);
 
         // Second pass: late target orders start earlier (down to their freshness floor); the
         // later steps of target orders wait for their latest start; fire-last tickets wait
@@ -303,9 +303,9 @@ impl Plan {
             }
         }
         if again {
-            schedule = dispatch(kitchen, &jobs, &job_release, now_ms);
+            schedule = dispatcher.run(&job_release, now_ms);
         }
-        Self::assemble(kitchen, &jobs, &schedule, &job_release, planned, now_ms)
+        Self::assemble(kitchen, jobs, &schedule, &job_release, planned, now_ms)
     }
 
     /// Writes a schedule into the plan entries and the per-station sequences.
@@ -336,13 +336,16 @@ impl Plan {
             pl.finish_ms = finish[p];
         }
         // By start; a batch's tickets together, in their leader's place.
-        let mut order: Vec<usize> = (0..jobs.len()).collect();
-        order.sort_by_key(|&j| {
-            let l = leader[j];
-            (times[j].0, jobs[j].state != TicketState::Started, jobs[l].key, l, jobs[j].key, j)
-        });
+        let mut order: Vec<_> = (0..jobs.len())
+            .map(|j| {
+                let l = leader[j];
+                (times[j].0, jobs[j].state != TicketState::Started, jobs[l].key, l, jobs[j].key, j)
+            })
+            .collect();
+        // The keys end with the job: no two are equal, so the unstable sort is the stable one.
+        order.sort_unstable();
         let mut sequence = vec![Vec::new(); kitchen.slots.len()];
-        for j in order {
+        for (.., j) in order {
             if let Some(seq) = sequence.get_mut(jobs[j].station) {
                 seq.push((jobs[j].planned, jobs[j].ticket));
             }
@@ -445,89 +448,104 @@ fn align_zones(specs: &mut [Spec<'_>], window: i64) {
     }
 }
 
-/// Adds an order's open tickets as jobs (durations, tails, keys); returns its plan entry, its
-/// release and the earliest release freshness allows.
-fn add_jobs<'a>(
-    kitchen: &Kitchen<'_>,
-    p: usize,
-    spec: &Spec<'a>,
-    jobs: &mut Vec<Job>,
-    signatures: &mut BTreeMap<Signature<'a>, usize>,
-    now_ms: i64,
-) -> (Planned, i64, i64) {
-    let s = kitchen.settings;
-    let base = jobs.len();
-    let n = spec.tickets.len();
-    // Job index of each open ticket; usize::MAX for DONE/VOID ones.
-    let mut id = vec![usize::MAX; n];
-    for (t, st) in spec.tickets.iter().enumerate() {
-        if st.state.is_open() {
-            id[t] = jobs.len();
+/// Every open ticket of a plan as a job, their dependencies in one block, and the batch
+/// signatures seen so far (one id per station and signature: only tickets of one station batch).
+#[derive(Default)]
+struct Jobs<'a> {
+    list: Vec<Job>,
+    deps: Vec<usize>,
+    signatures: BTreeMap<(usize, Signature<'a>), usize>,
+    /// Scratch: job index of each ticket of the order being added.
+    ids: Vec<usize>,
+}
+
+impl<'a> Jobs<'a> {
+    fn deps_of(&self, j: usize) -> &[usize] {
+        let (from, to) = self.list[j].deps;
+        &self.deps[from..to]
+    }
+
+    /// Adds an order's open tickets as jobs (durations, tails, keys); returns its plan entry,
+    /// its release and the earliest release freshness allows.
+    fn add(&mut self, kitchen: &Kitchen<'_>, p: usize, spec: &Spec<'a>, now_ms: i64) -> (Planned, i64, i64) {
+        let s = kitchen.settings;
+        let base = self.list.len();
+        let n = spec.tickets.len();
+        // Job index of each open ticket; usize::MAX for DONE/VOID ones.
+        self.ids.clear();
+        self.ids.resize(n, usize::MAX);
+        for (t, st) in spec.tickets.iter().enumerate() {
+            if !st.state.is_open() {
+                continue;
+            }
+            self.ids[t] = self.list.len();
             let speed = kitchen.speed.get(st.station).copied().unwrap_or(SPEED_ONE);
             let batch_size = kitchen.batch.get(st.station).copied().unwrap_or(1);
             let batch = match &st.batch {
                 Some((sig, units)) if *units < batch_size && st.state != TicketState::Started => {
-                    let next = signatures.len();
-                    (*signatures.entry(*sig).or_insert(next), *units)
+                    let next = self.signatures.len();
+                    (*self.signatures.entry((st.station, *sig)).or_insert(next), *units)
                 }
                 _ => (NO_BATCH, 0),
             };
-            jobs.push(Job {
+            let from = self.deps.len();
+            // A started ticket is past its dependencies (a recalled predecessor does not stop
+            // it).
+            if st.state != TicketState::Started {
+                let ids = &self.ids;
+                self.deps.extend(st.deps.iter().map(|&d| ids[d as usize]).filter(|&j| j != usize::MAX));
+            }
+            self.list.push(Job {
                 planned: p,
                 ticket: t,
                 station: st.station,
                 state: st.state,
                 duration: effective(st.work, speed),
                 started_at: st.started_at,
-                // A started ticket is past its dependencies (a recalled predecessor does not
-                // stop it).
-                deps: if st.state == TicketState::Started {
-                    Vec::new()
-                } else {
-                    st.deps.iter().map(|&d| id[d as usize]).filter(|&j| j != usize::MAX).collect()
-                },
+                deps: (from, self.deps.len()),
                 tail: 0,
                 key: 0,
                 batch,
             });
         }
-    }
-    // Deps point to earlier tickets, so one backward sweep finds every tail.
-    for j in (base..jobs.len()).rev() {
-        let after = jobs[j].tail + jobs[j].duration;
-        for k in 0..jobs[j].deps.len() {
-            let d = jobs[j].deps[k];
-            jobs[d].tail = max(jobs[d].tail, after);
+        // Deps point to earlier tickets, so one backward sweep finds every tail.
+        for j in (base..self.list.len()).rev() {
+            let after = self.list[j].tail + self.list[j].duration;
+            let (from, to) = self.list[j].deps;
+            for &d in &self.deps[from..to] {
+                self.list[d].tail = max(self.list[d].tail, after);
+            }
         }
+        let jobs = &mut self.list[base..];
+        let make = jobs.iter().map(|j| j.tail + j.duration).max().unwrap_or(0);
+        let (due, release, floor) = if spec.fulfillment.has_target() {
+            let due = target_due(spec, s);
+            let jit = due - make - s.jit_lead_ms;
+            let fresh = spec.target - s.freshness_ms - make;
+            (due, max(now_ms, max(spec.hold, jit)), max(now_ms, max(spec.hold, fresh)))
+        } else {
+            // A boost is already in a promise (it was quoted earlier than where it fit).
+            let due = spec.promise;
+            let release = max(now_ms, spec.hold);
+            (due, release, release)
+        };
+        let priority = if spec.fulfillment.has_target() { due - spec.boost } else { due };
+        for job in jobs {
+            job.key = priority - job.tail - job.duration;
+        }
+        let entry = Planned {
+            order: spec.order,
+            finish_ms: now_ms,
+            tickets: vec![0; n],
+            starts: vec![0; n],
+            releases: vec![0; n],
+            batches: vec![0; n],
+            release_ms: release,
+            due_ms: due,
+            units: spec.units,
+        };
+        (entry, release, floor)
     }
-    let make = jobs[base..].iter().map(|j| j.tail + j.duration).max().unwrap_or(0);
-    let (due, release, floor) = if spec.fulfillment.has_target() {
-        let due = target_due(spec, s);
-        let jit = due - make - s.jit_lead_ms;
-        let fresh = spec.target - s.freshness_ms - make;
-        (due, max(now_ms, max(spec.hold, jit)), max(now_ms, max(spec.hold, fresh)))
-    } else {
-        // A boost is already in a promise (it was quoted earlier than where it fit).
-        let due = spec.promise;
-        let release = max(now_ms, spec.hold);
-        (due, release, release)
-    };
-    let priority = if spec.fulfillment.has_target() { due - spec.boost } else { due };
-    for job in &mut jobs[base..] {
-        job.key = priority - job.tail - job.duration;
-    }
-    let entry = Planned {
-        order: spec.order,
-        finish_ms: now_ms,
-        tickets: vec![0; n],
-        starts: vec![0; n],
-        releases: vec![0; n],
-        batches: vec![0; n],
-        release_ms: release,
-        due_ms: due,
-        units: spec.units,
-    };
-    (entry, release, floor)
 }
 
 /// The due time of a pickup-at or delivery order: its target minus the margin; a delivery order
@@ -550,22 +568,144 @@ fn target_due(spec: &Spec<'_>, s: &Settings) -> i64 {
 /// Jobs waiting for their ready time at one station: (ready, key, job).
 type Waiting = BinaryHeap<Reverse<(i64, i64, usize)>>;
 
-/// The state of one list-scheduling run.
-struct Dispatch<'j> {
+/// What one list-scheduling run decided per job.
+struct Schedule {
+    times: Vec<(i64, i64)>,
+    /// The job whose batch this one joined (itself when made alone or leading).
+    leader: Vec<usize>,
+}
+
+/// Non-delay list scheduling of a plan's jobs, run once per pass of [`Plan::build`] over the same
+/// jobs (only the releases change). A re-plan runs on every state change of a store, so its
+/// state is flat: the slots of every station in one vector, the successors in one block, and
+/// lazily deleted heaps for the available jobs instead of ordered sets (a job taken into
+/// another's batch is only marked).
+struct Dispatcher<'j> {
     jobs: &'j [Job],
-    successors: Vec<Vec<usize>>,
+    stations: usize,
+    /// Units a batch of station `s` may hold.
+    batch_size: Vec<u32>,
+    /// Slots of station `s`: `slot_free[slot_at[s]..slot_at[s + 1]]`, when each is free.
+    slot_at: Vec<usize>,
+    /// Successors of job `j`: `successors[successor_at[j]..successor_at[j + 1]]`.
+    successor_at: Vec<usize>,
+    successors: Vec<usize>,
+    // Per run:
+    slot_free: Vec<i64>,
+    /// The earliest free slot of each station.
+    earliest: Vec<i64>,
     /// Open dependencies left per job.
     left: Vec<usize>,
     ready: Vec<i64>,
     waiting: Vec<Waiting>,
-    times: Vec<(i64, i64)>,
+    /// Ready jobs per station by (key, job), with entries of taken jobs left in place.
+    available: Vec<BinaryHeap<Reverse<(i64, usize)>>>,
+    /// Jobs available and not yet taken, per station.
+    live: Vec<usize>,
+    taken: Vec<bool>,
+    /// Available batchable jobs per batch signature (one station each), by (key, job).
+    alike: Vec<Vec<(i64, usize)>>,
+    batch: Vec<usize>,
 }
 
-impl Dispatch<'_> {
+impl<'j> Dispatcher<'j> {
+    fn new(kitchen: &Kitchen<'_>, all: &'j Jobs<'_>) -> Self {
+        let jobs = all.list.as_slice();
+        let stations = kitchen.slots.len().max(jobs.iter().map(|j| j.station + 1).max().unwrap_or(0));
+        let mut slot_at = Vec::with_capacity(stations + 1);
+        slot_at.push(0);
+        for s in 0..stations {
+            let slots = kitchen.slots.get(s).copied().unwrap_or(1).max(1) as usize;
+            slot_at.push(slot_at[s] + slots);
+        }
+        let mut successor_at = vec![0_usize; jobs.len() + 1];
+        for j in 0..jobs.len() {
+            for &d in all.deps_of(j) {
+                successor_at[d + 1] += 1;
+            }
+        }
+        for j in 0..jobs.len() {
+            successor_at[j + 1] += successor_at[j];
+        }
+        let mut fill = successor_at.clone();
+        let mut successors = vec![0_usize; all.deps.len()];
+        for j in 0..jobs.len() {
+            for &d in all.deps_of(j) {
+                successors[fill[d]] = j;
+                fill[d] += 1;
+            }
+        }
+        Self {
+            jobs,
+            stations,
+            batch_size: (0..stations).map(|s| kitchen.batch.get(s).copied().unwrap_or(1)).collect(),
+            slot_at,
+            successor_at,
+            successors,
+            slot_free: Vec::new(),
+            earliest: Vec::new(),
+            left: jobs.iter().map(|j| j.deps.1 - j.deps.0).collect(),
+            ready: Vec::new(),
+            waiting: vec![BinaryHeap::new(); stations],
+            available: vec![BinaryHeap::new(); stations],
+            live: vec![0; stations],
+            taken: vec![false; jobs.len()],
+            alike: vec![Vec::new(); all.signatures.len()],
+            batch: Vec::new(),
+        }
+    }
+
+    /// Takes the earliest free slot of station `s`, busy until `until`.
+    fn occupy(&mut self, s: usize, until: i64) {
+        let slots = &mut self.slot_free[self.slot_at[s]..self.slot_at[s + 1]];
+        let first = slots.iter().enumerate().min_by_key(|&(_, &t)| t).map_or(0, |(i, _)| i);
+        slots[first] = until;
+        self.earliest[s] = slots.iter().copied().min().unwrap_or(until);
+    }
+
+    /// The available job of station `s` with the least (key, job), taken.
+    fn take_first(&mut self, s: usize) -> Option<(i64, usize)> {
+        while let Some(Reverse((key, j))) = self.available[s].pop() {
+            if !self.taken[j] {
+                self.taken[j] = true;
+                self.live[s] -= 1;
+                return Some((key, j));
+            }
+        }
+        None
+    }
+
+    /// `batch`: the chosen job and the available identical ones (least key first) that fit its
+    /// batch, all taken.
+    fn gather_batch(&mut self, chosen: (i64, usize), s: usize) {
+        self.batch.clear();
+        self.batch.push(chosen.1);
+        let (sig, mut units) = self.jobs[chosen.1].batch;
+        if sig == NO_BATCH {
+            return;
+        }
+        let size = self.batch_size[s];
+        let same = &mut self.alike[sig];
+        if let Ok(at) = same.binary_search(&chosen) {
+            same.remove(at);
+        }
+        let jobs = self.jobs;
+        let (batch, taken) = (&mut self.batch, &mut self.taken);
+        same.retain(|&(_, k)| {
+            let fits = units + jobs[k].batch.1 <= size;
+            if fits {
+                units += jobs[k].batch.1;
+                taken[k] = true;
+                batch.push(k);
+            }
+            !fits
+        });
+        self.live[s] -= batch.len() - 1;
+    }
+
     /// A job is done at `finish`: its successors may become ready.
     fn done(&mut self, j: usize, finish: i64) {
-        for k in 0..self.successors[j].len() {
-            let n = self.successors[j][k];
+        for &n in &self.successors[self.successor_at[j]..self.successor_at[j + 1]] {
             self.ready[n] = max(self.ready[n], finish);
             self.left[n] -= 1;
             if self.left[n] == 0 {
@@ -574,141 +714,95 @@ impl Dispatch<'_> {
             }
         }
     }
-}
 
-/// What one list-scheduling run decided per job.
-struct Schedule {
-    times: Vec<(i64, i64)>,
-    /// The job whose batch this one joined (itself when made alone or leading).
-    leader: Vec<usize>,
-}
-
-/// Per job (start, finish) by non-delay list scheduling, least key first among the ready; the
-/// chosen job takes ready identical jobs (least key first) into its batch while the station's
-/// batch size allows.
-fn dispatch(kitchen: &Kitchen<'_>, jobs: &[Job], release: &[i64], now_ms: i64) -> Schedule {
-    let stations = kitchen.slots.len().max(jobs.iter().map(|j| j.station + 1).max().unwrap_or(0));
-    let mut free: Vec<BinaryHeap<Reverse<i64>>> = (0..stations)
-        .map(|s| {
-            let slots = kitchen.slots.get(s).copied().unwrap_or(1).max(1) as usize;
-            std::iter::repeat_n(Reverse(now_ms), slots).collect()
-        })
-        .collect();
-    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
-    for (j, job) in jobs.iter().enumerate() {
-        for &d in &job.deps {
-            successors[d].push(j);
+    /// Per job (start, finish) by non-delay list scheduling, least key first among the ready;
+    /// the chosen job takes ready identical jobs (least key first) into its batch while the
+    /// station's batch size allows.
+    fn run(&mut self, release: &[i64], now_ms: i64) -> Schedule {
+        let jobs = self.jobs;
+        self.slot_free.clear();
+        self.slot_free.resize(self.slot_at[self.stations], now_ms);
+        self.earliest.clear();
+        self.earliest.resize(self.stations, now_ms);
+        for (j, job) in jobs.iter().enumerate() {
+            self.left[j] = job.deps.1 - job.deps.0;
         }
-    }
-    let mut d = Dispatch {
-        jobs,
-        successors,
-        left: jobs.iter().map(|j| j.deps.len()).collect(),
-        ready: release.iter().map(|&r| max(r, now_ms)).collect(),
-        waiting: vec![BinaryHeap::new(); stations],
-        times: vec![(0, 0); jobs.len()],
-    };
-    let mut available: Vec<BTreeSet<(i64, usize)>> = vec![BTreeSet::new(); stations];
-    // Available batchable jobs by (station, signature).
-    let mut alike: BTreeMap<(usize, usize), BTreeSet<(i64, usize)>> = BTreeMap::new();
-    let mut leader: Vec<usize> = (0..jobs.len()).collect();
-    let mut pending = 0_usize;
-    for (j, job) in jobs.iter().enumerate() {
-        if job.state == TicketState::Started {
-            let end = max(now_ms, job.started_at + job.duration);
-            let heap = &mut free[job.station];
-            let Reverse(slot) = heap.pop().unwrap_or(Reverse(now_ms));
-            heap.push(Reverse(max(slot, end)));
-            d.times[j] = (job.started_at, end);
-        } else {
-            pending += 1;
-            if d.left[j] == 0 {
-                d.waiting[job.station].push(Reverse((d.ready[j], job.key, j)));
-            }
-        }
-    }
-    for (j, job) in jobs.iter().enumerate() {
-        if job.state == TicketState::Started {
-            d.done(j, d.times[j].1);
-        }
-    }
-    // Decisions are taken in non-decreasing time (a dispatch only makes work ready later than
-    // itself), so every available job was ready by `clock`.
-    let mut clock = now_ms;
-    while pending > 0 {
-        let mut best: Option<(i64, usize)> = None;
-        for s in 0..stations {
-            let slot = free[s].peek().map_or(now_ms, |r| r.0);
-            let at = if !available[s].is_empty() {
-                max(slot, clock)
-            } else if let Some(Reverse((r, _, _))) = d.waiting[s].peek() {
-                max(slot, *r)
+        self.ready.clear();
+        self.ready.extend(release.iter().map(|&r| max(r, now_ms)));
+        self.waiting.iter_mut().for_each(BinaryHeap::clear);
+        self.available.iter_mut().for_each(BinaryHeap::clear);
+        self.live.fill(0);
+        self.taken.fill(false);
+        self.alike.iter_mut().for_each(Vec::clear);
+        let mut times = vec![(0, 0); jobs.len()];
+        let mut leader: Vec<usize> = (0..jobs.len()).collect();
+        let mut pending = 0_usize;
+        for (j, job) in jobs.iter().enumerate() {
+            if job.state == TicketState::Started {
+                let end = max(now_ms, job.started_at + job.duration);
+                let slot = self.earliest[job.station];
+                self.occupy(job.station, max(slot, end));
+                times[j] = (job.started_at, end);
             } else {
-                continue;
-            };
-            if best.is_none_or(|(t, _)| at < t) {
-                best = Some((at, s));
+                pending += 1;
+                if self.left[j] == 0 {
+                    self.waiting[job.station].push(Reverse((self.ready[j], job.key, j)));
+                }
             }
         }
-        let Some((at, s)) = best else { break };
-        clock = at;
-        while let Some(&Reverse((r, key, j))) = d.waiting[s].peek() {
-            if r > at {
-                break;
-            }
-            d.waiting[s].pop();
-            available[s].insert((key, j));
-            if jobs[j].batch.0 != NO_BATCH {
-                alike.entry((s, jobs[j].batch.0)).or_default().insert((key, j));
+        for (j, job) in jobs.iter().enumerate() {
+            if job.state == TicketState::Started {
+                self.done(j, times[j].1);
             }
         }
-        let Some((key, j)) = available[s].pop_first() else { break };
-        let size = kitchen.batch.get(s).copied().unwrap_or(1);
-        let batch =
-            gather_batch(jobs, (key, j), size, &mut available[s], alike.get_mut(&(s, jobs[j].batch.0)));
-        free[s].pop();
-        let finish = at + batch.iter().map(|&k| jobs[k].duration).max().unwrap_or(0);
-        free[s].push(Reverse(finish));
-        for &k in &batch {
-            d.times[k] = (at, finish);
-            leader[k] = j;
-            pending -= 1;
-            d.done(k, finish);
+        // Decisions are taken in non-decreasing time (a dispatch only makes work ready later
+        // than itself), so every available job was ready by `clock`.
+        let mut clock = now_ms;
+        while pending > 0 {
+            let mut best: Option<(i64, usize)> = None;
+            for s in 0..self.stations {
+                let slot = self.earliest[s];
+                let at = if self.live[s] > 0 {
+                    max(slot, clock)
+                } else if let Some(Reverse((r, _, _))) = self.waiting[s].peek() {
+                    max(slot, *r)
+                } else {
+                    continue;
+                };
+                if best.is_none_or(|(t, _)| at < t) {
+                    best = Some((at, s));
+                }
+            }
+            let Some((at, s)) = best else { break };
+            clock = at;
+            while let Some(&Reverse((r, key, j))) = self.waiting[s].peek() {
+                if r > at {
+                    break;
+                }
+                self.waiting[s].pop();
+                self.available[s].push(Reverse((key, j)));
+                self.live[s] += 1;
+                let sig = jobs[j].batch.0;
+                if sig != NO_BATCH {
+                    let same = &mut self.alike[sig];
+                    let at = same.partition_point(|&e| e < (key, j));
+                    same.insert(at, (key, j));
+                }
+            }
+            let Some(chosen) = self.take_first(s) else { break };
+            self.gather_batch(chosen, s);
+            let finish = at + self.batch.iter().map(|&k| jobs[k].duration).max().unwrap_or(0);
+            self.occupy(s, finish);
+            for b in 0..self.batch.len() {
+                let k = self.batch[b];
+                times[k] = (at, finish);
+                leader[k] = chosen.1;
+                pending -= 1;
+                self.done(k, finish);
+            }
         }
+        Schedule { times, leader }
     }
-    Schedule { times: d.times, leader }
-}
-
-/// The chosen job and the available identical ones (least key first) that fit its batch,
-/// removed from the station's available set.
-fn gather_batch(
-    jobs: &[Job],
-    chosen: (i64, usize),
-    size: u32,
-    available: &mut BTreeSet<(i64, usize)>,
-    alike: Option<&mut BTreeSet<(i64, usize)>>,
-) -> Vec<usize> {
-    let mut batch = vec![chosen.1];
-    let Some(same) = alike.filter(|_| jobs[chosen.1].batch.0 != NO_BATCH) else { return batch };
-    same.remove(&chosen);
-    let mut units = jobs[chosen.1].batch.1;
-    let fits: Vec<(i64, usize)> = same
-        .iter()
-        .copied()
-        .filter(|&(_, k)| {
-            let ok = units + jobs[k].batch.1 <= size;
-            if ok {
-                units += jobs[k].batch.1;
-            }
-            ok
-        })
-        .collect();
-    for entry in fits {
-        same.remove(&entry);
-        available.remove(&entry);
-        batch.push(entry.1);
-    }
-    batch
 }
 
 fn order_finish(jobs: &[Job], times: &[(i64, i64)], orders: usize, now_ms: i64) -> Vec<i64> {
