@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 use crate::order::Order;
 use crate::scheduler::Settings;
-use crate::ticket::{TicketDraft, TicketItem};
+use crate::ticket::{Ticket, TicketDraft, TicketItem};
 use crate::types::{Fulfillment, OrderStatus, TicketState};
 
 /// Speeds are parts per thousand of the standard time (1000 = as the recipe says).
@@ -141,7 +141,14 @@ struct Spec<'a> {
     boost: i64,
     hold: i64,
     units: u32,
-    tickets: Vec<SpecTicket<'a>>,
+    tickets: SpecTickets<'a>,
+}
+
+/// The tickets of a spec, read in place: an accepted order's, or a quote's drafts.
+#[derive(Clone, Copy)]
+enum SpecTickets<'a> {
+    Accepted(&'a [Ticket]),
+    Draft(&'a [TicketDraft]),
 }
 
 /// A ticket as the plan needs it.
@@ -151,8 +158,50 @@ struct SpecTicket<'a> {
     work: i64,
     started_at: i64,
     deps: &'a [u32],
-    /// What makes two tickets batchable (same SKU, modifiers and tasks), and their units.
-    batch: Option<(Signature<'a>, u32)>,
+    items: &'a [TicketItem],
+}
+
+impl<'a> SpecTickets<'a> {
+    fn len(self) -> usize {
+        match self {
+            Self::Accepted(t) => t.len(),
+            Self::Draft(t) => t.len(),
+        }
+    }
+
+    fn get(self, t: usize) -> SpecTicket<'a> {
+        match self {
+            Self::Accepted(all) => {
+                let x = &all[t];
+                SpecTicket {
+                    station: x.station,
+                    state: x.state,
+                    work: x.work_ms,
+                    started_at: x.started_at_ms,
+                    deps: &x.deps,
+                    items: &x.items,
+                }
+            }
+            Self::Draft(all) => {
+                let x = &all[t];
+                SpecTicket {
+                    station: x.station,
+                    state: if x.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting },
+                    work: x.work_ms,
+                    started_at: 0,
+                    deps: &x.deps,
+                    items: &x.items,
+                }
+            }
+        }
+    }
+
+    fn deps(self, t: usize) -> &'a [u32] {
+        match self {
+            Self::Accepted(all) => &all[t].deps,
+            Self::Draft(all) => &all[t].deps,
+        }
+    }
 }
 
 /// SKU, modifiers and tasks: tickets with equal signatures can be made in one batch.
@@ -160,10 +209,11 @@ type Signature<'a> = (&'a str, &'a [String], &'a [String]);
 
 /// Tickets of one kind of item only can share a batch with other orders' identical ones.
 fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
-    let first = items.iter().find(|i| !i.sku.is_empty())?;
+    let at = items.iter().position(|i| !i.sku.is_empty())?;
+    let first = &items[at];
     let same =
         |i: &TicketItem| i.sku == first.sku && i.modifiers == first.modifiers && i.steps == first.steps;
-    if !items.iter().all(same) {
+    if !items[at + 1..].iter().all(same) {
         return None;
     }
     let units = items.iter().map(|i| i.quantity.max(0) as u32).sum();
@@ -187,18 +237,7 @@ impl<'a> Spec<'a> {
             boost: o.boost_ms,
             hold: o.hold_until_ms,
             units: o.units,
-            tickets: o
-                .tickets
-                .iter()
-                .map(|t| SpecTicket {
-                    station: t.station,
-                    state: t.state,
-                    work: t.work_ms,
-                    started_at: t.started_at_ms,
-                    deps: &t.deps,
-                    batch: batch_signature(&t.items),
-                })
-                .collect(),
+            tickets: SpecTickets::Accepted(&o.tickets),
         }
     }
 
@@ -213,18 +252,7 @@ impl<'a> Spec<'a> {
             boost: n.boost_ms,
             hold: n.hold_until_ms,
             units: n.units,
-            tickets: n
-                .tickets
-                .iter()
-                .map(|t| SpecTicket {
-                    station: t.station,
-                    state: if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting },
-                    work: t.work_ms,
-                    started_at: 0,
-                    deps: &t.deps,
-                    batch: batch_signature(&t.items),
-                })
-                .collect(),
+            tickets: SpecTickets::Draft(n.tickets),
         }
     }
 }
@@ -284,7 +312,7 @@ impl Plan {
                 continue;
             }
             let spec = &specs[job.planned];
-            let late = if spec.fulfillment.has_target() && !spec.tickets[job.ticket].deps.is_empty() {
+            let late = if spec.fulfillment.has_target() && !spec.tickets.deps(job.ticket).is_empty() {
                 // A later step of a target order (shaking with ice, blending, sealing, bagging)
                 // waits for its latest start: the order's first steps run at the just-in-time
                 // release and absorb the queue, the rest finishes at the due time.
@@ -474,17 +502,20 @@ impl<'a> Jobs<'a> {
         // Job index of each open ticket; usize::MAX for DONE/VOID ones.
         self.ids.clear();
         self.ids.resize(n, usize::MAX);
-        for (t, st) in spec.tickets.iter().enumerate() {
+        for t in 0..n {
+            let st = spec.tickets.get(t);
             if !st.state.is_open() {
                 continue;
             }
             self.ids[t] = self.list.len();
             let speed = kitchen.speed.get(st.station).copied().unwrap_or(SPEED_ONE);
             let batch_size = kitchen.batch.get(st.station).copied().unwrap_or(1);
-            let batch = match &st.batch {
-                Some((sig, units)) if *units < batch_size && st.state != TicketState::Started => {
+            let signature =
+                if st.state == TicketState::Started { None } else { batch_signature(st.items) };
+            let batch = match signature {
+                Some((sig, units)) if units < batch_size => {
                     let next = self.signatures.len();
-                    (*self.signatures.entry((st.station, *sig)).or_insert(next), *units)
+                    (*self.signatures.entry((st.station, sig)).or_insert(next), units)
                 }
                 _ => (NO_BATCH, 0),
             };
