@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyengine import _native, shop
+from pyengine.runtime import TICK_SLICE_STORES
 from pyengine.v1 import promotions_pb2
 
 
@@ -45,40 +46,63 @@ def measure(shop_path: Path, requests: list[bytes], stores: int, slices: int) ->
 class Tick:
     stores: int
     open_per_store: int
-    ms: float  # the slowest of three ticks
-    snapshot_ms: float  # Engine.snapshot, which the runtime takes on the loop every N records
+    ms: float  # one whole tick (every store in one call), the slowest of three
+    slice_ms: float  # the slowest call of a tick in the runtime's slices (TICK_SLICE_STORES)
+    copy_ms: float  # Engine.copy_state: what a snapshot costs the event loop
+    encode_ms: float  # StateCopy.encode (hash and msgpack), on a thread, the GIL released
     snapshot_mb: float
 
 
 def measure_tick(shop_path: Path, requests: list[bytes], stores: int, per_store: int) -> Tick:
-    """`Engine.tick`, which the runtime calls every second on the event-loop thread, after
-    `per_store` orders in each of `stores` stores (`requests` holds exactly those)."""
+    """`Engine.tick`, which the runtime calls every second, after `per_store` orders in each of
+    `stores` stores (`requests` holds exactly those): in one call, and as the runtime makes it,
+    `TICK_SLICE_STORES` stores a call with requests served in between; and a snapshot's copy
+    (on the event loop) and encoding (on a thread)."""
     engine = _native.Engine(shop.load_json(shop_path))
     now = time.time_ns() // 1_000_000
     for request in requests:
         engine.submit_order(request, now)
-    times = []
+    whole, slices = [], []
     for second in range(1, 4):
         started = time.perf_counter()
         engine.tick(now + second * 1000)
-        times.append(time.perf_counter() - started)
+        whole.append(time.perf_counter() - started)
+    for second in range(4, 7):
+        for first in range(0, stores, TICK_SLICE_STORES):
+            started = time.perf_counter()
+            engine.tick(now + second * 1000, first, TICK_SLICE_STORES)
+            slices.append(time.perf_counter() - started)
     started = time.perf_counter()
-    state = engine.snapshot()
-    snapshot_s = time.perf_counter() - started
-    return Tick(stores, per_store, max(times) * 1000, snapshot_s * 1000, len(state) / 1e6)
+    copy = engine.copy_state()
+    copy_s = time.perf_counter() - started
+    started = time.perf_counter()
+    _hash, state = copy.encode()
+    encode_s = time.perf_counter() - started
+    return Tick(
+        stores,
+        per_store,
+        max(whole) * 1000,
+        max(slices) * 1000,
+        copy_s * 1000,
+        encode_s * 1000,
+        len(state) / 1e6,
+    )
 
 
 def render_ticks(ticks: list[Tick]) -> list[str]:
     return [
         "Two calls the runtime makes on the event-loop thread, during which no request is "
-        "served: the load tick (`Engine.tick`, every second) re-plans every store, and a "
-        "snapshot (`Engine.snapshot`, every `--snapshot-every` records) serializes the state:",
+        "served: the load tick (every second) re-plans every store with open orders, made "
+        f"{TICK_SLICE_STORES} stores a call with requests served in between (the whole tick in "
+        "one call for comparison); and a snapshot (every `--snapshot-every` records) copies "
+        "the state, which a thread then encodes (hash and msgpack, the GIL released):",
         "",
-        "| stores | open orders per store | one tick, ms | snapshot, ms | snapshot, MB |",
-        "|---:|---:|---:|---:|---:|",
+        "| stores | open orders per store | whole tick, ms | slowest tick call, ms "
+        "| snapshot copy (loop), ms | snapshot encoding (thread), ms | snapshot, MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
         *(
-            f"| {t.stores} | {t.open_per_store} | {t.ms:.1f} | {t.snapshot_ms:.1f} "
-            f"| {t.snapshot_mb:.1f} |"
+            f"| {t.stores} | {t.open_per_store} | {t.ms:.1f} | {t.slice_ms:.1f} "
+            f"| {t.copy_ms:.1f} | {t.encode_ms:.1f} | {t.snapshot_mb:.1f} |"
             for t in ticks
         ),
         "",

@@ -155,11 +155,13 @@ class Engine:
         the measures (orders in the kitchen, backlog) from the plan. Raises InvalidArgument
         (field "store_id") for an unknown store."""
 
-    def tick(self, now_ms: int) -> Outcome:
-        """The clock moved: re-judges every store's load and records each level move as a
-        `load_changed` event, then (with an order retention set) evicts the finished orders past
-        it as one `orders_evicted` event (lsn 0 and no events when nothing happened). The
-        response is the LoadUpdate of the first store that moved (or of the first store)."""
+    def tick(self, now_ms: int, first: int = 0, count: int = ...) -> Outcome:
+        """The clock moved: re-judges the load of every store (or of the `count` stores from
+        index `first`, in the shop's order: a server spreads one tick over several calls) and
+        records each level move as a `load_changed` event, then (with an order retention set)
+        evicts the finished orders past it as one `orders_evicted` event (lsn 0 and no events
+        when nothing happened). The response is the LoadUpdate of the first store that moved (or
+        of the first store)."""
 
     def put_promotion(self, request: bytes, now_ms: int) -> Outcome:
         """PutPromotionRequest -> Outcome(response=Promotion). Defines a promotion or replaces
@@ -189,6 +191,14 @@ class Engine:
 
     def state_hash(self) -> str:
         """Hex digest of the whole state; equal after a live run and after replaying its log."""
+
+    def copy_state(self) -> StateCopy:
+        """A copy of the state as it is now, encoded later (on a thread: the GIL is released)."""
+
+@final
+class StateCopy:
+    def encode(self) -> tuple[str, bytes]:
+        """(state_hash, snapshot) of the state when it was copied."""
 
 @final
 class PriceCalculator:

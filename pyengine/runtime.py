@@ -39,6 +39,8 @@ REFRESH_INTERVAL_S = 1.0
 DEFAULT_SNAPSHOT_EVERY = 10_000
 # How often the core re-judges load levels while nothing else happens (levels fall by time).
 TICK_INTERVAL_S = 1.0
+# Stores re-judged per call of a tick (at ~70 us a busy store: a few milliseconds a slice).
+TICK_SLICE_STORES = 50
 # A finished order stays in the core's memory this long (recall, GetOrder while the customer
 # waits); then the tick records its eviction. None keeps every order.
 DEFAULT_ORDER_RETENTION_S = 1800.0
@@ -123,6 +125,8 @@ class Runtime:
         self._dirty = asyncio.Event()
         self._refresher: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._store_count = len(engine.store_ids())
+        self.tick_slice_stores = TICK_SLICE_STORES
         # Set when the in-memory state can no longer be trusted to match the log.
         self.fatal = asyncio.Event()
         self.fatal_reason = ""
@@ -227,15 +231,19 @@ class Runtime:
             self.fail(f"the core panicked during a state change: {exc}")
             raise EngineFailedError("internal error; the engine restarts") from None
         pending = self._take_snapshot(outcome)
-        if outcome.events:
-            self.log.append(
-                Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
-            )
-        if outcome.lsn:
-            await self.log.durable(outcome.lsn)
-        if pending is not None and self.snapshot is not None:
-            # Written only once its lsn is durable: a snapshot is never ahead of the log.
-            await asyncio.to_thread(snapshots.write, self.snapshot.data_dir, pending)
+        try:
+            if outcome.events:
+                self.log.append(
+                    Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
+                )
+            if outcome.lsn:
+                await self.log.durable(outcome.lsn)
+            if pending is not None and self.snapshot is not None:
+                # Written only once its lsn is durable: a snapshot is never ahead of the log.
+                await asyncio.to_thread(pending.write, self.snapshot.data_dir)
+        finally:
+            if pending is not None and self.snapshot is not None:
+                self.snapshot.writing = False
         return outcome
 
     def answer(self, outcome: _native.Outcome) -> bytes:
@@ -250,19 +258,25 @@ class Runtime:
             raise EngineFailedError("internal error; the engine restarts")
         return _native.logged_receipt(record)
 
-    def _take_snapshot(self, outcome: _native.Outcome) -> snapshots.Snapshot | None:
-        """The state right after this call, if a snapshot is due (taken now, before any other
-        call changes the state, so it holds exactly the records up to `outcome.lsn`)."""
+    def _take_snapshot(self, outcome: _native.Outcome) -> snapshots.Pending | None:
+        """A copy of the state right after this call, if a snapshot is due (taken now, before
+        any other call changes the state, so it holds exactly the records up to `outcome.lsn`;
+        encoded and written on a thread). Not while the previous one is still being written."""
         policy = self.snapshot
-        if policy is None or not outcome.events or outcome.lsn - policy.last_lsn < policy.every:
+        if (
+            policy is None
+            or policy.writing
+            or not outcome.events
+            or outcome.lsn - policy.last_lsn < policy.every
+        ):
             return None
         policy.last_lsn = outcome.lsn
-        return snapshots.Snapshot(
+        policy.writing = True
+        return snapshots.Pending(
             lsn=outcome.lsn,
             shop_digest=policy.shop_digest,
             record_digest=snapshots.digest(outcome.events[-1][3]),
-            state_hash=self.engine.state_hash(),
-            state=self.engine.snapshot(),
+            state=self.engine.copy_state(),
         )
 
     def fail(self, reason: str) -> None:
@@ -397,15 +411,29 @@ class Runtime:
 
     async def _tick_loop(self) -> None:
         """Lets the core lower (or raise) load levels as time passes; each move is a logged
-        record like any other state change."""
+        record like any other state change. A tick re-plans every store with open orders: one
+        call for a thousand busy stores held the event loop for tens of milliseconds, so the
+        stores are ticked TICK_SLICE_STORES at a time, with requests served in between."""
         while True:
             await asyncio.sleep(TICK_INTERVAL_S)
             try:
-                await self.call(lambda _request, now: self.engine.tick(now), b"")
+                await self.tick()
             except EngineFailedError:
                 return
             except Exception:
                 log.exception("the load tick failed")
+
+    async def tick(self) -> None:
+        """One tick of the clock over every store, `tick_slice_stores` stores a call (each a
+        state change like any other), yielding to the event loop between calls."""
+        slice_stores = self.tick_slice_stores
+
+        def stores_from(first: int) -> StateCall:
+            return lambda _request, now: self.engine.tick(now, first, slice_stores)
+
+        for first in range(0, self._store_count, slice_stores):
+            await self.call(stores_from(first), b"")
+            await asyncio.sleep(0)
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -463,6 +491,7 @@ class SnapshotPolicy:
     every: int
     shop_digest: str
     last_lsn: int = 0
+    writing: bool = False  # a snapshot is being encoded and written
 
 
 def _restore(

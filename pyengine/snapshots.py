@@ -19,6 +19,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyengine import _native
+
 log = logging.getLogger(__name__)
 
 SNAPSHOT_FILE = "snapshot.bin"
@@ -34,6 +36,26 @@ class Snapshot:
     record_digest: str
     state_hash: str
     state: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A snapshot taken as a copy of the core's state, not encoded yet: encoding a big state
+    takes long enough (a tenth of a second for a few thousand open orders) that the runtime does
+    it on a thread, off its event loop."""
+
+    lsn: int
+    shop_digest: str
+    record_digest: str
+    state: _native.StateCopy
+
+    def write(self, data_dir: Path) -> None:
+        """Encodes the copy (the GIL released) and writes it as `write` does."""
+        state_hash, state = self.state.encode()
+        write(
+            data_dir,
+            Snapshot(self.lsn, self.shop_digest, self.record_digest, state_hash, state),
+        )
 
 
 def digest(data: bytes | str) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pyengine import _native, shop
 from pyengine.serverproc import ServerProcess
 from pyengine.service.server import STOPPED_AT_PREFIX
 from pyengine.snapshots import SNAPSHOT_FILE, read
+from pyengine.v1 import orders_pb2
 from tests.support import Client, draft, line
 
 STOPPED_RE = re.compile(re.escape(STOPPED_AT_PREFIX) + r"(\d+) state ([0-9a-f]+)")
@@ -84,3 +86,26 @@ def test_a_damaged_snapshot_is_ignored_and_the_log_replayed(data_dir: Path) -> N
     assert "not using the snapshot" in output or "ignoring the snapshot" in output, output
     assert not RESTORED_RE.findall(output)
     assert stopped_state(again) == expected
+
+
+def test_a_state_copy_encodes_the_state_of_when_it_was_taken() -> None:
+    """The runtime copies the state on its event loop and encodes the copy on a thread while
+    the loop goes on changing the state: the encoding is the snapshot and hash of the copy's
+    moment, whatever happened since."""
+    engine = _native.Engine(shop.load_json(None))
+    now = 1_782_000_000_000
+
+    def submit(key: str) -> None:
+        order = draft(line("classic_milk_tea"), channel_order_id=key)
+        engine.submit_order(orders_pb2.SubmitOrderRequest(order=order).SerializeToString(), now)
+
+    for n in range(5):
+        submit(f"before-{n}")
+    expected = (engine.state_hash(), engine.snapshot())
+    copy = engine.copy_state()
+    submit("after")
+    assert engine.state_hash() != expected[0]
+    assert copy.encode() == expected
+    restored = _native.Engine(shop.load_json(None))
+    restored.restore(expected[1])
+    assert restored.state_hash() == expected[0]

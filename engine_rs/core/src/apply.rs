@@ -2,6 +2,8 @@
 //! (which decide, encode the record, then apply it) and by replay. Every check happens before
 //! the first mutation, so a refused record leaves the state untouched.
 
+use std::sync::Arc;
+
 use crate::error::EngineError;
 use crate::menu::Catalog;
 use crate::order::{pickup_prefix, Order};
@@ -223,7 +225,7 @@ fn submitted(
         .map(|(t, station)| Ticket {
             station,
             state: if t.deps.is_empty() { TicketState::Queued } else { TicketState::Waiting },
-            items: t.items,
+            items: Arc::new(t.items),
             work_ms: t.work_ms,
             deps: t.deps,
             created_at_ms: at_ms,
@@ -255,7 +257,7 @@ fn submitted(
         target_time_ms: b.target_time_ms,
         member_id: b.member_id,
         customer_note: b.customer_note,
-        quote: b.quote,
+        quote: Arc::new(b.quote),
         accepted_at_ms: at_ms,
         status: OrderStatus::Accepted,
         version: 1,

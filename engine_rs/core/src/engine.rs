@@ -89,7 +89,7 @@ impl Engine {
     /// The whole state as msgpack (named fields): restoring it and replaying the records after
     /// `last_lsn` rebuilds the engine without replaying the log from the start.
     pub fn snapshot(&self) -> Vec<u8> {
-        rmp_serde::to_vec_named(&self.state).expect("plain data serializes")
+        snapshot_of(&self.state)
     }
 
     /// Replaces the state with a snapshot taken by an engine of the same shop (its stores and
@@ -668,9 +668,22 @@ impl Engine {
     /// happens) and, with a retention set, evicts the finished orders past it. Records only the
     /// moves and evictions; `lsn` is 0 when nothing happened.
     pub fn tick(&mut self, now_ms: i64) -> Result<Outcome, EngineError> {
+        self.tick_stores(now_ms, 0..self.state.stores.len())
+    }
+
+    /// [`Engine::tick`] for the stores in `stores` only (clamped to the shop's), so a server
+    /// can spread one tick over several calls: a tick re-plans every store with open orders,
+    /// which for a thousand busy stores is tens of milliseconds in one piece. The eviction
+    /// (a scan of every order) runs in the call that reaches the last store.
+    pub fn tick_stores(
+        &mut self,
+        now_ms: i64,
+        stores: std::ops::Range<usize>,
+    ) -> Result<Outcome, EngineError> {
         let mut records = Vec::new();
         let mut moved = None;
-        for store in 0..self.state.stores.len() {
+        let end = stores.end.min(self.state.stores.len());
+        for store in stores.start.min(end)..end {
             let s = &self.state.stores[store];
             if s.open.is_empty() && s.load.rung() == 0 {
                 continue; // an idle store at normal cannot move: no plan to build
@@ -682,7 +695,10 @@ impl Engine {
             }
         }
         let window = self.catalog.idempotency_window_ms;
-        if let Some(evicted) = self.retention.as_mut().and_then(|r| r.due(&self.state, window, now_ms)) {
+        let last = end == self.state.stores.len();
+        if let Some(evicted) =
+            self.retention.as_mut().filter(|_| last).and_then(|r| r.due(&self.state, window, now_ms))
+        {
             // After the load records: their plans were built over positions this compacts.
             records.push(self.append(now_ms, Body::OrdersEvicted(evicted))?.0);
         }
@@ -741,3 +757,9 @@ mod tests;
 
 #[cfg(test)]
 mod retention_tests;
+
+/// [`Engine::snapshot`] of a copy of the state (`Engine::state().clone()`): a server copies the
+/// state at a log position, which is cheap, and encodes the copy off its event loop.
+pub fn snapshot_of(state: &State) -> Vec<u8> {
+    rmp_serde::to_vec_named(state).expect("plain data serializes")
+}

@@ -5,6 +5,8 @@
 //! engine's order retention (recall of a just-bumped ticket, GetOrder while the customer
 //! waits); an `orders_evicted` record then drops it (see [`crate::engine::retention`]).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::menu::Catalog;
@@ -27,8 +29,9 @@ pub struct Order {
     pub target_time_ms: i64,
     pub member_id: String,
     pub customer_note: String,
-    /// The price and ETA quoted at acceptance; never changes.
-    pub quote: Quote,
+    /// The price and ETA quoted at acceptance; never changes. Shared, so that copying the state
+    /// for a snapshot does not copy every line and explanation (serialized as the quote itself).
+    pub quote: Arc<Quote>,
     pub accepted_at_ms: i64,
     pub status: OrderStatus,
     /// 1 on acceptance, +1 per record that changes the order.

@@ -124,6 +124,20 @@ impl State {
         }
     }
 
+    /// A copy of what serialization keeps (the derived indexes are left empty): what a snapshot
+    /// encodes, copied at one log position.
+    #[must_use]
+    pub fn copy_for_snapshot(&self) -> Self {
+        Self {
+            last_lsn: self.last_lsn,
+            stores: self.stores.clone(),
+            promotions: self.promotions.clone(),
+            orders: self.orders.clone(),
+            by_id: BTreeMap::new(),
+            keys: self.keys.clone(),
+        }
+    }
+
     /// Rebuilds what serialization skips (open orders per store, positions by id) from the
     /// orders.
     pub fn rebuild_indexes(&mut self) {

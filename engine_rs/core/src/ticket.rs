@@ -4,6 +4,7 @@
 //! (`ceil(qty / batch_size) x per-unit time`), with the dependencies that release them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,9 @@ pub struct TicketDraft {
 pub struct Ticket {
     pub station: usize,
     pub state: TicketState,
-    pub items: Vec<TicketItem>,
+    /// Decided at acceptance, never changed: shared like the order's quote (serialized as the
+    /// list itself).
+    pub items: Arc<Vec<TicketItem>>,
     pub work_ms: i64,
     pub deps: Vec<u32>,
     pub created_at_ms: i64,

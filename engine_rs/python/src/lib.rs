@@ -307,10 +307,11 @@ impl Engine {
         })
     }
 
-    fn tick(&mut self, py: Python<'_>, now_ms: i64) -> PyResult<Outcome> {
+    #[pyo3(signature = (now_ms, first=0, count=usize::MAX))]
+    fn tick(&mut self, py: Python<'_>, now_ms: i64, first: usize, count: usize) -> PyResult<Outcome> {
         let engine = &mut self.inner;
         outcome(py, || {
-            let out = engine.tick(now_ms)?;
+            let out = engine.tick_stores(now_ms, first..first.saturating_add(count))?;
             Ok(render::outcome(engine, out))
         })
     }
@@ -338,6 +339,33 @@ impl Engine {
     fn state_hash(&self, py: Python<'_>) -> String {
         let engine = &self.inner;
         py.detach(|| engine.state_hash())
+    }
+
+    /// A copy of the state as it is now, to be encoded later and elsewhere ([`StateCopy`]).
+    fn copy_state(&self, py: Python<'_>) -> StateCopy {
+        let engine = &self.inner;
+        StateCopy { state: py.detach(|| engine.state().copy_for_snapshot()) }
+    }
+}
+
+/// A copy of the engine's state at one log position. Copying is an order of magnitude cheaper
+/// than encoding (measured: 4 ms against 95 ms for msgpack and 11 ms for the hash, with 2,000
+/// open orders), so the runtime copies on its event loop and encodes on a thread, the GIL
+/// released, while the loop serves requests.
+#[pyclass(frozen, module = "pyengine._native")]
+struct StateCopy {
+    state: pyengine_core::state::State,
+}
+
+#[pymethods]
+impl StateCopy {
+    /// `(state_hash, snapshot)`: what `Engine.state_hash()` and `Engine.snapshot()` returned
+    /// when the copy was taken.
+    fn encode(&self, py: Python<'_>) -> (String, Py<PyBytes>) {
+        let state = &self.state;
+        let (hash, bytes) =
+            py.detach(|| (pyengine_core::hash::digest(state), pyengine_core::engine::snapshot_of(state)));
+        (hash, PyBytes::new(py, &bytes).unbind())
     }
 }
 
@@ -375,6 +403,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<Engine>()?;
     m.add_class::<Outcome>()?;
+    m.add_class::<StateCopy>()?;
     m.add_class::<calculator::PriceCalculator>()?;
     m.add_function(wrap_pyfunction!(sim::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(boundary_probe, m)?)?;

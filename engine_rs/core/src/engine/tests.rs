@@ -814,6 +814,36 @@ fn levels_do_not_fall_before_the_dwell_time_and_tick_lowers_them() {
 }
 
 #[test]
+fn a_tick_in_slices_of_stores_records_what_one_tick_records() {
+    // Both stores busy, then emptied: after the dwell time one tick lowers both.
+    let busy_then_empty = || {
+        let mut e = engine();
+        for store in ["sh-001", "sh-002"] {
+            for i in 0..10 {
+                let d = Draft { store_id: store.into(), ..tea(&format!("{store}-{i}")) };
+                e.submit(Some(d), T0).unwrap();
+            }
+            assert_eq!(e.state().stores[e.store_index(store).unwrap()].load.level, LoadLevel::Busy);
+            for i in 1..=10 {
+                e.cancel(&format!("{store}-{i:06}"), "test".into(), T0 + 1_000).unwrap();
+            }
+        }
+        e
+    };
+    let now = T0 + 180_000;
+    let (mut whole, mut sliced) = (busy_then_empty(), busy_then_empty());
+    let once: Vec<Vec<u8>> = whole.tick(now).unwrap().records.into_iter().map(|r| r.bytes).collect();
+    let mut pieces = Vec::new();
+    for stores in [0..1, 1..2, 2..7] {
+        pieces.extend(sliced.tick_stores(now, stores).unwrap().records.into_iter().map(|r| r.bytes));
+    }
+    assert_eq!(once.len(), 2, "each store moves once");
+    assert_eq!(pieces, once);
+    assert_eq!(sliced.state_hash(), whole.state_hash());
+    assert_eq!(sliced.tick_stores(now + 1_000, 5..9).unwrap().lsn, 0, "past the last store: nothing");
+}
+
+#[test]
 fn rush_paces_walk_ins_and_overload_hides_slow_items_and_pauses_channels() {
     let mut e = engine();
     // One brewer: fourteen teas are four batches, three minutes of work ahead.

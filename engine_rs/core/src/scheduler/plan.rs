@@ -510,8 +510,7 @@ impl<'a> Jobs<'a> {
             self.ids[t] = self.list.len();
             let speed = kitchen.speed.get(st.station).copied().unwrap_or(SPEED_ONE);
             let batch_size = kitchen.batch.get(st.station).copied().unwrap_or(1);
-            let signature =
-                if st.state == TicketState::Started { None } else { batch_signature(st.items) };
+            let signature = if st.state == TicketState::Started { None } else { batch_signature(st.items) };
             let batch = match signature {
                 Some((sig, units)) if units < batch_size => {
                     let next = self.signatures.len();

@@ -55,7 +55,7 @@ pub fn batch_of(
             && t.items.len() == ticket.items.len()
             && t.items
                 .iter()
-                .zip(&ticket.items)
+                .zip(ticket.items.iter())
                 .all(|(a, b)| a.sku == b.sku && a.modifiers == b.modifiers && a.steps == b.steps);
         if in_batch {
             members += 1;
