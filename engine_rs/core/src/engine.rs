@@ -26,12 +26,23 @@ use crate::record::{
 };
 use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
+use crate::scheduler::plan::accepted_alike;
 use crate::scheduler::{Kitchen, NewOrder, Plan};
 use crate::state::State;
 use crate::ticket::{self, ms_to_s, TicketDraft};
 use crate::types::Fulfillment;
 
 use self::retention::Retention;
+
+/// A draft priced and planned ([`Engine::price_resolved`]).
+struct Priced {
+    quote: Quote,
+    tickets: Vec<TicketDraft>,
+    answer: Answer,
+    /// The plan with the draft's order, when it is the store's plan once the order is accepted
+    /// ([`accepted_alike`]).
+    plan: Option<Plan>,
+}
 
 /// The deterministic order-orchestration state machine of one shop (all its stores).
 #[derive(Debug, Clone)]
@@ -208,25 +219,9 @@ impl Engine {
         resolve(&self.catalog, &self.state.stores[store], store, draft, purpose, now_ms)
     }
 
-    /// Prices and plans a resolved draft against the store's current plan.
-    fn quote_resolved(
-        &self,
-        draft: &Draft,
-        r: &Resolved,
-        now_ms: i64,
-    ) -> Result<(Quote, Vec<TicketDraft>), EngineError> {
-        let (quote, tickets, _) = self.price_resolved(draft, r, now_ms)?;
-        Ok((quote, tickets))
-    }
-
-    /// The quote with the calculator's whole answer (reasons for promotions not applied). The
+    /// A resolved draft priced and planned against the store's current plan: the quote with the calculator's whole answer (reasons for promotions not applied). The
     /// order is refused here if the store does not take it now (paused channel, fast mode).
-    fn price_resolved(
-        &self,
-        draft: &Draft,
-        r: &Resolved,
-        now_ms: i64,
-    ) -> Result<(Quote, Vec<TicketDraft>, Answer), EngineError> {
+    fn price_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> Result<Priced, EngineError> {
         let load = &self.state.stores[r.store].load;
         check_refusals(&self.catalog, load, r.channel, &r.lines)?;
         let mut lines = price_lines(&self.catalog, &r.lines);
@@ -251,6 +246,7 @@ impl Engine {
             zone: if r.fulfillment == Fulfillment::Delivery { &draft.delivery_zone } else { "" },
         };
         let mut plan = self.plan_with(r.store, Some(&new), now_ms);
+        let mut planned_as = new;
         let mut eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms;
         if r.fulfillment.has_target() {
             // A target order is released just in time, ahead of its due time by the lead that
@@ -270,6 +266,7 @@ impl Engine {
             // accepted; the quote adds a margin for the kitchen's spread, so it is kept.
             let promised = NewOrder { promise_ms: Some(eta_ms - new.boost_ms), ..new };
             plan = self.plan_with(r.store, Some(&promised), now_ms);
+            planned_as = promised;
             let work_ms = tickets.iter().map(|t| t.work_ms).sum();
             eta_ms = plan.new_order().expect("the quote's order is planned").finish_ms
                 + self.catalog.scheduler.quote_margin_for(work_ms);
@@ -310,7 +307,10 @@ impl Engine {
             points_value_minor: answer.points_value_minor,
             admission,
         };
-        Ok((quote, tickets, answer))
+        let alike =
+            accepted_alike(&planned_as, quote.eta_ms, quote.admission.hold_until_ms, &self.catalog.scheduler);
+        let plan = alike.then_some(plan);
+        Ok(Priced { quote, tickets, answer, plan })
     }
 
     /// The skip-the-queue boost of the draft's member tier.
@@ -327,8 +327,8 @@ impl Engine {
     pub fn dry_run(&self, draft: Option<&Draft>, now_ms: i64) -> Result<(Quote, Answer), EngineError> {
         let r = self.resolve(draft, Purpose::Quote, now_ms)?;
         let draft = draft.expect("resolved drafts exist");
-        let (quote, _, answer) = self.price_resolved(draft, &r, now_ms)?;
-        Ok((quote, answer))
+        let priced = self.price_resolved(draft, &r, now_ms)?;
+        Ok((priced.quote, priced.answer))
     }
 
     /// PutPromotion: defines a promotion or replaces its definition (one `promotion_put`
@@ -371,7 +371,7 @@ impl Engine {
     pub fn quote(&self, draft: Option<&Draft>, now_ms: i64) -> Result<Quote, EngineError> {
         let r = self.resolve(draft, Purpose::Quote, now_ms)?;
         let draft = draft.expect("resolved drafts exist");
-        Ok(self.quote_resolved(draft, &r, now_ms)?.0)
+        Ok(self.price_resolved(draft, &r, now_ms)?.quote)
     }
 
     /// SubmitOrder: admits the order (one `order_submitted` record), or replays the first answer
@@ -410,7 +410,7 @@ impl Engine {
         }
         let r = self.resolve(draft.as_ref(), Purpose::Submit, now_ms)?;
         let mut draft = draft.expect("resolved drafts exist");
-        let (quote, tickets) = self.quote_resolved(&draft, &r, now_ms)?;
+        let Priced { quote, tickets, plan, .. } = self.price_resolved(&draft, &r, now_ms)?;
         let boost_ms = self.boost_ms(&draft);
         let hold_until_ms = quote.admission.hold_until_ms;
         let store = &self.state.stores[r.store];
@@ -446,7 +446,7 @@ impl Engine {
                 String::new()
             },
         }));
-        self.commit(now_ms, body, Some(r.store))
+        self.commit_with(now_ms, body, Some(r.store), plan)
     }
 
     /// Index of an order by id (InvalidArgument when empty, NotFound when unknown or evicted,
@@ -633,24 +633,42 @@ impl Engine {
     /// Encodes the record, applies it, re-judges the store's load (a second record if the
     /// level moves), and plans the affected store for rendering.
     fn commit(&mut self, at_ms: i64, body: Body, store: Option<usize>) -> Result<Outcome, EngineError> {
+        self.commit_with(at_ms, body, store, None)
+    }
+
+    /// [`Engine::commit`] of a submission whose quote's plan (`quoted`, with the order as the
+    /// quote's new order) is the store's plan once it is accepted: no plan to build again.
+    fn commit_with(
+        &mut self,
+        at_ms: i64,
+        body: Body,
+        store: Option<usize>,
+        quoted: Option<Plan>,
+    ) -> Result<Outcome, EngineError> {
         let (record, effects, response) = self.append(at_ms, body)?;
         let mut records = vec![record];
+        let known = match (quoted, &response) {
+            (Some(plan), &Response::Submitted(index)) => Some(plan.accept_new_order(index)),
+            _ => None,
+        };
         let plan = match store {
-            Some(s) => Some(self.judge_load(s, at_ms, &mut records)?),
+            Some(s) => Some(self.judge_load(s, at_ms, &mut records, known)?),
             None => None,
         };
         let lsn = records.last().map_or(0, |r| r.lsn);
         Ok(Outcome { lsn, replayed: false, records, effects, response, plan })
     }
 
-    /// Plans the store and records a `load_changed` if its level moves; returns the plan.
+    /// Plans the store (unless its plan is `known`) and records a `load_changed` if its level
+    /// moves; returns the plan.
     fn judge_load(
         &mut self,
         store: usize,
         now_ms: i64,
         records: &mut Vec<EncodedRecord>,
+        known: Option<Plan>,
     ) -> Result<Plan, EngineError> {
-        let plan = self.plan(store, now_ms);
+        let plan = known.unwrap_or_else(|| self.plan(store, now_ms));
         let m = self.measures(&plan);
         if let Some(next) = level::next(&self.catalog.scheduler, &self.state.stores[store].load, m, now_ms) {
             let body = Body::LoadChanged(LoadChanged {
@@ -689,7 +707,7 @@ impl Engine {
                 continue; // an idle store at normal cannot move: no plan to build
             }
             let before = records.len();
-            self.judge_load(store, now_ms, &mut records)?;
+            self.judge_load(store, now_ms, &mut records, None)?;
             if moved.is_none() && records.len() > before {
                 moved = Some(store);
             }

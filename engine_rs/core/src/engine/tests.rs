@@ -547,6 +547,58 @@ proptest! {
     }
 }
 
+/// A submission of any fulfillment: (store, sku, quantity, kind, minutes ahead, gold member).
+fn any_submission() -> impl Strategy<Value = (usize, usize, i32, u8, i64, bool)> {
+    (0usize..2, 0usize..8, 1i32..4, 0u8..4, 10i64..30, any::<bool>())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A submission's plan (the quote's, reused when the order is planned as quoted, else built
+    /// after the commit) is the plan a fresh re-plan gives: ASAP, pickup-at and delivery orders,
+    /// skip-the-queue members, pacing holds, among started and bumped tickets.
+    #[test]
+    fn a_submission_answers_with_the_stores_plan(
+        steps in prop::collection::vec((any_submission(), cmd()), 1..60),
+        pacing in any::<bool>(),
+    ) {
+        let mut cfg = sample_value();
+        cfg["scheduler"]["skip_queue_tiers"] = serde_json::json!(["gold"]);
+        cfg["scheduler"]["pacing"] = serde_json::json!(pacing);
+        let mut e = Engine::new(&cfg.to_string()).unwrap();
+        let v = sample_value();
+        for (i, ((store, sku, qty, kind, ahead, gold), other)) in steps.iter().enumerate() {
+            let now = T0 + i as i64 * 5_000;
+            let mut d = draft(&format!("p{i}"), vec![line(v["items"][*sku]["sku"].as_str().unwrap(), *qty, &[])]);
+            d.store_id = v["stores"][*store]["id"].as_str().unwrap().into();
+            match kind {
+                1 => {
+                    d.channel = Some(Channel::MiniProgram);
+                    d.fulfillment = Some(Fulfillment::PickupAt);
+                    d.target_time_ms = now + ahead * 60_000;
+                }
+                2 => {
+                    d.channel = Some(Channel::Eleme);
+                    d.fulfillment = Some(Fulfillment::Delivery);
+                    d.target_time_ms = now + ahead * 60_000;
+                    d.delivery_zone = if i % 2 == 0 { "north".into() } else { "south".into() };
+                }
+                _ => {}
+            }
+            if *gold {
+                d.member_id = format!("m{i}");
+                d.member.tier = "gold".into();
+            }
+            if let Ok(out) = e.submit(Some(d), now) {
+                let fresh = e.plan(*store, now);
+                prop_assert_eq!(out.plan.as_ref(), Some(&fresh));
+            }
+            run(&mut e, other, now);
+        }
+    }
+}
+
 #[test]
 fn identical_cups_of_different_orders_share_a_batch() {
     let mut e = engine();

@@ -98,7 +98,7 @@ pub struct Planned {
 }
 
 /// A store's plan as of `now_ms`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub now_ms: i64,
     planned: Vec<Planned>,
@@ -220,19 +220,49 @@ fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
     Some(((first.sku.as_str(), first.modifiers.as_slice(), first.steps.as_slice()), units))
 }
 
+/// What an accepted order's quote means to the plan: its promise (ASAP) and the due time it was
+/// first planned with (DELIVERY).
+fn quoted_terms(fulfillment: Fulfillment, eta_ms: i64, work_ms: i64, s: &Settings) -> (i64, Option<i64>) {
+    // The quote's margin is for the customer, not the kitchen's priority.
+    let promise = eta_ms - s.quote_margin_for(work_ms);
+    // A delivery quote is half a lead before the due time it was planned with, or the plan's
+    // projection when that was later, plus the slip (engine.rs).
+    let first_due =
+        (fulfillment == Fulfillment::Delivery).then(|| eta_ms - s.target_quote_slip_ms + s.jit_lead_ms / 2);
+    (promise, first_due)
+}
+
+/// Whether the quote's hypothetical order `n`, once accepted with the quoted `eta_ms` and the
+/// admission's `hold_until_ms`, is planned exactly as `n` was: same due time, priority, release
+/// and tickets. Then a plan with `n` is the store's plan right after the acceptance
+/// ([`Plan::accept_new_order`]) and need not be built again. (An ASAP order is quoted with its
+/// finish when planned last as its promise; it keeps that finish unless the promise lets it
+/// pass other orders.)
+pub fn accepted_alike(n: &NewOrder<'_>, eta_ms: i64, hold_until_ms: i64, s: &Settings) -> bool {
+    let planned = Spec::new(n);
+    let work = n.tickets.iter().map(|t| t.work_ms).sum();
+    let (promise, first_due) = quoted_terms(n.fulfillment, eta_ms, work, s);
+    let accepted = Spec { promise, first_due, hold: hold_until_ms, ..Spec::new(n) };
+    if planned.hold != accepted.hold {
+        return false;
+    }
+    if n.fulfillment.has_target() {
+        target_due(&planned, s) == target_due(&accepted, s)
+    } else {
+        planned.promise == accepted.promise
+    }
+}
+
 impl<'a> Spec<'a> {
     fn of(index: usize, o: &'a Order, s: &Settings) -> Self {
-        let margin = s.quote_margin_for(o.tickets.iter().map(|t| t.work_ms).sum());
+        let (promise, first_due) =
+            quoted_terms(o.fulfillment, o.quote.eta_ms, o.tickets.iter().map(|t| t.work_ms).sum(), s);
         Self {
             order: index,
             fulfillment: o.fulfillment,
             target: o.target_time_ms,
-            // The quote's margin is for the customer, not the kitchen's priority.
-            promise: o.quote.eta_ms - margin,
-            // A delivery quote is half a lead before the due time it was planned with, or the
-            // plan's projection when that was later, plus the slip (engine.rs).
-            first_due: (o.fulfillment == Fulfillment::Delivery)
-                .then(|| o.quote.eta_ms - s.target_quote_slip_ms + s.jit_lead_ms / 2),
+            promise,
+            first_due,
             zone: &o.delivery_zone,
             boost: o.boost_ms,
             hold: o.hold_until_ms,
@@ -393,6 +423,16 @@ impl Plan {
     /// The hypothetical order of a quote.
     pub fn new_order(&self) -> Option<&Planned> {
         self.planned.last().filter(|p| p.order == NEW_ORDER)
+    }
+
+    /// The quote's hypothetical order became the order at `index` (the newest of the state),
+    /// planned alike ([`accepted_alike`]): this is then the store's plan.
+    #[must_use]
+    pub fn accept_new_order(mut self, index: usize) -> Self {
+        if let Some(p) = self.planned.last_mut().filter(|p| p.order == NEW_ORDER) {
+            p.order = index;
+        }
+        self
     }
 
     /// The station's open tickets as (planned index, ticket), in planned start order.
