@@ -56,3 +56,12 @@ def load_promotions(path: Path | None = None) -> list[str]:
     if not isinstance(promotions, list):
         raise ConfigError("promotions", f"{path}: expected a list of promotions")
     return [json.dumps(p, ensure_ascii=False, sort_keys=True) for p in promotions]
+
+
+def store_list(store_ids: list[str], shown: int = 8) -> str:
+    """Store ids for a start-up banner: all of a few, or the count, the first ones and the last
+    of a chain's (a thousand ids are not a line anybody reads)."""
+    if len(store_ids) <= shown:
+        return ", ".join(store_ids)
+    first = ", ".join(store_ids[: shown - 1])
+    return f"{len(store_ids)} stores: {first}, ... {store_ids[-1]}"

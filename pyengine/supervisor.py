@@ -30,6 +30,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pyengine import shop
 from pyengine.serverproc import READY_PREFIX
 from pyengine.sharding import ShardPlan
 
@@ -98,7 +99,8 @@ async def run_workers(plan: ShardPlan, listen: str, worker_args: Sequence[str]) 
         print(f"{READY_PREFIX}{workers[0].address}", flush=True)
         print(f"  {plan.workers} workers; any of them answers RoutingService.GetRouting:")
         for worker in workers:
-            print(f"  worker {worker.index}: {worker.address}  stores: {', '.join(worker.stores)}")
+            stores = shop.store_list(worker.stores)
+            print(f"  worker {worker.index}: {worker.address}  stores: {stores}")
         print("  Ctrl-C stops every worker cleanly.", flush=True)
         exited = asyncio.create_task(_first_exit(workers))
         stopped = asyncio.create_task(stop.wait())

@@ -304,7 +304,7 @@ def _announce_worker(started: Started) -> None:
     print(f"{WORKER_READY_PREFIX}{started.address}", flush=True)
     print(
         f"log: {started.log} ({started.replayed} records replayed); "
-        f"stores: {', '.join(started.stores)}",
+        f"stores: {shop.store_list(started.stores)}",
         flush=True,
     )
 
@@ -313,7 +313,7 @@ def _announce(config: ServeConfig, started: Started) -> None:
     print(f"{READY_PREFIX}{started.address}", flush=True)
     print(
         f"  log: {started.log} ({started.replayed} records replayed)\n"
-        f"  stores: {', '.join(started.stores)}\n"
+        f"  stores: {shop.store_list(started.stores)}\n"
         f"  try:  pyengine kds --station tea_bar --target {started.address}\n"
         f"        pyengine submit examples/order.json --target {started.address}\n"
         f"  Ctrl-C stops the server cleanly.",
