@@ -219,8 +219,9 @@ impl Engine {
         resolve(&self.catalog, &self.state.stores[store], store, draft, purpose, now_ms)
     }
 
-    /// A resolved draft priced and planned against the store's current plan: the quote with the calculator's whole answer (reasons for promotions not applied). The
-    /// order is refused here if the store does not take it now (paused channel, fast mode).
+    /// A resolved draft priced and planned against the store's current plan: the quote with the
+    /// calculator's whole answer (reasons for promotions not applied). The order is refused
+    /// here if the store does not take it now (paused channel, fast mode).
     fn price_resolved(&self, draft: &Draft, r: &Resolved, now_ms: i64) -> Result<Priced, EngineError> {
         let load = &self.state.stores[r.store].load;
         check_refusals(&self.catalog, load, r.channel, &r.lines)?;

@@ -209,11 +209,10 @@ type Signature<'a> = (&'a str, &'a [String], &'a [String]);
 
 /// Tickets of one kind of item only can share a batch with other orders' identical ones.
 fn batch_signature(items: &[TicketItem]) -> Option<(Signature<'_>, u32)> {
-    let at = items.iter().position(|i| !i.sku.is_empty())?;
-    let first = &items[at];
+    let first = items.first().filter(|i| !i.sku.is_empty())?;
     let same =
         |i: &TicketItem| i.sku == first.sku && i.modifiers == first.modifiers && i.steps == first.steps;
-    if !items[at + 1..].iter().all(same) {
+    if !items[1..].iter().all(same) {
         return None;
     }
     let units = items.iter().map(|i| i.quantity.max(0) as u32).sum();
