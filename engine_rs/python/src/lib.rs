@@ -348,10 +348,10 @@ impl Engine {
     }
 }
 
-/// A copy of the engine's state at one log position. Copying is an order of magnitude cheaper
-/// than encoding (measured: 4 ms against 95 ms for msgpack and 11 ms for the hash, with 2,000
-/// open orders), so the runtime copies on its event loop and encodes on a thread, the GIL
-/// released, while the loop serves requests.
+/// A copy of the engine's state at one log position. Copying is several times cheaper than
+/// encoding (1,000 stores with 15 open orders each: 61-74 ms against 510-590 ms for the hash
+/// and msgpack, `benchmarks/bench_service_core.py`), so the runtime copies on its event loop and
+/// encodes on a thread, the GIL released, while the loop serves requests.
 #[pyclass(frozen, module = "pyengine._native")]
 struct StateCopy {
     state: pyengine_core::state::State,

@@ -232,19 +232,20 @@ fn quoted_terms(fulfillment: Fulfillment, eta_ms: i64, work_ms: i64, s: &Setting
 }
 
 /// Whether the quote's hypothetical order `n`, once accepted with the quoted `eta_ms` and the
-/// admission's `hold_until_ms`, is planned exactly as `n` was: same due time, priority, release
-/// and tickets. Then a plan with `n` is the store's plan right after the acceptance
+/// admission's `hold_until_ms`, is planned exactly as `n` was: the same hold and the same due
+/// time (the rest of an accepted order's spec, its tickets included, is the draft's by
+/// construction). Then a plan with `n` is the store's plan right after the acceptance
 /// ([`Plan::accept_new_order`]) and need not be built again. (An ASAP order is quoted with its
 /// finish when planned last as its promise; it keeps that finish unless the promise lets it
 /// pass other orders.)
 pub fn accepted_alike(n: &NewOrder<'_>, eta_ms: i64, hold_until_ms: i64, s: &Settings) -> bool {
-    let planned = Spec::new(n);
-    let work = n.tickets.iter().map(|t| t.work_ms).sum();
-    let (promise, first_due) = quoted_terms(n.fulfillment, eta_ms, work, s);
-    let accepted = Spec { promise, first_due, hold: hold_until_ms, ..Spec::new(n) };
-    if planned.hold != accepted.hold {
+    if n.hold_until_ms != hold_until_ms {
         return false;
     }
+    let work = n.tickets.iter().map(|t| t.work_ms).sum();
+    let (promise, first_due) = quoted_terms(n.fulfillment, eta_ms, work, s);
+    let planned = Spec::new(n);
+    let accepted = Spec { promise, first_due, ..Spec::new(n) };
     if n.fulfillment.has_target() {
         target_due(&planned, s) == target_due(&accepted, s)
     } else {
