@@ -405,7 +405,7 @@ def measure_python_heap(
                 pass
 
         async def one(index: int) -> bool:
-            outcome = await runtime.call(engine.submit_order, _draft(menu, rng, f"h-{index % 500}"))
+            outcome = await runtime.submit(_draft(menu, rng, f"h-{index % 500}"))
             order_id = orders_pb2.SubmitOrderResponse.FromString(outcome.response).order_id
             watcher = asyncio.create_task(watch(order_id)) if index % 10 == 0 else None
             request = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()

@@ -71,6 +71,23 @@ class Outcome:
         and the answer is `logged_receipt` of the event log's record at this lsn."""
 
     @property
+    def key_lookup(self) -> tuple[int, str] | None:
+        """Set by `submit_order` when the draft's idempotency key (channel, channel_order_id) is
+        not in memory but may be in the event store (`set_order_retention(..., keys_to_log=True)`):
+        nothing was decided; look the key up and call `submit_order_with_logged_key`."""
+
+    @property
+    def logged_keys(self) -> list[tuple[int, str, str, str, int, int]]:
+        """Idempotency keys that left memory with their evicted orders: (channel,
+        channel_order_id, order_id, fingerprint, accepted_at_ms, lsn). The event store keeps them
+        from these records on (written in the same transaction)."""
+
+    @property
+    def keys_forgotten_before_ms(self) -> int:
+        """Non-zero: keys accepted before this time are past the idempotency window; the event
+        store may drop them."""
+
+    @property
     def events(self) -> list[tuple[int, str, int, bytes]]:
         """New log records, in lsn order: (lsn, kind, at_ms, msgpack record). `kind` is a short
         name for operators ("order_submitted", "ticket_bumped", ...)."""
@@ -101,12 +118,13 @@ class Engine:
     def orders_in_memory(self) -> int:
         """Orders the core holds: the open ones and the finished ones not yet evicted."""
 
-    def set_order_retention(self, seconds: float | None) -> None:
+    def set_order_retention(self, seconds: float | None, keys_to_log: bool = False) -> None:
         """How long a READY or CANCELLED order stays in memory after it finished; then `tick`
         records an `orders_evicted` event dropping it (in batches of at least an eighth of the
         orders in memory). None (the default) keeps every order. Not part of the state: a log
         replays the same whatever this is. Raises InvalidArgument (field "order_retention_s")
-        outside 60 s .. 30 days."""
+        outside 60 s .. 30 days. `keys_to_log`: the evicted orders' idempotency keys leave memory
+        too, for the event store to keep (see `Outcome.logged_keys`, `Outcome.key_lookup`)."""
 
     def store_ids(self) -> list[str]: ...
     def stations(self, store_id: str) -> list[str]:
@@ -116,7 +134,15 @@ class Engine:
         """QuoteOrderRequest -> QuoteOrderResponse. Changes nothing."""
 
     def submit_order(self, request: bytes, now_ms: int) -> Outcome:
-        """SubmitOrderRequest -> Outcome(response=SubmitOrderResponse)."""
+        """SubmitOrderRequest -> Outcome(response=SubmitOrderResponse), or an Outcome with
+        `key_lookup` set and nothing decided (see there)."""
+
+    def submit_order_with_logged_key(
+        self, request: bytes, now_ms: int, logged: tuple[str, str, int, int] | None
+    ) -> Outcome:
+        """`submit_order` after `key_lookup`, with the event store's entry for the key
+        (order_id, fingerprint, accepted_at_ms, lsn) or None: a duplicate within the window is
+        answered from it (`receipt_lsn`), a different draft refused, else the order admitted."""
 
     def get_order(self, request: bytes, now_ms: int) -> bytes:
         """GetOrderRequest -> Order, with `eta_ms` projected from the plan as of now_ms."""

@@ -57,13 +57,29 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    channel INTEGER NOT NULL,
+    channel_order_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    accepted_at_ms INTEGER NOT NULL,
+    lsn INTEGER NOT NULL,
+    PRIMARY KEY (channel, channel_order_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (accepted_at_ms);
 """
 
-# Last lsn whose ticket events are in ticket_feed; lets start-up rebuild a lagging projection.
+# Last lsn whose effects are in the projections (ticket_feed, idempotency_keys); lets start-up
+# rebuild a lagging one.
 FEED_LSN_KEY = "ticket_feed_lsn"
 
 Event = tuple[int, str, int, bytes]  # (lsn, kind, at_ms, msgpack record)
 TicketEvent = tuple[str, str, int, bytes]  # (store_id, station, seq, serialized TicketEvent)
+# An idempotency key that left the core's memory with its evicted order (`Outcome.logged_keys`):
+# (channel, channel_order_id, order_id, fingerprint, accepted_at_ms, lsn).
+LoggedKey = tuple[int, str, str, str, int, int]
+# What the store answers for a key: (order_id, fingerprint, accepted_at_ms, lsn).
+KeyEntry = tuple[str, str, int, int]
 
 
 DEFAULT_COMMIT_MAX_EVENTS = 4096
@@ -85,6 +101,8 @@ class Batch:
     events: Sequence[Event]
     ticket_events: Sequence[TicketEvent]
     on_durable: Callable[[], None] | None = None
+    logged_keys: Sequence[LoggedKey] = ()
+    keys_forgotten_before_ms: int = 0
     last_lsn: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -151,8 +169,19 @@ class EventStore:
         """Last lsn whose ticket events are in the ticket feed projection."""
         raise NotImplementedError
 
-    def catch_up_feed(self, lsn: int, ticket_events: Sequence[TicketEvent]) -> None:
-        """Writes the ticket events of a replayed record the projection had not seen yet."""
+    def catch_up_feed(
+        self,
+        lsn: int,
+        ticket_events: Sequence[TicketEvent],
+        logged_keys: Sequence[LoggedKey] = (),
+        keys_forgotten_before_ms: int = 0,
+    ) -> None:
+        """Writes the effects of a replayed record the projections had not seen yet."""
+        raise NotImplementedError
+
+    def logged_key(self, channel: int, channel_order_id: str) -> KeyEntry | None:
+        """The committed idempotency key the core let go of (see `Outcome.key_lookup`), read
+        without the writer; None if the store has none."""
         raise NotImplementedError
 
     def ticket_feed(
@@ -324,10 +353,17 @@ class EventLog(EventStore):
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (FEED_LSN_KEY,)).fetchone()
         return int(row[0]) if row else 0
 
-    def catch_up_feed(self, lsn: int, ticket_events: Sequence[TicketEvent]) -> None:
-        """Writes the ticket events of a replayed record the projection had not seen yet."""
+    def catch_up_feed(
+        self,
+        lsn: int,
+        ticket_events: Sequence[TicketEvent],
+        logged_keys: Sequence[LoggedKey] = (),
+        keys_forgotten_before_ms: int = 0,
+    ) -> None:
+        """Writes the effects of a replayed record the projections had not seen yet."""
         with self._transaction() as conn:
             self._write_feed(conn, lsn, ticket_events)
+            self._write_keys(conn, logged_keys, keys_forgotten_before_ms)
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (FEED_LSN_KEY, lsn)
             )
@@ -354,6 +390,14 @@ class EventLog(EventStore):
         row = self._reader.execute("SELECT record FROM events WHERE lsn = ?", (lsn,)).fetchone()
         return bytes(row[0]) if row else None
 
+    def logged_key(self, channel: int, channel_order_id: str) -> KeyEntry | None:
+        row = self._reader.execute(
+            "SELECT order_id, fingerprint, accepted_at_ms, lsn FROM idempotency_keys"
+            " WHERE channel = ? AND channel_order_id = ?",
+            (channel, channel_order_id),
+        ).fetchone()
+        return (str(row[0]), str(row[1]), int(row[2]), int(row[3])) if row else None
+
     def _commit(self, batches: list[Batch]) -> None:
         with self._transaction() as conn:
             conn.executemany(
@@ -362,6 +406,7 @@ class EventLog(EventStore):
             )
             for batch in batches:
                 self._write_feed(conn, batch.last_lsn, batch.ticket_events)
+                self._write_keys(conn, batch.logged_keys, batch.keys_forgotten_before_ms)
             conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                 (FEED_LSN_KEY, batches[-1].last_lsn),
@@ -376,6 +421,28 @@ class EventLog(EventStore):
                 "INSERT INTO ticket_feed(store_id, station, seq, lsn, event)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [(store, station, seq, lsn, event) for store, station, seq, event in ticket_events],
+            )
+
+    @staticmethod
+    def _write_keys(
+        conn: sqlite3.Connection, logged_keys: Sequence[LoggedKey], forgotten_before_ms: int
+    ) -> None:
+        if forgotten_before_ms:
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE accepted_at_ms < ?", (forgotten_before_ms,)
+            )
+        if logged_keys:
+            # A key reused after its window names the newest submission (the higher lsn); a
+            # replay that writes a row again changes nothing.
+            conn.executemany(
+                "INSERT INTO idempotency_keys"
+                "(channel, channel_order_id, order_id, fingerprint, accepted_at_ms, lsn)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel, channel_order_id) DO UPDATE SET"
+                " order_id = excluded.order_id, fingerprint = excluded.fingerprint,"
+                " accepted_at_ms = excluded.accepted_at_ms, lsn = excluded.lsn"
+                " WHERE excluded.lsn > idempotency_keys.lsn",
+                logged_keys,
             )
 
     @contextlib.contextmanager

@@ -36,7 +36,9 @@ from pyengine.eventlog import (
     Batch,
     CommitPolicy,
     EventStore,
+    KeyEntry,
     LogFailedError,
+    LoggedKey,
     StoreUnavailableError,
     TicketEvent,
 )
@@ -79,6 +81,18 @@ CREATE TABLE IF NOT EXISTS {schema}.ticket_feed (
     event BYTEA NOT NULL,
     PRIMARY KEY (store_id, station, seq)
 );
+CREATE TABLE IF NOT EXISTS {schema}.idempotency_keys (
+    log_id TEXT NOT NULL,
+    channel INTEGER NOT NULL,
+    channel_order_id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    accepted_at_ms BIGINT NOT NULL,
+    lsn BIGINT NOT NULL,
+    PRIMARY KEY (log_id, channel, channel_order_id)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_age
+    ON {schema}.idempotency_keys (log_id, accepted_at_ms);
 """
 
 
@@ -282,9 +296,16 @@ class PostgresEventLog(EventStore):
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def catch_up_feed(self, lsn: int, ticket_events: Sequence[TicketEvent]) -> None:
+    def catch_up_feed(
+        self,
+        lsn: int,
+        ticket_events: Sequence[TicketEvent],
+        logged_keys: Sequence[LoggedKey] = (),
+        keys_forgotten_before_ms: int = 0,
+    ) -> None:
         with self._fenced(lsn) as cur:
             self._write_feed(cur, lsn, ticket_events)
+            self._write_keys(cur, logged_keys, keys_forgotten_before_ms)
 
     # Ticket feed reads, on the event loop thread.
 
@@ -318,6 +339,16 @@ class PostgresEventLog(EventStore):
         ).fetchone()
         return bytes(row[0]) if row else None
 
+    def logged_key(self, channel: int, channel_order_id: str) -> KeyEntry | None:
+        row = self._reader.execute(
+            sql.SQL(
+                "SELECT order_id, fingerprint, accepted_at_ms, lsn FROM {}.idempotency_keys"
+                " WHERE log_id = %s AND channel = %s AND channel_order_id = %s"
+            ).format(self._s),
+            (self.log_id, channel, channel_order_id),
+        ).fetchone()
+        return (str(row[0]), str(row[1]), int(row[2]), int(row[3])) if row else None
+
     # Writing.
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -342,6 +373,7 @@ class PostgresEventLog(EventStore):
             )
             for batch in batches:
                 self._write_feed(cur, batch.last_lsn, batch.ticket_events)
+                self._write_keys(cur, batch.logged_keys, batch.keys_forgotten_before_ms)
 
     @contextlib.contextmanager
     def _fenced(self, feed_lsn: int) -> Iterator[Cursor]:
@@ -375,6 +407,32 @@ class PostgresEventLog(EventStore):
                     " VALUES (%s, %s, %s, %s, %s, %s)"
                 ).format(self._s),
                 [(st, sn, seq, self.log_id, lsn, ev) for st, sn, seq, ev in ticket_events],
+            )
+
+    def _write_keys(
+        self, cur: Cursor, logged_keys: Sequence[LoggedKey], forgotten_before_ms: int
+    ) -> None:
+        if forgotten_before_ms:
+            cur.execute(
+                sql.SQL(
+                    "DELETE FROM {}.idempotency_keys WHERE log_id = %s AND accepted_at_ms < %s"
+                ).format(self._s),
+                (self.log_id, forgotten_before_ms),
+            )
+        if logged_keys:
+            # A key reused after its window names the newest submission (the higher lsn); a
+            # replay that writes a row again changes nothing.
+            cur.executemany(
+                sql.SQL(
+                    "INSERT INTO {}.idempotency_keys AS k (log_id, channel, channel_order_id,"
+                    " order_id, fingerprint,"
+                    " accepted_at_ms, lsn) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (log_id, channel, channel_order_id) DO UPDATE SET"
+                    " order_id = excluded.order_id, fingerprint = excluded.fingerprint,"
+                    " accepted_at_ms = excluded.accepted_at_ms, lsn = excluded.lsn"
+                    " WHERE excluded.lsn > k.lsn"
+                ).format(self._s),
+                [(self.log_id, *key) for key in logged_keys],
             )
 
     def _heartbeat_loop(self) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from pyengine import _native, shop, snapshots
-from pyengine.eventlog import Batch, Durability, EventStore
+from pyengine.eventlog import Batch, Durability, EventStore, KeyEntry
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
 from pyengine.sharding import shop_with_stores
@@ -126,6 +126,9 @@ class Runtime:
         self._refresher: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._store_count = len(engine.store_ids())
+        # Keys that left the core's memory in records not yet durable (so not yet readable from
+        # the store's key table): a duplicate arriving meanwhile must still find them.
+        self._keys_in_flight: dict[tuple[int, str], KeyEntry] = {}
         self.tick_slice_stores = TICK_SLICE_STORES
         # Set when the in-memory state can no longer be trusted to match the log.
         self.fatal = asyncio.Event()
@@ -154,7 +157,9 @@ class Runtime:
             if store_ids is not None:
                 shop_json = shop_with_stores(shop_json, store_ids)
             engine = _native.Engine(shop_json)
-            engine.set_order_retention(order_retention_s)  # refused before the log is opened
+            # Refused before the log is opened. The evicted orders' idempotency keys leave memory
+            # for the event store's key table: memory stays flat at a steady rate.
+            engine.set_order_retention(order_retention_s, keys_to_log=True)
             storage = storage or StorageConfig(durability=durability)
             event_log = open_event_store(storage, data_dir, engine.store_ids())
             policy = None
@@ -162,7 +167,8 @@ class Runtime:
                 policy = SnapshotPolicy(data_dir, snapshot_every, snapshots.digest(shop_json))
             try:
                 engine, after = _restore(engine, shop_json, event_log, policy)
-                engine.set_order_retention(order_retention_s)  # a fresh engine if it fell back
+                # A fresh engine if it fell back.
+                engine.set_order_retention(order_retention_s, keys_to_log=True)
                 _replay(engine, event_log, after)
             except BaseException:
                 event_log.abandon()
@@ -233,8 +239,17 @@ class Runtime:
         pending = self._take_snapshot(outcome)
         try:
             if outcome.events:
+                logged_keys = outcome.logged_keys
+                if logged_keys:
+                    self._keys_leaving(logged_keys)
                 self.log.append(
-                    Batch(outcome.events, outcome.ticket_events, lambda: self._publish(outcome))
+                    Batch(
+                        outcome.events,
+                        outcome.ticket_events,
+                        lambda: self._publish(outcome),
+                        logged_keys,
+                        outcome.keys_forgotten_before_ms,
+                    )
                 )
             if outcome.lsn:
                 await self.log.durable(outcome.lsn)
@@ -245,6 +260,37 @@ class Runtime:
             if pending is not None and self.snapshot is not None:
                 self.snapshot.writing = False
         return outcome
+
+    async def submit(self, request: bytes) -> _native.Outcome:
+        """SubmitOrder. A key the core's memory no longer holds is looked up in the event store
+        (its order left memory), and the core decides again with what the store has."""
+        outcome = await self.call(self.engine.submit_order, request)
+        key = outcome.key_lookup
+        if key is None:
+            return outcome
+        logged = self._keys_in_flight.get(key) or self.log.logged_key(*key)
+
+        def with_logged_key(request: bytes, now_ms: int) -> _native.Outcome:
+            return self.engine.submit_order_with_logged_key(request, now_ms, logged)
+
+        return await self.call(with_logged_key, request)
+
+    def _keys_leaving(self, logged_keys: Sequence[tuple[int, str, str, str, int, int]]) -> None:
+        """Holds the keys an eviction took out of memory until the store has them."""
+        for channel, channel_order_id, order_id, fingerprint, accepted_at_ms, lsn in logged_keys:
+            self._keys_in_flight[(channel, channel_order_id)] = (
+                order_id,
+                fingerprint,
+                accepted_at_ms,
+                lsn,
+            )
+
+    def _keys_logged(self, logged_keys: Sequence[tuple[int, str, str, str, int, int]]) -> None:
+        for channel, channel_order_id, _, _, _, lsn in logged_keys:
+            key = (channel, channel_order_id)
+            held = self._keys_in_flight.get(key)
+            if held is not None and held[3] == lsn:
+                del self._keys_in_flight[key]
 
     def answer(self, outcome: _native.Outcome) -> bytes:
         """The call's answer: its response, or for a duplicate submission of an order no longer
@@ -286,6 +332,9 @@ class Runtime:
             self.fatal.set()
 
     def _publish(self, outcome: _native.Outcome) -> None:
+        logged_keys = outcome.logged_keys
+        if logged_keys:
+            self._keys_logged(logged_keys)
         for store_id, station, seq, event in outcome.ticket_events:
             self.tickets.publish((store_id, station), (seq, event))
         for order_id, version, order in outcome.order_updates:
@@ -543,8 +592,15 @@ def _replay(engine: _native.Engine, event_log: EventStore, after_lsn: int = 0) -
     count = 0
     for lsn, record in event_log.records(after_lsn):
         outcome = engine.apply(record)
-        if lsn > feed_lsn and outcome.ticket_events:
-            event_log.catch_up_feed(lsn, outcome.ticket_events)
+        if lsn > feed_lsn and (
+            outcome.ticket_events or outcome.logged_keys or outcome.keys_forgotten_before_ms
+        ):
+            event_log.catch_up_feed(
+                lsn,
+                outcome.ticket_events,
+                outcome.logged_keys,
+                outcome.keys_forgotten_before_ms,
+            )
         count += 1
     if count:
         log.info(

@@ -15,6 +15,7 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from pyengine.eventlog import Batch
 from pyengine.v1 import (
     common_pb2,
     kitchen_pb2,
@@ -186,3 +187,42 @@ def bump_all(client: Client, order: orders_pb2.Order) -> None:
 def ids(messages: Iterable[Any]) -> Iterator[str]:
     for message in messages:
         yield message.ticket.ticket_id
+
+
+async def exercise_key_table(log: Any) -> None:
+    """What an event store must do with the idempotency keys the core lets go of (`log`: a new,
+    started `EventStore`): keep each from the commit of the batch that names it, the newest
+    submission's row when a key is reused, and drop the rows past the window when told;
+    `catch_up_feed` writes them like a commit."""
+    counter = common_pb2.CHANNEL_COUNTER
+
+    def event(lsn: int) -> tuple[int, str, int, bytes]:
+        return (lsn, "orders_evicted", 1_000 + lsn, f"record {lsn}".encode())
+
+    old = (counter, "k-1", "sh-001-000001", "f1", 1_000, 1)
+    other = (common_pb2.CHANNEL_MEITUAN, "k-1", "sh-001-000002", "f2", 2_000, 2)
+    log.append(Batch([event(1)], [], logged_keys=[old, other]))
+    await log.durable(1)
+    assert log.logged_key(counter, "k-1") == ("sh-001-000001", "f1", 1_000, 1)
+    assert log.logged_key(common_pb2.CHANNEL_MEITUAN, "k-1") == ("sh-001-000002", "f2", 2_000, 2)
+    assert log.logged_key(counter, "k-2") is None
+    # Reused after its window: the newer submission's row wins, whatever order they come in.
+    newer = (counter, "k-1", "sh-001-000009", "f9", 9_000, 9)
+    log.append(Batch([event(2)], [], logged_keys=[newer]))
+    log.append(Batch([event(3)], [], logged_keys=[old]))
+    await log.durable(3)
+    assert log.logged_key(counter, "k-1") == ("sh-001-000009", "f9", 9_000, 9)
+    # Past the window: dropped with the batch that says so.
+    log.append(Batch([event(4)], [], keys_forgotten_before_ms=5_000))
+    await log.durable(4)
+    assert log.logged_key(common_pb2.CHANNEL_MEITUAN, "k-1") is None
+    assert log.logged_key(counter, "k-1") is not None
+    await log.close()
+
+
+def catch_up_writes_keys(log: Any) -> None:
+    """`catch_up_feed` (a replayed record the projections had not seen) writes its keys."""
+    key = (common_pb2.CHANNEL_KIOSK, "k-3", "sh-001-000003", "f3", 3_000, 3)
+    log.catch_up_feed(7, [], [key], 0)
+    assert log.feed_lsn() == 7
+    assert log.logged_key(common_pb2.CHANNEL_KIOSK, "k-3") == ("sh-001-000003", "f3", 3_000, 3)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from pyengine.eventlog import Batch, EventLog, LogFailedError
+from pyengine.v1 import common_pb2
+from tests.support import catch_up_writes_keys, exercise_key_table
 
 
 def record(lsn: int) -> tuple[int, str, int, bytes]:
@@ -100,3 +102,18 @@ def test_clock_never_runs_backwards_and_scales() -> None:
     fast = Clock(scale=100.0, now_ms=lambda: wall[0])
     wall[0] += 1_000
     assert fast() == 55_000 + 100_000
+
+
+def test_the_key_table_keeps_what_the_core_let_go_of(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        log = EventLog(tmp_path / "events.sqlite3")
+        log.start(asyncio.get_running_loop())
+        await exercise_key_table(log)
+
+    asyncio.run(scenario())
+    log = EventLog(tmp_path / "events.sqlite3")
+    try:
+        assert log.logged_key(common_pb2.CHANNEL_COUNTER, "k-1"), "the keys survive a reopen"
+        catch_up_writes_keys(log)
+    finally:
+        log.abandon()

@@ -41,7 +41,7 @@ async def busy_then_empty(runtime: Runtime, now: list[int]) -> None:
         for n in range(BUSY_AT):
             order = draft(store_id=store, channel_order_id=f"{store}-{n}")
             request = orders_pb2.SubmitOrderRequest(order=order).SerializeToString()
-            await runtime.call(engine.submit_order, request)
+            await runtime.submit(request)
     now[0] += 1_000
     for store in STORES:
         for n in range(1, BUSY_AT + 1):

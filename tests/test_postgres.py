@@ -29,6 +29,16 @@ from tests.support import Client, draft, line, ticket_stream
 psycopg = pytest.importorskip("psycopg", reason="psycopg (a dependency) is not installed")
 
 from pyengine.eventlog_pg import LeaseLostError, PostgresEventLog  # noqa: E402
+from pyengine.runtime import Clock, Runtime  # noqa: E402
+from pyengine.storage import StorageConfig  # noqa: E402
+from tests.support import catch_up_writes_keys, exercise_key_table  # noqa: E402
+from tests.test_retention import (  # noqa: E402
+    RETENTION_S,
+    SimClock,
+    make,
+    refuses_another_draft_under,
+    tick,
+)
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("PYENGINE_TEST_PG", DEFAULT_URL)
@@ -291,3 +301,60 @@ def test_durability_normal_is_refused_with_postgresql(tmp_path: Path, schema: st
     server = pg_server(tmp_path / "a", schema, "--durability", "normal")
     with pytest.raises(RuntimeError, match="synchronous_commit"):
         server.start(timeout_s=30)
+
+
+def test_the_key_table_keeps_what_the_core_let_go_of(schema: str) -> None:
+    async def scenario() -> None:
+        log = PostgresEventLog.open(PG_URL, STORES, schema=schema, wait_s=0)
+        log.start(asyncio.get_running_loop())
+        await exercise_key_table(log)
+
+    asyncio.run(scenario())
+    reopened = PostgresEventLog.open(PG_URL, STORES, schema=schema, wait_s=0)
+    try:
+        assert reopened.logged_key(common_pb2.CHANNEL_COUNTER, "k-1"), "the keys survive a reopen"
+        catch_up_writes_keys(reopened)
+    finally:
+        reopened.abandon()
+    # Keys are per log: another log's engine never sees them.
+    other = PostgresEventLog.open(PG_URL, ["sh-003"], schema=schema, wait_s=0)
+    try:
+        assert other.logged_key(common_pb2.CHANNEL_COUNTER, "k-1") is None
+    finally:
+        other.abandon()
+
+
+def test_a_duplicate_of_an_evicted_order_is_answered_from_postgresql(
+    tmp_path: Path, schema: str
+) -> None:
+    """The runtime on PostgreSQL: an evicted order's key is in the key table, so a duplicate gets
+    its first answer, before and after a restart, and another draft under it is refused."""
+    storage = StorageConfig(url=PG_URL, pg_schema=schema)
+
+    def open_runtime(clock: SimClock) -> Runtime:
+        runtime = Runtime.open(
+            tmp_path / "data", storage=storage, snapshot_every=0, order_retention_s=RETENTION_S
+        )
+        runtime.clock = Clock(runtime.log.last_at_ms(), now_ms=clock)
+        runtime.start()
+        if runtime._ticker is not None:  # the test owns time: it ticks
+            runtime._ticker.cancel()
+        return runtime
+
+    async def scenario() -> None:
+        clock = SimClock()
+        runtime = open_runtime(clock)
+        _, request, answer = await make(runtime, "pg-key")
+        clock.now += int(3 * RETENTION_S * 1000)
+        await tick(runtime)
+        assert runtime.engine.orders_in_memory == 0
+        assert runtime.log.logged_key(common_pb2.CHANNEL_COUNTER, "pg-key") is not None
+        for _ in range(2):
+            outcome = await runtime.submit(request)
+            assert outcome.replayed and runtime.answer(outcome) == answer
+            await refuses_another_draft_under(runtime, request)
+            await runtime.close()
+            runtime = open_runtime(clock)
+        await runtime.close()
+
+    asyncio.run(scenario())

@@ -162,12 +162,18 @@ async def deliver(world: World, op: Op, how: str) -> str:
     before = engine.last_lsn
     if how == "lost":
         with contextlib.suppress(_native.EngineError):
-            method(request, runtime.clock())  # applied in memory only, never committed
+            outcome = method(request, runtime.clock())  # applied in memory only, never committed
+            if outcome.key_lookup is not None:  # the key's order left memory: ask the store
+                logged = runtime.log.logged_key(*outcome.key_lookup)
+                engine.submit_order_with_logged_key(request, runtime.clock(), logged)
         world.outbox.append(op)  # no answer: the client sends it again later
         await crash(world)
         return "lost in a crash"
     try:
-        outcome = await runtime.call(method, request)
+        if op.kind == "submit":
+            outcome = await runtime.submit(request)
+        else:
+            outcome = await runtime.call(method, request)
     except _native.EngineError as exc:
         assert engine.last_lsn == before, f"a refused {op.kind} wrote records"
         check_refusal(world, op, exc)

@@ -62,7 +62,7 @@ def order_service(runtime: Runtime, routing: Routing) -> grpc.GenericRpcHandler:
         return engine.quote_order(request, runtime.clock())
 
     async def submit(request: bytes, context: Context) -> bytes:
-        outcome = await runtime.call(engine.submit_order, request)
+        outcome = await runtime.submit(request)
         if outcome.replayed:
             # The body is the first answer byte for byte; the trailer tells a curious client.
             context.set_trailing_metadata(((REPLAY_HEADER, "true"),))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::EngineError;
 use crate::menu::Catalog;
 use crate::order::{pickup_prefix, Order};
-use crate::outcome::{Effects, Response, TicketEventRef};
+use crate::outcome::{Effects, LoggedKey, Response, TicketEventRef};
 use crate::record::{
     AvailabilitySet, Body, LoadChanged, OrderCancelled, OrderSubmitted, OrdersEvicted, PromotionEnabled,
     PromotionPut, StaffingSet, TargetUpdated,
@@ -142,7 +142,7 @@ pub fn apply(
         Body::PromotionEnabled(b) => promotion_enabled(state, at_ms, &b)?,
         Body::LoadChanged(b) => load_changed(catalog, state, at_ms, b)?,
         Body::TargetUpdated(b) => target_updated(state, &mut fx, &b)?,
-        Body::OrdersEvicted(b) => orders_evicted(state, &b)?,
+        Body::OrdersEvicted(b) => orders_evicted(state, &mut fx, &b)?,
     };
     state.last_lsn = lsn;
     Ok((fx, response))
@@ -432,7 +432,7 @@ fn target_updated(state: &mut State, fx: &mut Effects, b: &TargetUpdated) -> Res
 
 /// Drops finished orders from memory (promotion uses and store counters are not recounted:
 /// they were counted once, at acceptance).
-fn orders_evicted(state: &mut State, b: &OrdersEvicted) -> Result<Response, EngineError> {
+fn orders_evicted(state: &mut State, fx: &mut Effects, b: &OrdersEvicted) -> Result<Response, EngineError> {
     let mut evicted = std::collections::BTreeSet::new();
     for order_id in &b.order_ids {
         let index = *state
@@ -444,9 +444,20 @@ fn orders_evicted(state: &mut State, b: &OrdersEvicted) -> Result<Response, Engi
         }
         evicted.insert(index);
     }
+    if b.keys_to_log {
+        for &index in &evicted {
+            let o = &state.orders[index];
+            let (channel, channel_order_id, order_id) =
+                (o.channel, o.channel_order_id.clone(), o.order_id.clone());
+            if let Some(key) = state.take_key(channel, &channel_order_id, &order_id) {
+                fx.logged_keys.push(LoggedKey { channel, channel_order_id, key });
+            }
+        }
+    }
     state.evict(&evicted);
     if b.keys_accepted_before_ms != 0 {
         state.forget_keys(b.keys_accepted_before_ms);
+        fx.keys_forgotten_before_ms = b.keys_accepted_before_ms;
     }
     Ok(Response::Evicted(evicted.len()))
 }

@@ -28,7 +28,7 @@ use crate::scheduler::admission::{check_refusals, decide};
 use crate::scheduler::level::{self, Measures};
 use crate::scheduler::plan::accepted_alike;
 use crate::scheduler::{Kitchen, NewOrder, Plan};
-use crate::state::State;
+use crate::state::{KeyEntry, State};
 use crate::ticket::{self, ms_to_s, TicketDraft};
 use crate::types::Fulfillment;
 
@@ -42,6 +42,15 @@ struct Priced {
     /// The plan with the draft's order, when it is the store's plan once the order is accepted
     /// ([`accepted_alike`]).
     plan: Option<Plan>,
+}
+
+/// What the caller's event store said about a submission's idempotency key (see
+/// [`Engine::set_keys_to_log`]).
+#[derive(Clone, Copy)]
+enum StoreSaid<'a> {
+    NotAsked,
+    /// Its entry, or none.
+    Answered(Option<&'a KeyEntry>),
 }
 
 /// The deterministic order-orchestration state machine of one shop (all its stores).
@@ -88,8 +97,28 @@ impl Engine {
     /// keeps every order. Not part of the state: evictions are recorded, so a log replays the
     /// same whatever this is set to.
     pub fn set_order_retention(&mut self, seconds: Option<f64>) -> Result<(), EngineError> {
+        let keys_to_log = self.keys_to_log();
         self.retention = seconds.map(Retention::from_seconds).transpose()?;
+        self.set_keys_to_log(keys_to_log);
         Ok(())
+    }
+
+    /// Whether an evicted order's idempotency key leaves memory with it, for the caller's event
+    /// store to keep for the rest of the window (off by default; only with an order retention).
+    /// The caller then writes each outcome's `effects.logged_keys` in the same transaction as
+    /// its records, and answers [`Response::LookUpKey`] by looking the key up and calling
+    /// [`Engine::submit_with_logged_key`]. So memory holds only the keys of the orders it holds:
+    /// a server at a steady rate stays flat instead of growing by a key per order for the
+    /// whole window. Like the retention, not part of the state: the eviction record says
+    /// whether its keys left.
+    pub fn set_keys_to_log(&mut self, on: bool) {
+        if let Some(retention) = &mut self.retention {
+            retention.keys_to_log = on;
+        }
+    }
+
+    pub fn keys_to_log(&self) -> bool {
+        self.retention.is_some_and(|r| r.keys_to_log)
     }
 
     /// Hex SHA-256 of the whole state.
@@ -376,11 +405,45 @@ impl Engine {
     }
 
     /// SubmitOrder: admits the order (one `order_submitted` record), or replays the first answer
-    /// for a known idempotency key with the same draft.
+    /// for a known idempotency key with the same draft. With [`Engine::set_keys_to_log`], a key
+    /// memory does not hold may be in the event store: the answer is then
+    /// [`Response::LookUpKey`] and nothing is decided.
     pub fn submit(&mut self, draft: Option<Draft>, now_ms: i64) -> Result<Outcome, EngineError> {
+        self.submit_keyed(draft, now_ms, StoreSaid::NotAsked)
+    }
+
+    /// SubmitOrder with the event store's entry for the draft's idempotency key (`None`: it
+    /// has none), after [`Response::LookUpKey`]. Memory is asked first (a key may have come
+    /// back into it meanwhile); a logged entry counts only within the idempotency window, like
+    /// one in memory.
+    pub fn submit_with_logged_key(
+        &mut self,
+        draft: Option<Draft>,
+        logged: Option<&KeyEntry>,
+        now_ms: i64,
+    ) -> Result<Outcome, EngineError> {
+        self.submit_keyed(draft, now_ms, StoreSaid::Answered(logged))
+    }
+
+    /// [`Engine::submit`], with what the event store said about the key.
+    fn submit_keyed(
+        &mut self,
+        draft: Option<Draft>,
+        now_ms: i64,
+        store: StoreSaid<'_>,
+    ) -> Result<Outcome, EngineError> {
         if let Some(d) = &draft {
             let window = self.catalog.idempotency_window_ms;
-            if let Some(key) = self.state.by_key(d.channel(), &d.channel_order_id, now_ms, window) {
+            let in_memory = self.state.by_key(d.channel(), &d.channel_order_id, now_ms, window);
+            let known = match (in_memory, store) {
+                (Some(key), _) => Some(key),
+                (None, StoreSaid::Answered(entry)) => entry.filter(|k| now_ms - k.accepted_at_ms < window),
+                (None, StoreSaid::NotAsked) if self.keys_to_log() && !d.channel_order_id.is_empty() => {
+                    return Ok(Self::unchanged(Response::LookUpKey, None));
+                }
+                (None, StoreSaid::NotAsked) => None,
+            };
+            if let Some(key) = known {
                 if d.channel_order_id.is_empty() {
                     // Never keyed; fall through to validation, which refuses it.
                 } else if key.fingerprint == d.fingerprint() {
@@ -715,23 +778,20 @@ impl Engine {
         }
         let window = self.catalog.idempotency_window_ms;
         let last = end == self.state.stores.len();
+        let mut effects = Effects::default();
         if let Some(evicted) =
             self.retention.as_mut().filter(|_| last).and_then(|r| r.due(&self.state, window, now_ms))
         {
-            // After the load records: their plans were built over positions this compacts.
-            records.push(self.append(now_ms, Body::OrdersEvicted(evicted))?.0);
+            // After the load records: their plans were built over positions this compacts. Its
+            // effects are the keys that left memory for the event store.
+            let (record, evicted_effects, _) = self.append(now_ms, Body::OrdersEvicted(evicted))?;
+            records.push(record);
+            effects = evicted_effects;
         }
         let lsn = records.last().map_or(0, |r| r.lsn);
         let store = moved.unwrap_or(0);
         let plan = moved.map(|s| self.plan(s, now_ms));
-        Ok(Outcome {
-            lsn,
-            replayed: false,
-            records,
-            effects: Effects::default(),
-            response: Response::Load(store),
-            plan,
-        })
+        Ok(Outcome { lsn, replayed: false, records, effects, response: Response::Load(store), plan })
     }
 
     /// Replays one logged record (lsn must be `last_lsn + 1`), returning the effects the live

@@ -4,7 +4,8 @@
 //! store's plan carried here for ETAs and due times.
 
 use crate::scheduler::Plan;
-use crate::types::TicketEventKind;
+use crate::state::KeyEntry;
+use crate::types::{Channel, TicketEventKind};
 
 /// One encoded log record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub enum Response {
     SubmittedInLog(u64),
     /// How many finished orders an `orders_evicted` record dropped (nothing to render).
     Evicted(usize),
+    /// A submission whose idempotency key memory does not hold, while the event store may (see
+    /// [`crate::engine::Engine::set_keys_to_log`]): nothing was decided; the caller looks the
+    /// key up and submits again with [`crate::engine::Engine::submit_with_logged_key`].
+    LookUpKey,
 }
 
 /// Effects gathered while applying one record.
@@ -57,6 +62,21 @@ pub struct Effects {
     pub ticket_events: Vec<TicketEventRef>,
     /// Changed orders, at most once each, in order of first change.
     pub order_updates: Vec<usize>,
+    /// Idempotency keys that left memory for the event store (`orders_evicted` with
+    /// `keys_to_log`): the store must hold them from this record on.
+    pub logged_keys: Vec<LoggedKey>,
+    /// Keys accepted before this time are past the idempotency window: the store may drop
+    /// them (0: nothing to drop).
+    pub keys_forgotten_before_ms: i64,
+}
+
+/// An idempotency key the event store keeps for the rest of its window (see
+/// [`crate::engine::Engine::submit_with_logged_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedKey {
+    pub channel: Channel,
+    pub channel_order_id: String,
+    pub key: KeyEntry,
 }
 
 impl Effects {

@@ -107,6 +107,12 @@ pub struct OrdersEvicted {
     pub order_ids: Vec<String>,
     /// Idempotency keys of submissions accepted before this time are forgotten too (0: none).
     pub keys_accepted_before_ms: i64,
+    /// The evicted orders' idempotency keys leave memory with them: from this record on the
+    /// event store keeps them (its idempotency key table, written in the same transaction as
+    /// the record), so memory holds no key of an order it no longer holds. Records written
+    /// before this field existed leave the keys in memory for the whole window.
+    #[serde(default)]
+    pub keys_to_log: bool,
 }
 
 /// The store's load moved along the ladder (see `scheduler::level`).

@@ -6,7 +6,9 @@
 //! Orders are kept while open and for a retention window after they finish; an
 //! `orders_evicted` record then drops them (see [`crate::engine::retention`]). Their idempotency
 //! keys outlive them for the whole idempotency window as small [`KeyEntry`] values, so a
-//! duplicate submission is still recognised (and answered from its logged submission record).
+//! duplicate submission is still recognised (and answered from its logged submission record):
+//! in memory, or, when the record says so (`keys_to_log`), in the event store, which the caller
+//! asks (see [`crate::engine::Engine::submit_with_logged_key`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -209,6 +211,20 @@ impl State {
     }
 
     /// Forgets the idempotency keys of submissions accepted before `before_ms`.
+    /// Removes the idempotency key of order `order_id` from memory, if it still names that
+    /// order (a key reused after its window names the newer submission, which keeps it).
+    pub fn take_key(&mut self, channel: Channel, channel_order_id: &str, order_id: &str) -> Option<KeyEntry> {
+        let keys = self.keys.get_mut(&channel)?;
+        if keys.get(channel_order_id)?.order_id != order_id {
+            return None;
+        }
+        let key = keys.remove(channel_order_id);
+        if keys.is_empty() {
+            self.keys.remove(&channel);
+        }
+        key
+    }
+
     pub fn forget_keys(&mut self, before_ms: i64) {
         for keys in self.keys.values_mut() {
             keys.retain(|_, k| k.accepted_at_ms >= before_ms);

@@ -13,6 +13,8 @@ mod render;
 mod sim;
 
 use prost::Message;
+use pyengine_core::outcome::Response;
+use pyengine_core::state::KeyEntry;
 use pyengine_core::Engine as CoreEngine;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
@@ -51,6 +53,25 @@ impl Outcome {
     #[getter]
     fn receipt_lsn(&self) -> u64 {
         self.enc.receipt_lsn
+    }
+
+    #[getter]
+    fn key_lookup(&self) -> Option<(i32, &str)> {
+        self.enc.key_lookup.as_ref().map(|(channel, id)| (*channel, id.as_str()))
+    }
+
+    #[getter]
+    fn logged_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self.enc.logged_keys.iter().map(|(channel, id, order_id, fingerprint, at_ms, lsn)| {
+            (*channel, id.as_str(), order_id.as_str(), fingerprint.as_str(), *at_ms, *lsn).into_pyobject(py)
+        });
+        let items: Vec<Bound<'py, PyTuple>> = items.collect::<PyResult<_>>()?;
+        PyList::new(py, items)
+    }
+
+    #[getter]
+    fn keys_forgotten_before_ms(&self) -> i64 {
+        self.enc.keys_forgotten_before_ms
     }
 
     #[getter]
@@ -136,9 +157,10 @@ impl Engine {
         self.inner.orders_in_memory()
     }
 
-    #[pyo3(signature = (seconds))]
-    fn set_order_retention(&mut self, seconds: Option<f64>) -> PyResult<()> {
+    #[pyo3(signature = (seconds, keys_to_log = false))]
+    fn set_order_retention(&mut self, seconds: Option<f64>, keys_to_log: bool) -> PyResult<()> {
         self.inner.set_order_retention(seconds).map_err(errors::PyEngineError)?;
+        self.inner.set_keys_to_log(keys_to_log);
         Ok(())
     }
 
@@ -165,7 +187,37 @@ impl Engine {
         let engine = &mut self.inner;
         outcome(py, || {
             let req: pb::SubmitOrderRequest = decode::message(request)?;
-            let out = engine.submit(decode::draft(req.order)?, now_ms)?;
+            let draft = decode::draft(req.order)?;
+            let key = draft.as_ref().map(|d| (render::channel(d.channel()), d.channel_order_id.clone()));
+            let out = engine.submit(draft, now_ms)?;
+            let look_up = out.response == Response::LookUpKey;
+            let mut enc = render::outcome(engine, out);
+            if look_up {
+                enc.key_lookup = key;
+            }
+            Ok(enc)
+        })
+    }
+
+    /// SubmitOrder again after `Outcome.key_lookup`, with the event store's entry for the key:
+    /// `(order_id, fingerprint, accepted_at_ms, lsn)`, or None when it has none.
+    fn submit_order_with_logged_key(
+        &mut self,
+        py: Python<'_>,
+        request: &[u8],
+        now_ms: i64,
+        logged: Option<(String, String, i64, u64)>,
+    ) -> PyResult<Outcome> {
+        let engine = &mut self.inner;
+        outcome(py, || {
+            let req: pb::SubmitOrderRequest = decode::message(request)?;
+            let logged = logged.map(|(order_id, fingerprint, accepted_at_ms, lsn)| KeyEntry {
+                order_id,
+                fingerprint,
+                accepted_at_ms,
+                lsn,
+            });
+            let out = engine.submit_with_logged_key(decode::draft(req.order)?, logged.as_ref(), now_ms)?;
             Ok(render::outcome(engine, out))
         })
     }

@@ -17,7 +17,7 @@ use pyengine_core::Engine;
 
 use crate::pb;
 
-fn channel(c: Channel) -> i32 {
+pub fn channel(c: Channel) -> i32 {
     (match c {
         Channel::Unspecified => pb::Channel::Unspecified,
         Channel::Counter => pb::Channel::Counter,
@@ -346,6 +346,12 @@ pub struct Encoded {
     pub events: Vec<(u64, &'static str, i64, Vec<u8>)>,
     pub ticket_events: Vec<(String, String, u64, Vec<u8>)>,
     pub order_updates: Vec<(String, u64, Vec<u8>)>,
+    /// A submission to repeat with the event store's entry for this key (channel, id).
+    pub key_lookup: Option<(i32, String)>,
+    /// Keys that left memory for the event store: (channel, channel order id, order id,
+    /// fingerprint, accepted at, lsn).
+    pub logged_keys: Vec<(i32, String, String, String, i64, u64)>,
+    pub keys_forgotten_before_ms: i64,
 }
 
 pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
@@ -357,7 +363,7 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
         Response::Menu(s) => menu(engine, s).encode_to_vec(),
         Response::Station(s, st) => station(engine, s, st).encode_to_vec(),
         Response::Promotion(p) => promotion(&engine.state().promotions[p]).encode_to_vec(),
-        Response::SubmittedInLog(_) | Response::Evicted(_) => Vec::new(),
+        Response::SubmittedInLog(_) | Response::Evicted(_) | Response::LookUpKey => Vec::new(),
         Response::Load(s) => {
             let now = plan.map_or_else(|| out.records.last().map_or(0, |r| r.at_ms), |p| p.now_ms);
             let store_id = engine.catalog().store_id(s);
@@ -393,6 +399,24 @@ pub fn outcome(engine: &Engine, out: Outcome) -> Encoded {
                 (msg.order_id.clone(), msg.version, msg.encode_to_vec())
             })
             .collect(),
+        key_lookup: None,
+        logged_keys: out
+            .effects
+            .logged_keys
+            .into_iter()
+            .map(|k| {
+                let key = k.key;
+                (
+                    channel(k.channel),
+                    k.channel_order_id,
+                    key.order_id,
+                    key.fingerprint,
+                    key.accepted_at_ms,
+                    key.lsn,
+                )
+            })
+            .collect(),
+        keys_forgotten_before_ms: out.effects.keys_forgotten_before_ms,
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Retention {
     /// When the idempotency keys were last checked for expiry (an engine-local pace, so keys
     /// are scanned a few times per window rather than every tick).
     pub keys_checked_at_ms: i64,
+    /// Whether evicted orders' keys leave memory for the event store (see
+    /// [`crate::engine::Engine::set_keys_to_log`]).
+    pub keys_to_log: bool,
 }
 
 impl Retention {
@@ -46,12 +49,18 @@ impl Retention {
                 ),
             ));
         }
-        Ok(Self { finished_ms: (seconds * 1000.0).round() as i64, keys_checked_at_ms: i64::MIN })
+        Ok(Self {
+            finished_ms: (seconds * 1000.0).round() as i64,
+            keys_checked_at_ms: i64::MIN,
+            keys_to_log: false,
+        })
     }
 
     /// The eviction due at `now_ms`, if any: the orders finished at least `finished_ms` ago
     /// (once they are a batch), and the idempotency keys older than `window_ms` (checked about
-    /// eight times per window).
+    /// eight times per window; with `keys_to_log`, named with the first eviction after each
+    /// eighth of the window whether memory holds such keys or not, since the event store may:
+    /// it drops them then).
     pub fn due(&mut self, state: &State, window_ms: i64, now_ms: i64) -> Option<OrdersEvicted> {
         let cutoff = now_ms.saturating_sub(self.finished_ms);
         let due: Vec<&str> = state
@@ -62,10 +71,14 @@ impl Retention {
             .collect();
         let orders_due = !due.is_empty() && due.len() * BATCH_FRACTION >= state.orders.len();
         let mut keys_accepted_before_ms = 0;
-        if now_ms.saturating_sub(self.keys_checked_at_ms) >= window_ms / 8 {
+        // With `keys_to_log` the check waits for an eviction to carry it (no record of its own).
+        let paced = now_ms.saturating_sub(self.keys_checked_at_ms) >= window_ms / 8;
+        if paced && (orders_due || !self.keys_to_log) {
             self.keys_checked_at_ms = now_ms;
             let before = now_ms - window_ms;
-            if state.keys.values().flat_map(|m| m.values()).any(|k| k.accepted_at_ms < before) {
+            if self.keys_to_log
+                || state.keys.values().flat_map(|m| m.values()).any(|k| k.accepted_at_ms < before)
+            {
                 keys_accepted_before_ms = before;
             }
         }
@@ -73,6 +86,6 @@ impl Retention {
             return None;
         }
         let order_ids = if orders_due { due.into_iter().map(str::to_owned).collect() } else { Vec::new() };
-        Some(OrdersEvicted { order_ids, keys_accepted_before_ms })
+        Some(OrdersEvicted { order_ids, keys_accepted_before_ms, keys_to_log: self.keys_to_log })
     }
 }

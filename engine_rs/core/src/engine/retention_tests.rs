@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use super::tests::{cmd, draft, engine, line, run, tea, T0};
 use super::*;
 use crate::testutil::sample_value;
-use crate::types::OrderStatus;
+use crate::types::{Channel, OrderStatus};
 
 const MINUTE: i64 = 60_000;
 
@@ -153,6 +153,83 @@ fn a_duplicate_of_an_evicted_order_is_answered_from_its_record() {
 }
 
 #[test]
+fn keys_to_log_leave_memory_with_their_orders_and_are_asked_for() {
+    let mut e = retained(1.0);
+    e.set_keys_to_log(true);
+    // Every key memory does not hold is asked for, a new one too.
+    assert_eq!(e.submit(Some(tea("k-1")), T0).unwrap().response, Response::LookUpKey);
+    let first = e.submit_with_logged_key(Some(tea("k-1")), None, T0).unwrap();
+    let id = submitted_id(&e, &first);
+    let mut records: Vec<Vec<u8>> = first.records.iter().map(|r| r.bytes.clone()).collect();
+    records.extend(make(&mut e, &id, T0));
+    let evicted = e.tick(T0 + 2 * MINUTE).unwrap();
+    records.extend(evicted.records.iter().map(|r| r.bytes.clone()));
+    assert_eq!(e.orders_in_memory(), 0);
+    assert!(e.state().keys.is_empty(), "the key stayed in memory");
+    let [logged] = evicted.effects.logged_keys.as_slice() else { panic!("{:?}", evicted.effects) };
+    assert_eq!((logged.channel_order_id.as_str(), logged.key.order_id.as_str()), ("k-1", id.as_str()));
+    assert_eq!((logged.key.lsn, logged.key.accepted_at_ms), (first.lsn, T0));
+    // The first eviction also names the keys past the window (the store's, none here).
+    assert_eq!(evicted.effects.keys_forgotten_before_ms, T0 + 2 * MINUTE - e.catalog().idempotency_window_ms);
+
+    // Memory does not know the key: the caller is asked to look it up; nothing is decided.
+    let asked = e.submit(Some(tea("k-1")), T0 + 3 * MINUTE).unwrap();
+    assert_eq!(asked.response, Response::LookUpKey);
+    assert!(asked.records.is_empty() && !asked.replayed && e.last_lsn() == evicted.lsn);
+    // With the store's entry: the first answer, or a refusal of another draft.
+    let key = Some(&logged.key);
+    let again = e.submit_with_logged_key(Some(tea("k-1")), key, T0 + 3 * MINUTE).unwrap();
+    assert!(again.replayed && again.records.is_empty());
+    assert_eq!(again.response, Response::SubmittedInLog(first.lsn));
+    let other = draft("k-1", vec![line("jasmine_milk_green", 1, &[])]);
+    let refused = e.submit_with_logged_key(Some(other), key, T0 + 3 * MINUTE).unwrap_err();
+    assert!(matches!(refused, EngineError::AlreadyExists { .. }) && refused.reason().contains(&id));
+    // An entry past the idempotency window does not count: the key names a new order.
+    let later = T0 + e.catalog().idempotency_window_ms + MINUTE;
+    let new = e.submit_with_logged_key(Some(tea("k-1")), key, later).unwrap();
+    assert!(!new.replayed && new.records.len() == 1);
+    assert_ne!(submitted_id(&e, &new), id);
+    records.extend(new.records.iter().map(|r| r.bytes.clone()));
+
+    // A replay drops the same keys (its effects say which) and reaches the same state.
+    let mut replica = engine();
+    let mut replayed_keys = Vec::new();
+    for r in &records {
+        replayed_keys.extend(replica.apply(r).unwrap().effects.logged_keys);
+    }
+    assert_eq!(replayed_keys, evicted.effects.logged_keys);
+    assert_eq!(replica.state_hash(), e.state_hash());
+}
+
+#[test]
+fn a_key_reused_after_its_window_stays_with_the_newer_order() {
+    let mut cfg = sample_value();
+    cfg["idempotency_window_s"] = 3600.into();
+    let mut e = Engine::new(&cfg.to_string()).unwrap();
+    e.set_order_retention(Some(7200.0)).unwrap();
+    e.set_keys_to_log(true);
+    let old = e.submit_with_logged_key(Some(tea("r-1")), None, T0).unwrap();
+    let old_id = submitted_id(&e, &old);
+    make(&mut e, &old_id, T0);
+    // Past the window, while the first order is still in memory: the key names a new order.
+    let asked = e.submit(Some(tea("r-1")), T0 + 61 * MINUTE).unwrap();
+    assert_eq!(asked.response, Response::LookUpKey);
+    let new = e.submit_with_logged_key(Some(tea("r-1")), None, T0 + 61 * MINUTE).unwrap();
+    let new_id = submitted_id(&e, &new);
+    make(&mut e, &new_id, T0 + 61 * MINUTE);
+    // The first order leaves; the key stays, naming the newer order; later it leaves with it.
+    let out = e.tick(T0 + 121 * MINUTE).unwrap();
+    assert_eq!(e.orders_in_memory(), 1);
+    assert!(out.effects.logged_keys.is_empty(), "{:?}", out.effects.logged_keys);
+    assert_eq!(e.state().keys[&Channel::Counter]["r-1"].order_id, new_id);
+    let out = e.tick(T0 + 182 * MINUTE).unwrap();
+    assert_eq!(e.orders_in_memory(), 0);
+    let [logged] = out.effects.logged_keys.as_slice() else { panic!("{:?}", out.effects) };
+    assert_eq!(logged.key.order_id, new_id);
+    assert!(e.state().keys.is_empty());
+}
+
+#[test]
 fn idempotency_keys_are_forgotten_by_the_tick_after_the_window() {
     let mut cfg = sample_value();
     cfg["idempotency_window_s"] = 3600.into();
@@ -215,6 +292,7 @@ fn a_replay_refuses_to_evict_an_open_or_unknown_order() {
         let body = Body::OrdersEvicted(record::OrdersEvicted {
             order_ids: ids.into_iter().map(str::to_owned).collect(),
             keys_accepted_before_ms: 0,
+            keys_to_log: true,
         });
         let bytes = record::encode(e.last_lsn() + 1, T0, &body);
         let err = e.apply(&bytes).unwrap_err();
