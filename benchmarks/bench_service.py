@@ -253,6 +253,7 @@ class Run:
     per_order: memory.PerOrder | None = None
     steady: memory.Steady | None = None
     heap: memory.PythonHeap | None = None
+    growth: list[memory.StateGrowth] = field(default_factory=list)
     loadtest: dict[str, object] | None = None
 
 
@@ -295,6 +296,12 @@ def after_ladder(args: argparse.Namespace, run: Run, workdir: Path, stations: li
             shop_path, stores[: args.steady_stores], stations, workdir, args.heap_orders
         )
         print(f"steady: {run.steady.slope_kib_per_min / 1024:.1f} MiB/min", flush=True)
+    if args.state_orders > 0:
+        shop_path = bench_shop(args.steady_stores, workdir)
+        run.growth = memory.measure_state_growth(
+            shop_path, stores[: args.steady_stores], workdir, args.state_orders
+        )
+        print(f"state: {run.growth[-1].per_order(1):.0f} B an order", flush=True)
     if args.loadtest_s > 0:
         run.loadtest = loadtest.run(args.loadtest_s, workdir / "loadtest", args.durability)
         print(f"load test: {run.loadtest.get('orders_accepted')} orders", flush=True)
@@ -648,8 +655,8 @@ def render(result: Run, info: dict[str, str], command: str) -> str:
         lines += core.render_ticks(result.ticks)
     if result.fanout is not None:
         lines += fanout.render(result.fanout)
-    if result.per_order is not None or result.steady is not None:
-        lines += memory.render(result.per_order, result.steady, result.heap)
+    if result.per_order is not None or result.steady is not None or result.growth:
+        lines += memory.render(result.per_order, result.steady, result.heap, result.growth)
     if result.loadtest is not None:
         lines += loadtest.render(result.loadtest)
     return "\n".join(lines)
@@ -719,6 +726,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steady-rate", type=float, default=50.0, help="memory: orders/s (50)")
     parser.add_argument("--steady-stores", type=int, default=20, help="memory: steady stores (20)")
     parser.add_argument("--heap-orders", type=int, default=3000, help="memory: Python heap slice")
+    parser.add_argument(
+        "--state-orders",
+        type=int,
+        default=20000,
+        help="memory: orders of each simulated-time state growth run (0: none)",
+    )
     parser.add_argument(
         "--loadtest-s", type=float, default=120.0, help="chain load test s (120; 0: none)"
     )

@@ -32,6 +32,7 @@ RSS is VmRSS from /proc: what the process holds, allocator slack included.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -457,10 +458,156 @@ def measure_python_heap(
     return result
 
 
+@dataclass
+class StateGrowth:
+    """The core's state over a long steady run in simulated time, with the evicted orders'
+    idempotency keys kept in memory (`keys_to_log` off, the engine before the key table) or
+    moved to the event store's key table (on, what the server does)."""
+
+    keys_to_log: bool
+    orders: int
+    rate: float  # orders per simulated second
+    retention_s: float
+    # (orders made, snapshot bytes, orders in memory, rows in the key table, RSS KiB)
+    samples: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    replayed: int = 0  # duplicates of evicted orders answered with their first answer
+    duplicates: int = 0
+
+    def per_order(self, column: int) -> float:
+        """Growth of a column per order over the second half of the run (the first holds the
+        warm-up: the retention filling)."""
+        half = [(s[0], s[column]) for s in self.samples if s[0] >= self.orders // 2]
+        return slope([(float(x), float(y)) for x, y in half])
+
+
+def _state_growth(
+    shop_path: str,
+    stores: list[str],
+    workdir: str,
+    orders: int,
+    keys_to_log: bool,
+    rate: float,
+    retention_s: float = 60.0,
+) -> StateGrowth:
+    """One run of `measure_state_growth`, in a process of its own (RSS is the process's)."""
+    from pyengine.runtime import Clock, Runtime
+
+    result = StateGrowth(keys_to_log, orders, rate, retention_s)
+    menu = Menu(tuple(stores), Menu.load().items)
+    rng = random.Random(17)
+    now = [1_782_000_000_000]
+
+    async def drive() -> None:
+        runtime = Runtime.open(
+            Path(workdir) / f"state-{keys_to_log}",
+            Path(shop_path),
+            durability="normal",
+            snapshot_every=0,
+            order_retention_s=retention_s,
+        )
+        runtime.engine.set_order_retention(retention_s, keys_to_log=keys_to_log)
+        runtime.clock = Clock(runtime.log.last_at_ms(), now_ms=lambda: now[0])
+        runtime.start()
+        if runtime._ticker is not None:  # simulated time: this loop ticks
+            runtime._ticker.cancel()
+        engine = runtime.engine
+        first: list[tuple[bytes, bytes]] = []
+        every = max(1, orders // 20)
+        for index in range(orders):
+            draft = orders_pb2.SubmitOrderRequest.FromString(_draft(menu, rng, f"s-{index % 500}"))
+            draft.order.channel_order_id = f"steady-{index}"
+            request = draft.SerializeToString()
+            answer = runtime.answer(await runtime.submit(request))
+            if index < 100:
+                first.append((request, answer))
+            order_id = orders_pb2.SubmitOrderResponse.FromString(answer).order_id
+            get = orders_pb2.GetOrderRequest(order_id=order_id).SerializeToString()
+            for ref in orders_pb2.Order.FromString(engine.get_order(get, now[0])).tickets:
+                action = kitchen_pb2.TicketActionRequest(ticket_id=ref.ticket_id)
+                await runtime.call(engine.start_ticket, action.SerializeToString())
+                await runtime.call(engine.bump_ticket, action.SerializeToString())
+            before = now[0]
+            now[0] += int(1000 / rate)
+            if now[0] // 1000 != before // 1000:
+                await runtime.tick()
+            if (index + 1) % every == 0:
+                rows = runtime.log._reader.execute("SELECT COUNT(*) FROM idempotency_keys")
+                result.samples.append(
+                    (
+                        index + 1,
+                        len(engine.snapshot()),
+                        engine.orders_in_memory,
+                        int(rows.fetchone()[0]),
+                        rss_kib(os.getpid()),
+                    )
+                )
+        # The first orders left memory long ago: their duplicates get their first answers.
+        for request, answer in first:
+            outcome = await runtime.submit(request)
+            result.duplicates += 1
+            result.replayed += outcome.replayed and runtime.answer(outcome) == answer
+        await runtime.close()
+
+    asyncio.run(drive())
+    return result
+
+
+def measure_state_growth(
+    shop_path: Path, stores: list[str], workdir: Path, orders: int, rate: float = 50.0
+) -> list[StateGrowth]:
+    """The core's state and the key table over `orders` orders made to READY at `rate` a
+    simulated second with a 60 s retention, evicted keys kept in memory and then moved to the
+    key table; each run in a new process."""
+    import concurrent.futures
+    import multiprocessing
+
+    runs = []
+    for keys_to_log in (False, True):
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            runs.append(
+                pool.submit(
+                    _state_growth, str(shop_path), stores, str(workdir), orders, keys_to_log, rate
+                ).result()
+            )
+    return runs
+
+
+def render_state_growth(runs: Sequence[StateGrowth]) -> list[str]:
+    if not runs:
+        return []
+    head = runs[0]
+    lines = [
+        "The core's state over a long steady run (`measure_state_growth`, in the same run): the "
+        f"runtime in a process of its own (SQLite log, snapshots off), simulated time, {head.orders} "
+        f"orders at {head.rate:g} a simulated second ({head.orders / head.rate / 60:.1f} simulated "
+        "minutes), each made to READY at once through the runtime's calls, the tick every "
+        f"simulated second, order retention {head.retention_s:g} s; sampled every "
+        f"{head.samples[0][0] if head.samples else 0} orders. State: the bytes of a snapshot "
+        "(what the core holds, serialized). Per order: the least-squares slope over the second "
+        "half of the run. Then a duplicate of each of the first 100 orders (evicted long ago).",
+        "",
+        "| evicted orders' idempotency keys | state at the end | state per order | orders in "
+        "memory at the end | key table rows | RSS per order | duplicates answered first |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        last = run.samples[-1] if run.samples else (0, 0, 0, 0, 0)
+        where = "key table (`keys_to_log`, the server)" if run.keys_to_log else "kept in memory"
+        lines.append(
+            f"| {where} | {last[1] / 1024:,.0f} KiB | {run.per_order(1):,.1f} B "
+            f"| {last[2]} | {last[3]} | {run.per_order(4) * 1024:,.0f} B "
+            f"| {run.replayed}/{run.duplicates} |"
+        )
+    lines.append("")
+    return lines
+
+
 def render(
     per: PerOrder | None,
     steady: Steady | Sequence[Steady] | None,
     heap: PythonHeap | None = None,
+    growth: Sequence[StateGrowth] = (),
 ) -> list[str]:
     lines = ["## Memory", ""]
     if per is not None:
@@ -530,12 +677,14 @@ def render(
         "(engine_rs/core/src/engine/retention.rs). What outlives the order is its idempotency "
         "key (order id, draft fingerprint, acceptance time, log position: about 300 B) for the "
         "idempotency window (7 days by default), so a duplicate is still answered, from the "
-        "logged submission. So at a steady rate the core holds about rate x retention orders "
-        "plus the keys of the window: flat once both are full. Per member, the core keeps one "
-        "entry in each applied promotion's `member_uses` map (member id -> uses), never pruned "
-        "(a count per member, not per order).",
+        "logged submission: the server keeps it in the event store's key table "
+        "(`idempotency_keys`, written with the eviction record), not in memory. So at a steady "
+        "rate the core holds about rate x retention orders: flat once the retention is full. "
+        "Per member, the core keeps one entry in each applied promotion's `member_uses` map "
+        "(member id -> uses), never pruned (a count per member, not per order).",
         "",
     ]
+    lines += render_state_growth(growth)
     if heap is not None:
         lines += [
             "The Python heap alone (tracemalloc, which does not see the Rust core's "
@@ -573,6 +722,9 @@ def main(argv: list[str] | None = None) -> int:
         "default: 0,60, before and after in the same conditions)",
     )
     parser.add_argument("--heap-orders", type=int, default=3000, help="Python heap orders")
+    parser.add_argument(
+        "--state-orders", type=int, default=20000, help="orders of the state growth runs"
+    )
     args = parser.parse_args(argv)
     stations = sample_stations()
     stores = [f"bench-{i:04d}" for i in range(args.stores)]
@@ -599,7 +751,14 @@ def main(argv: list[str] | None = None) -> int:
             heap = measure_python_heap(
                 shop_path, stores[: args.steady_stores], stations, Path(tmp), args.heap_orders
             )
-    print("\n".join(render(per, steady, heap)))
+        growth = (
+            measure_state_growth(
+                shop_path, stores[: args.steady_stores], Path(tmp), args.state_orders
+            )
+            if args.state_orders
+            else []
+        )
+    print("\n".join(render(per, steady, heap, growth)))
     return 0
 
 

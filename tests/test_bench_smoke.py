@@ -36,6 +36,22 @@ def test_memory_benchmark_runs(tmp_path: Path) -> None:
     assert "## Memory" in "\n".join(bench_service_memory.render(per, None, heap))
 
 
+def test_the_state_growth_runs_evict_and_answer_duplicates(tmp_path: Path) -> None:
+    shop_path = bench_service.bench_shop(2, tmp_path)
+    stores = ["bench-0000", "bench-0001"]
+    # 90 simulated seconds at 10 orders a second: the 60 s retention evicts the first ones.
+    kept, logged = bench_service_memory.measure_state_growth(
+        shop_path, stores, tmp_path, 900, rate=10.0
+    )
+    for run in (kept, logged):
+        assert run.samples[-1][2] < 900, "nothing was evicted"
+        assert run.replayed == run.duplicates == 100, run
+    assert not kept.keys_to_log and kept.samples[-1][3] == 0
+    assert logged.keys_to_log and logged.samples[-1][3] == 900 - logged.samples[-1][2]
+    text = "\n".join(bench_service_memory.render(None, None, None, [kept, logged]))
+    assert "| kept in memory |" in text and "100/100" in text
+
+
 def test_the_steady_growth_ignores_warm_up_and_transient_spikes() -> None:
     # 10 KiB a second of growth after a steep start (the retention filling), a spike every 37 s.
     samples = [(float(t), (100 * t if t < 90 else 9000 + 10 * (t - 90))) for t in range(360)]
