@@ -578,10 +578,11 @@ def render_state_growth(runs: Sequence[StateGrowth]) -> list[str]:
         return []
     head = runs[0]
     lines = [
-        "The core's state over a long steady run (`measure_state_growth`, in the same run): the "
-        f"runtime in a process of its own (SQLite log, snapshots off), simulated time, {head.orders} "
-        f"orders at {head.rate:g} a simulated second ({head.orders / head.rate / 60:.1f} simulated "
-        "minutes), each made to READY at once through the runtime's calls, the tick every "
+        "The core's state over a long steady run (`measure_state_growth`, in the same run): "
+        "the runtime in a process of its own (SQLite log, snapshots off), simulated time, "
+        f"{head.orders} orders at {head.rate:g} a simulated second "
+        f"({head.orders / head.rate / 60:.1f} simulated minutes), each made to READY at once "
+        "through the runtime's calls, the tick every "
         f"simulated second, order retention {head.retention_s:g} s; sampled every "
         f"{head.samples[0][0] if head.samples else 0} orders. State: the bytes of a snapshot "
         "(what the core holds, serialized). Per order: the least-squares slope over the second "
