@@ -184,6 +184,12 @@ class EventStore:
         without the writer; None if the store has none."""
         raise NotImplementedError
 
+    async def find_logged_key(self, channel: int, channel_order_id: str) -> KeyEntry | None:
+        """`logged_key` from the event loop: a local file's primary-key look-up (a few
+        microseconds) runs right here; a backend behind a network round trip overrides this so
+        that the loop serves other calls meanwhile."""
+        return self.logged_key(channel, channel_order_id)
+
     def ticket_feed(
         self, store_id: str, station: str, after_seq: int, limit: int = 1000
     ) -> list[tuple[int, bytes]]:

@@ -349,6 +349,10 @@ class PostgresEventLog(EventStore):
         ).fetchone()
         return (str(row[0]), str(row[1]), int(row[2]), int(row[3])) if row else None
 
+    async def find_logged_key(self, channel: int, channel_order_id: str) -> KeyEntry | None:
+        # A round trip (about 0.15 ms on loopback) would hold the event loop for every new order.
+        return await asyncio.to_thread(self.logged_key, channel, channel_order_id)
+
     # Writing.
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:

@@ -268,7 +268,9 @@ class Runtime:
         key = outcome.key_lookup
         if key is None:
             return outcome
-        logged = self._keys_in_flight.get(key) or self.log.logged_key(*key)
+        # Other calls may run while the store answers: the second decision asks memory again
+        # first, so a submission of the same key admitted meanwhile is found there.
+        logged = self._keys_in_flight.get(key) or await self.log.find_logged_key(*key)
 
         def with_logged_key(request: bytes, now_ms: int) -> _native.Outcome:
             return self.engine.submit_order_with_logged_key(request, now_ms, logged)

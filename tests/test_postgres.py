@@ -23,7 +23,7 @@ from pyengine import _native, shop
 from pyengine.eventlog import Batch, LogFailedError, StoreUnavailableError
 from pyengine.serverproc import ServerProcess
 from pyengine.service.server import STOPPED_AT_PREFIX
-from pyengine.v1 import common_pb2
+from pyengine.v1 import common_pb2, orders_pb2
 from tests.support import Client, draft, line, ticket_stream
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg (a dependency) is not installed")
@@ -355,6 +355,12 @@ def test_a_duplicate_of_an_evicted_order_is_answered_from_postgresql(
             await refuses_another_draft_under(runtime, request)
             await runtime.close()
             runtime = open_runtime(clock)
+        # The look-up lets other calls run: the same new key twice at once is one order, and the
+        # second gets the first's answer.
+        twice = orders_pb2.SubmitOrderRequest(order=draft(channel_order_id="pg-twice"))
+        both = await asyncio.gather(*(runtime.submit(twice.SerializeToString()) for _ in "ab"))
+        assert sorted(o.replayed for o in both) == [False, True]
+        assert runtime.answer(both[0]) == runtime.answer(both[1])
         await runtime.close()
 
     asyncio.run(scenario())
