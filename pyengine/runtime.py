@@ -348,6 +348,19 @@ class Runtime:
 
     async def stream_tickets(self, request: bytes) -> AsyncIterator[bytes]:
         """The station's ticket events after `after_seq`, then live ones, each exactly once."""
+        async for batch in self._station_feed(request):
+            for _, event in batch:
+                yield event
+
+    async def stream_ticket_batches(self, request: bytes) -> AsyncIterator[bytes]:
+        """`stream_tickets`, the consecutive events that are ready together in one serialized
+        TicketEventBatch."""
+        async for batch in self._station_feed(request):
+            yield _event_batch(batch)
+
+    async def _station_feed(self, request: bytes) -> AsyncIterator[list[tuple[int, bytes]]]:
+        """The station's (seq, event) after `after_seq` in runs of consecutive seqs: pages of
+        the history, then what each publication brings, each event exactly once."""
         req = kitchen_pb2.StreamTicketsRequest.FromString(request)
         if req.station not in self.engine.stations(req.store_id):
             raise InvalidArgument("station", f"unknown station {req.station!r}")
@@ -361,9 +374,8 @@ class Runtime:
                     "after_seq",
                     f"{last} is ahead of the station's last seq {newest}; resume from 0",
                 )
-            async for seq, event in self._feed_after(key, last, subscription):
-                yield event
-                last = seq
+            async for batch in self._feed_after(key, last, subscription):
+                yield batch
         except HubClosedError:
             raise ServerStoppingError from None
         finally:
@@ -374,31 +386,34 @@ class Runtime:
         key: tuple[str, str],
         last: int,
         subscription: Subscription[tuple[int, bytes]],
-    ) -> AsyncIterator[tuple[int, bytes]]:
+    ) -> AsyncIterator[list[tuple[int, bytes]]]:
         # Subscribed before the history is read: whatever commits meanwhile is in one or the
         # other, and the seq check drops what is in both.
         while True:
             while True:
                 page = self.log.ticket_feed(*key, last, FEED_PAGE)
-                for seq, event in page:
-                    yield seq, event
-                    last = seq
+                if page:
+                    yield page
+                    last = page[-1][0]
                 if len(page) < FEED_PAGE:
                     break
             subscription.lagged = False
             while not subscription.lagged:
-                batch = await subscription.next_batch()
+                published = await subscription.next_batch()
                 if subscription.lagged:
                     break
+                run: list[tuple[int, bytes]] = []
                 gap = False
-                for seq, event in batch:
+                for seq, event in published:
                     if seq <= last:
                         continue
                     if seq != last + 1:
                         gap = True
                         break
-                    yield seq, event
+                    run.append((seq, event))
                     last = seq
+                if run:
+                    yield run
                 if gap:
                     break
 
@@ -517,6 +532,22 @@ class Runtime:
             if self._published_level.get(store_id) != level:
                 self._published_level[store_id] = level
                 self.loads.publish(store_id, (level, update))
+
+
+def _event_batch(events: Sequence[tuple[int, bytes]]) -> bytes:
+    """A TicketEventBatch of serialized TicketEvents, without parsing them: each is field 1
+    (tag 0x0a, length-delimited) of the batch."""
+    parts = []
+    for _, event in events:
+        size = len(event)
+        head = bytearray(b"\n")
+        while size > 0x7F:
+            head.append(size & 0x7F | 0x80)
+            size >>= 7
+        head.append(size)
+        parts.append(bytes(head))
+        parts.append(event)
+    return b"".join(parts)
 
 
 def _load_key(update: bytes) -> tuple[int, int]:

@@ -144,6 +144,32 @@ def ticket_stream(client: Client, station: str, after_seq: int = 0, store: str =
     )
 
 
+class BatchStream(Stream):
+    """A StreamTicketBatches call read as its events, one by one (`batches` counts messages)."""
+
+    batches = 0
+
+    def _pump(self) -> None:
+        try:
+            for message in self.call:
+                self.batches += 1
+                for event in message.events:
+                    self._queue.put(event)
+        except grpc.RpcError as exc:
+            self._queue.put(exc)
+        self._queue.put(StopIteration())
+
+
+def ticket_batch_stream(
+    client: Client, station: str, after_seq: int = 0, store: str = STORE
+) -> BatchStream:
+    return BatchStream(
+        client.kitchen.StreamTicketBatches(
+            kitchen_pb2.StreamTicketsRequest(store_id=store, station=station, after_seq=after_seq)
+        )
+    )
+
+
 def field_violations(error: grpc.RpcError) -> list[str]:
     """The fields named by a BadRequest in the rich status of an INVALID_ARGUMENT error."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]

@@ -112,10 +112,14 @@ def kitchen_service(runtime: Runtime, routing: Routing) -> grpc.GenericRpcHandle
     def stream(request: bytes, context: Context) -> AsyncIterator[bytes]:
         return runtime.stream_tickets(request)
 
+    def stream_batches(request: bytes, context: Context) -> AsyncIterator[bytes]:
+        return runtime.stream_ticket_batches(request)
+
     return service(
         KITCHEN_SERVICE,
         {
             "StreamTickets": server_stream(stream, by_store),
+            "StreamTicketBatches": server_stream(stream_batches, by_store),
             "Start": unary(start, by_ticket),
             "Bump": unary(bump, by_ticket),
             "Recall": unary(recall, by_ticket),

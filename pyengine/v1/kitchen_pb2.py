@@ -25,31 +25,33 @@ _sym_db = _symbol_database.Default()
 from pyengine.v1 import common_pb2 as pyengine_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19pyengine/v1/kitchen.proto\x12\x0bpyengine.v1\x1a\x18pyengine/v1/common.proto\"\x8a\x01\n\nTicketItem\x12\x0f\n\x07line_no\x18\x01 \x01(\x05\x12\x0b\n\x03sku\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x11\n\tmodifiers\x18\x05 \x03(\t\x12\r\n\x05steps\x18\x06 \x03(\t\x12\x0e\n\x06work_s\x18\x07 \x01(\x05\x12\x0c\n\x04note\x18\x08 \x01(\t\"\xe6\x02\n\x06Ticket\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\x12\x0f\n\x07station\x18\x04 \x01(\t\x12\x11\n\tpickup_no\x18\x05 \x01(\t\x12%\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\'\n\x05state\x18\x07 \x01(\x0e\x32\x18.pyengine.v1.TicketState\x12&\n\x05items\x18\x08 \x03(\x0b\x32\x17.pyengine.v1.TicketItem\x12\x15\n\rcreated_at_ms\x18\t \x01(\x03\x12\x15\n\rstarted_at_ms\x18\n \x01(\x03\x12\x12\n\ndone_at_ms\x18\x0b \x01(\x03\x12\x11\n\tdue_at_ms\x18\x0c \x01(\x03\x12\x0e\n\x06work_s\x18\r \x01(\x05\x12\x15\n\rcustomer_note\x18\x0e \x01(\t\x12\r\n\x05\x62\x61tch\x18\x0f \x01(\r\"z\n\x0bTicketEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyengine.v1.TicketEventKind\x12\r\n\x05\x61t_ms\x18\x03 \x01(\x03\x12#\n\x06ticket\x18\x04 \x01(\x0b\x32\x13.pyengine.v1.Ticket\"L\n\x14StreamTicketsRequest\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\"(\n\x13TicketActionRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\";\n\x16GetStationBoardRequest\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\":\n\x0b\x41llDayCount\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\"\xdb\x01\n\x0cStationBoard\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\"\n\x05queue\x18\x04 \x03(\x0b\x32\x13.pyengine.v1.Ticket\x12)\n\x07\x61ll_day\x18\x05 \x03(\x0b\x32\x18.pyengine.v1.AllDayCount\x12\x10\n\x08last_seq\x18\x06 \x01(\x04\x12\x11\n\tbacklog_s\x18\x07 \x01(\x05\x12%\n\x08upcoming\x18\x08 \x03(\x0b\x32\x13.pyengine.v1.Ticket*\xcc\x01\n\x0fTicketEventKind\x12!\n\x1dTICKET_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17TICKET_EVENT_KIND_ADDED\x10\x01\x12\x1d\n\x19TICKET_EVENT_KIND_STARTED\x10\x02\x12\x1c\n\x18TICKET_EVENT_KIND_BUMPED\x10\x03\x12\x1e\n\x1aTICKET_EVENT_KIND_RECALLED\x10\x04\x12\x1c\n\x18TICKET_EVENT_KIND_VOIDED\x10\x05\x32\xf3\x02\n\x0eKitchenService\x12N\n\rStreamTickets\x12!.pyengine.v1.StreamTicketsRequest\x1a\x18.pyengine.v1.TicketEvent0\x01\x12>\n\x05Start\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12=\n\x04\x42ump\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12?\n\x06Recall\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12Q\n\x0fGetStationBoard\x12#.pyengine.v1.GetStationBoardRequest\x1a\x19.pyengine.v1.StationBoardb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19pyengine/v1/kitchen.proto\x12\x0bpyengine.v1\x1a\x18pyengine/v1/common.proto\"\x8a\x01\n\nTicketItem\x12\x0f\n\x07line_no\x18\x01 \x01(\x05\x12\x0b\n\x03sku\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08quantity\x18\x04 \x01(\x05\x12\x11\n\tmodifiers\x18\x05 \x03(\t\x12\r\n\x05steps\x18\x06 \x03(\t\x12\x0e\n\x06work_s\x18\x07 \x01(\x05\x12\x0c\n\x04note\x18\x08 \x01(\t\"\xe6\x02\n\x06Ticket\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x10\n\x08store_id\x18\x03 \x01(\t\x12\x0f\n\x07station\x18\x04 \x01(\t\x12\x11\n\tpickup_no\x18\x05 \x01(\t\x12%\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x14.pyengine.v1.Channel\x12\'\n\x05state\x18\x07 \x01(\x0e\x32\x18.pyengine.v1.TicketState\x12&\n\x05items\x18\x08 \x03(\x0b\x32\x17.pyengine.v1.TicketItem\x12\x15\n\rcreated_at_ms\x18\t \x01(\x03\x12\x15\n\rstarted_at_ms\x18\n \x01(\x03\x12\x12\n\ndone_at_ms\x18\x0b \x01(\x03\x12\x11\n\tdue_at_ms\x18\x0c \x01(\x03\x12\x0e\n\x06work_s\x18\r \x01(\x05\x12\x15\n\rcustomer_note\x18\x0e \x01(\t\x12\r\n\x05\x62\x61tch\x18\x0f \x01(\r\"z\n\x0bTicketEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12*\n\x04kind\x18\x02 \x01(\x0e\x32\x1c.pyengine.v1.TicketEventKind\x12\r\n\x05\x61t_ms\x18\x03 \x01(\x03\x12#\n\x06ticket\x18\x04 \x01(\x0b\x32\x13.pyengine.v1.Ticket\"<\n\x10TicketEventBatch\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.pyengine.v1.TicketEvent\"L\n\x14StreamTicketsRequest\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\"(\n\x13TicketActionRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\";\n\x16GetStationBoardRequest\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\":\n\x0b\x41llDayCount\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\"\xdb\x01\n\x0cStationBoard\x12\x10\n\x08store_id\x18\x01 \x01(\t\x12\x0f\n\x07station\x18\x02 \x01(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\"\n\x05queue\x18\x04 \x03(\x0b\x32\x13.pyengine.v1.Ticket\x12)\n\x07\x61ll_day\x18\x05 \x03(\x0b\x32\x18.pyengine.v1.AllDayCount\x12\x10\n\x08last_seq\x18\x06 \x01(\x04\x12\x11\n\tbacklog_s\x18\x07 \x01(\x05\x12%\n\x08upcoming\x18\x08 \x03(\x0b\x32\x13.pyengine.v1.Ticket*\xcc\x01\n\x0fTicketEventKind\x12!\n\x1dTICKET_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17TICKET_EVENT_KIND_ADDED\x10\x01\x12\x1d\n\x19TICKET_EVENT_KIND_STARTED\x10\x02\x12\x1c\n\x18TICKET_EVENT_KIND_BUMPED\x10\x03\x12\x1e\n\x1aTICKET_EVENT_KIND_RECALLED\x10\x04\x12\x1c\n\x18TICKET_EVENT_KIND_VOIDED\x10\x05\x32\xce\x03\n\x0eKitchenService\x12N\n\rStreamTickets\x12!.pyengine.v1.StreamTicketsRequest\x1a\x18.pyengine.v1.TicketEvent0\x01\x12Y\n\x13StreamTicketBatches\x12!.pyengine.v1.StreamTicketsRequest\x1a\x1d.pyengine.v1.TicketEventBatch0\x01\x12>\n\x05Start\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12=\n\x04\x42ump\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12?\n\x06Recall\x12 .pyengine.v1.TicketActionRequest\x1a\x13.pyengine.v1.Ticket\x12Q\n\x0fGetStationBoard\x12#.pyengine.v1.GetStationBoardRequest\x1a\x19.pyengine.v1.StationBoardb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pyengine.v1.kitchen_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TICKETEVENTKIND']._serialized_start=1158
-  _globals['_TICKETEVENTKIND']._serialized_end=1362
+  _globals['_TICKETEVENTKIND']._serialized_start=1220
+  _globals['_TICKETEVENTKIND']._serialized_end=1424
   _globals['_TICKETITEM']._serialized_start=69
   _globals['_TICKETITEM']._serialized_end=207
   _globals['_TICKET']._serialized_start=210
   _globals['_TICKET']._serialized_end=568
   _globals['_TICKETEVENT']._serialized_start=570
   _globals['_TICKETEVENT']._serialized_end=692
-  _globals['_STREAMTICKETSREQUEST']._serialized_start=694
-  _globals['_STREAMTICKETSREQUEST']._serialized_end=770
-  _globals['_TICKETACTIONREQUEST']._serialized_start=772
-  _globals['_TICKETACTIONREQUEST']._serialized_end=812
-  _globals['_GETSTATIONBOARDREQUEST']._serialized_start=814
-  _globals['_GETSTATIONBOARDREQUEST']._serialized_end=873
-  _globals['_ALLDAYCOUNT']._serialized_start=875
-  _globals['_ALLDAYCOUNT']._serialized_end=933
-  _globals['_STATIONBOARD']._serialized_start=936
-  _globals['_STATIONBOARD']._serialized_end=1155
-  _globals['_KITCHENSERVICE']._serialized_start=1365
-  _globals['_KITCHENSERVICE']._serialized_end=1736
+  _globals['_TICKETEVENTBATCH']._serialized_start=694
+  _globals['_TICKETEVENTBATCH']._serialized_end=754
+  _globals['_STREAMTICKETSREQUEST']._serialized_start=756
+  _globals['_STREAMTICKETSREQUEST']._serialized_end=832
+  _globals['_TICKETACTIONREQUEST']._serialized_start=834
+  _globals['_TICKETACTIONREQUEST']._serialized_end=874
+  _globals['_GETSTATIONBOARDREQUEST']._serialized_start=876
+  _globals['_GETSTATIONBOARDREQUEST']._serialized_end=935
+  _globals['_ALLDAYCOUNT']._serialized_start=937
+  _globals['_ALLDAYCOUNT']._serialized_end=995
+  _globals['_STATIONBOARD']._serialized_start=998
+  _globals['_STATIONBOARD']._serialized_end=1217
+  _globals['_KITCHENSERVICE']._serialized_start=1427
+  _globals['_KITCHENSERVICE']._serialized_end=1889
 # @@protoc_insertion_point(module_scope)

@@ -89,6 +89,12 @@ class TicketEvent(_message.Message):
     ticket: Ticket
     def __init__(self, seq: _Optional[int] = ..., kind: _Optional[_Union[TicketEventKind, str]] = ..., at_ms: _Optional[int] = ..., ticket: _Optional[_Union[Ticket, _Mapping]] = ...) -> None: ...
 
+class TicketEventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[TicketEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[TicketEvent, _Mapping]]] = ...) -> None: ...
+
 class StreamTicketsRequest(_message.Message):
     __slots__ = ("store_id", "station", "after_seq")
     STORE_ID_FIELD_NUMBER: _ClassVar[int]

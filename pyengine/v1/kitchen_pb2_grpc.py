@@ -40,6 +40,11 @@ class KitchenServiceStub:
                 request_serializer=pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.SerializeToString,
                 response_deserializer=pyengine_dot_v1_dot_kitchen__pb2.TicketEvent.FromString,
                 _registered_method=True)
+        self.StreamTicketBatches = channel.unary_stream(
+                '/pyengine.v1.KitchenService/StreamTicketBatches',
+                request_serializer=pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.SerializeToString,
+                response_deserializer=pyengine_dot_v1_dot_kitchen__pb2.TicketEventBatch.FromString,
+                _registered_method=True)
         self.Start = channel.unary_unary(
                 '/pyengine.v1.KitchenService/Start',
                 request_serializer=pyengine_dot_v1_dot_kitchen__pb2.TicketActionRequest.SerializeToString,
@@ -70,6 +75,16 @@ class KitchenServiceServicer:
         """Every ticket event of the station with seq > after_seq, then live ones. Sequence numbers
         are per (store, station), start at 1 and have no gaps: a display that reconnects with the
         last seq it saw misses nothing and sees nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamTicketBatches(self, request, context):
+        """The same events, in the same order and with the same guarantees, several to a message: each
+        message holds the consecutive events that were ready together (a page of the station's
+        history, or what one group commit published), at most 1,000. A display catching up after an
+        outage gets its backlog in a few messages instead of one per event.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -107,6 +122,11 @@ def add_KitchenServiceServicer_to_server(servicer, server):
                     servicer.StreamTickets,
                     request_deserializer=pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.FromString,
                     response_serializer=pyengine_dot_v1_dot_kitchen__pb2.TicketEvent.SerializeToString,
+            ),
+            'StreamTicketBatches': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamTicketBatches,
+                    request_deserializer=pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.FromString,
+                    response_serializer=pyengine_dot_v1_dot_kitchen__pb2.TicketEventBatch.SerializeToString,
             ),
             'Start': grpc.unary_unary_rpc_method_handler(
                     servicer.Start,
@@ -157,6 +177,33 @@ class KitchenService:
             '/pyengine.v1.KitchenService/StreamTickets',
             pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.SerializeToString,
             pyengine_dot_v1_dot_kitchen__pb2.TicketEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamTicketBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/pyengine.v1.KitchenService/StreamTicketBatches',
+            pyengine_dot_v1_dot_kitchen__pb2.StreamTicketsRequest.SerializeToString,
+            pyengine_dot_v1_dot_kitchen__pb2.TicketEventBatch.FromString,
             options,
             channel_credentials,
             insecure,
