@@ -1,6 +1,8 @@
 """Following a station's ticket stream across dropped connections, exactly once.
 
-StreamTickets numbers a station's events 1, 2, 3, ... with no gaps. A follower remembers the last
+StreamTickets numbers a station's events 1, 2, 3, ... with no gaps; the followers read them with
+StreamTicketBatches (the same events, the ones ready together in one message, so a display that
+was away gets its backlog in a few messages). A follower remembers the last
 seq it handed out and, when the stream breaks (server restart, network, a cut slow consumer),
 reopens it with `after_seq` = that seq: nothing is lost, and anything the server sends twice is
 dropped here. Two flavours: a blocking iterator for the terminal KDS (read in a thread) and an
@@ -41,7 +43,7 @@ class TicketFollower:
         self.state = "connecting"
         self.reconnects = 0
         self._closed = threading.Event()
-        self._call: grpc.Future[kitchen_pb2.TicketEvent] | None = None
+        self._call: grpc.Future[kitchen_pb2.TicketEventBatch] | None = None
         self._lock = threading.Lock()
 
     def events(self) -> Iterator[kitchen_pb2.TicketEvent]:
@@ -53,17 +55,18 @@ class TicketFollower:
             with self._lock:
                 if self._closed.is_set():  # close() ran before this call existed
                     break
-                call = self.stub.StreamTickets(request)
+                call = self.stub.StreamTicketBatches(request)
                 self._call = call
             reason = "stream ended"
             try:
-                for event in call:
+                for batch in call:
                     self.state = "live"
                     backoff = 0.1
-                    if event.seq <= self.last_seq:
-                        continue
-                    self.last_seq = event.seq
-                    yield event
+                    for event in batch.events:
+                        if event.seq <= self.last_seq:
+                            continue
+                        self.last_seq = event.seq
+                        yield event
             except grpc.RpcError as err:
                 code = status_code(err)
                 if self._closed.is_set():
@@ -99,14 +102,15 @@ async def follow_tickets(
         request = kitchen_pb2.StreamTicketsRequest(
             store_id=store_id, station=station, after_seq=last_seq
         )
-        call = stub.StreamTickets(request)
+        call = stub.StreamTicketBatches(request)
         try:
-            async for event in call:
+            async for batch in call:
                 backoff = 0.1
-                if event.seq <= last_seq:
-                    continue
-                last_seq = event.seq
-                yield event
+                for event in batch.events:
+                    if event.seq <= last_seq:
+                        continue
+                    last_seq = event.seq
+                    yield event
         except grpc.RpcError as err:
             if status_code(err) not in RETRYABLE:
                 raise
