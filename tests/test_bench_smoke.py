@@ -20,6 +20,8 @@ def test_fanout_delivers_every_event(tmp_path: Path) -> None:
     rounds = bench_service_fanout.CATCHUP_ROUNDS
     assert result.catchup.ok and result.catchup.events == rounds * result.live.events
     assert result.echo.ok and result.echo.events == rounds * result.live.events, result.echo
+    assert result.batched.ok and result.batched.events == rounds * result.live.events
+    assert 0 < result.batched_messages < result.batched.events, "several events a message"
     assert result.streams == 2 * len(sample_stations())
     assert "## Fan-out" in "\n".join(bench_service_fanout.render(result))
 
