@@ -185,7 +185,10 @@ async def deliver(world: World, op: Op, how: str) -> str:
         await crash(world)
         return "committed, unanswered (crash)"
     check_answer(world, op, outcome)
-    return "replayed" if outcome.replayed else "ok"
+    if outcome.replayed:
+        # A receipt: the order left memory, its key was found in the store's key table.
+        return "replayed-from-log" if outcome.receipt_lsn else "replayed"
+    return "ok"
 
 
 def check_answer(world: World, op: Op, outcome: _native.Outcome) -> None:
