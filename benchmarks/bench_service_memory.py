@@ -123,6 +123,7 @@ class Steady:
     stores: int
     # The server's --order-retention (None: never evict).
     retention_s: float | None = None
+    label: str = ""  # the server's other arguments, if any
     submitted: int = 0
     ready: int = 0  # orders READY at the end (GetOrder)
     evicted: int = 0  # orders GetOrder answers NOT_FOUND at the end, as past their retention
@@ -341,10 +342,13 @@ def measure_steady(
     seconds: float,
     durability: str = "full",
     retention_s: float | None = DEFAULT_ORDER_RETENTION_S,
+    server_args: Sequence[str] = (),
 ) -> Steady:
-    result = Steady(rate, seconds, len(stores), retention_s)
+    result = Steady(rate, seconds, len(stores), retention_s, label=" ".join(server_args))
     menu = Menu(tuple(stores), Menu.load().items)
-    server_args = pyengine_args(durability, "--order-retention", str(retention_s or 0))
+    server_args = pyengine_args(
+        durability, "--order-retention", str(retention_s or 0), *server_args
+    )
     keys = [(store, station) for store in stores for station in stations]
     data_dir = workdir / f"steady-data-{retention_s or 0:g}"
     with ServerProcess(data_dir, shop=shop_path, extra_args=server_args) as server:
@@ -660,6 +664,8 @@ def render(
             last = run.samples[-1][1] / 1024 if run.samples else 0.0
             errors = ", ".join(f"{k} {v}" for k, v in sorted(run.errors.items())) or "0"
             retention = f"{run.retention_s:g} s" if run.retention_s else "never evict"
+            if run.label:
+                retention += f", `{run.label}`"
             lines.append(
                 f"| {retention} | {run.submitted} | {run.ready + run.evicted} "
                 f"({run.ready} + {run.evicted}) | {errors} "
@@ -724,6 +730,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--heap-orders", type=int, default=3000, help="Python heap orders")
     parser.add_argument(
+        "--server-args",
+        default="",
+        metavar="ARGS",
+        help="more `pyengine serve` arguments for the steady runs, e.g. '--snapshot-every 0'",
+    )
+    parser.add_argument(
         "--state-orders", type=int, default=20000, help="orders of the state growth runs"
     )
     args = parser.parse_args(argv)
@@ -745,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.rate,
                     args.seconds,
                     retention_s=retention or None,
+                    server_args=args.server_args.split(),
                 )
             )
         heap = None

@@ -44,6 +44,7 @@ from pyengine.runtime import Clock, Runtime
 from pyengine.v1 import common_pb2, kitchen_pb2, orders_pb2
 
 SEEDS = int(os.environ.get("PYENGINE_SIM_SEEDS", "6"))
+RETENTION_S = 60.0
 STEPS = int(os.environ.get("PYENGINE_SIM_STEPS", "250"))
 ONLY_SEED = os.environ.get("PYENGINE_SIM_SEED")
 STORES = ("sh-001", "sh-002")
@@ -120,7 +121,9 @@ def conflicting(op: Op) -> Op:
 
 
 async def open_runtime(world: World) -> None:
-    runtime = Runtime.open(world.data_dir)
+    # The shortest retention: orders leave memory within the run, so duplicates of evicted orders
+    # are answered from the event store's key table.
+    runtime = Runtime.open(world.data_dir, order_retention_s=RETENTION_S)
     # Simulated time, never below the log's last timestamp (what Runtime.open gives a wall clock).
     runtime.clock = Clock(runtime.log.last_at_ms(), now_ms=world.clock)
     runtime.start()
@@ -275,6 +278,10 @@ def check_invariants(world: World) -> None:
     assert engine.state_hash() == world.shadow.state_hash(), "live state differs from replay"
 
 
+def answered_id(world: World, key: str) -> str:
+    return orders_pb2.SubmitOrderResponse.FromString(world.answers[key][1]).order_id
+
+
 def kitchen_op(world: World) -> Op | None:
     runtime = world.runtime
     assert runtime is not None
@@ -314,8 +321,11 @@ async def simulate(seed: int, steps: int, data_dir: Path) -> tuple[list[str], st
                 world.outbox.append(new_submit(world))
                 event = "client: new order"
             elif roll < 0.38 and world.answers:
-                # A duplicate of an answered order, or its key reused for another order.
-                key = rng.choice(sorted(world.answers))
+                # A duplicate of an answered order, or its key reused for another order; half
+                # the time, when there is one, of an order that left memory (its key is in the
+                # event store's key table).
+                gone = [k for k in sorted(world.answers) if answered_id(world, k) in world.evicted]
+                key = rng.choice(gone if gone and rng.random() < 0.5 else sorted(world.answers))
                 op = Op("submit", key, world.answers[key][0])
                 world.outbox.append(conflicting(op) if rng.random() < 0.3 else op)
                 event = f"client: duplicate of {key}"
