@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from pyengine import _native, shop, snapshots
-from pyengine.eventlog import Batch, Durability, EventStore, KeyEntry
+from pyengine.eventlog import Batch, Durability, EventStore, KeyEntry, LoggedKey
 from pyengine.exceptions import InvalidArgument
 from pyengine.hub import Hub, HubClosedError, Subscription
 from pyengine.sharding import shop_with_stores
@@ -239,14 +239,14 @@ class Runtime:
         pending = self._take_snapshot(outcome)
         try:
             if outcome.events:
-                logged_keys = outcome.logged_keys
+                logged_keys = outcome.logged_keys  # built once: the batch and the publication
                 if logged_keys:
                     self._keys_leaving(logged_keys)
                 self.log.append(
                     Batch(
                         outcome.events,
                         outcome.ticket_events,
-                        lambda: self._publish(outcome),
+                        lambda: self._publish(outcome, logged_keys),
                         logged_keys,
                         outcome.keys_forgotten_before_ms,
                     )
@@ -277,17 +277,14 @@ class Runtime:
 
         return await self.call(with_logged_key, request)
 
-    def _keys_leaving(self, logged_keys: Sequence[tuple[int, str, str, str, int, int]]) -> None:
+    def _keys_leaving(self, logged_keys: Sequence[LoggedKey]) -> None:
         """Holds the keys an eviction took out of memory until the store has them."""
         for channel, channel_order_id, order_id, fingerprint, accepted_at_ms, lsn in logged_keys:
-            self._keys_in_flight[(channel, channel_order_id)] = (
-                order_id,
-                fingerprint,
-                accepted_at_ms,
-                lsn,
-            )
+            entry = (order_id, fingerprint, accepted_at_ms, lsn)
+            self._keys_in_flight[(channel, channel_order_id)] = entry
 
-    def _keys_logged(self, logged_keys: Sequence[tuple[int, str, str, str, int, int]]) -> None:
+    def _keys_logged(self, logged_keys: Sequence[LoggedKey]) -> None:
+        """Lets go of the keys the store now holds (unless a later eviction held them again)."""
         for channel, channel_order_id, _, _, _, lsn in logged_keys:
             key = (channel, channel_order_id)
             held = self._keys_in_flight.get(key)
@@ -333,8 +330,7 @@ class Runtime:
             self.fatal_reason = reason
             self.fatal.set()
 
-    def _publish(self, outcome: _native.Outcome) -> None:
-        logged_keys = outcome.logged_keys
+    def _publish(self, outcome: _native.Outcome, logged_keys: Sequence[LoggedKey]) -> None:
         if logged_keys:
             self._keys_logged(logged_keys)
         for store_id, station, seq, event in outcome.ticket_events:
@@ -625,15 +621,11 @@ def _replay(engine: _native.Engine, event_log: EventStore, after_lsn: int = 0) -
     count = 0
     for lsn, record in event_log.records(after_lsn):
         outcome = engine.apply(record)
-        if lsn > feed_lsn and (
-            outcome.ticket_events or outcome.logged_keys or outcome.keys_forgotten_before_ms
-        ):
-            event_log.catch_up_feed(
-                lsn,
-                outcome.ticket_events,
-                outcome.logged_keys,
-                outcome.keys_forgotten_before_ms,
-            )
+        if lsn > feed_lsn:
+            ticket_events, logged_keys = outcome.ticket_events, outcome.logged_keys
+            forgotten_before_ms = outcome.keys_forgotten_before_ms
+            if ticket_events or logged_keys or forgotten_before_ms:
+                event_log.catch_up_feed(lsn, ticket_events, logged_keys, forgotten_before_ms)
         count += 1
     if count:
         log.info(
