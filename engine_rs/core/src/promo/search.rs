@@ -5,9 +5,11 @@
 //! line per claiming (non-stackable item-level) promotion. The search walks the lines in
 //! `line_no` order and, within a line, the claiming promotions eligible there (largest
 //! per-unit bound first), branching on how many of the line's still unclaimed units each one
-//! claims (most first). Once the walk has passed a promotion's last line its claim is complete
-//! and its exact discount replaces its bound; a completed claim worth nothing ends the branch
-//! (the contract: a promotion that takes nothing off claims no unit). At a leaf every claim is
+//! claims (most first). Once the walk has set a promotion's count on its last line its claim
+//! is complete and its exact discount replaces its bound (at the next node whose bound does not
+//! cut, so the rest of that line is bounded with it; at the line's close for a walk that skips
+//! the promotion's option); a completed claim worth nothing ends the branch (the contract: a
+//! promotion that takes nothing off claims no unit). At a leaf every claim is
 //! fixed; the promotions without a group are always in S, so only the grouped stackable and
 //! order-level promotions are chosen there (see [`leaf`](super::leaf)). Exclusive promotions
 //! are searched alone, one search each; the first leaf (no claim) is the first incumbent.
@@ -174,8 +176,12 @@ pub(super) struct Run {
     pub(super) seq: Vec<usize>,
     /// Per line: the claiming promotions (indices into `ns`) that may claim there.
     pub(super) options: Vec<Vec<usize>>,
-    /// Per line: the claiming promotions whose last option line (in walk order) it is.
+    /// Per line: the claiming promotions whose last option line (in walk order) it is; per
+    /// claiming promotion that line (`usize::MAX` if none, or additive), and whether its claim
+    /// is closed (see [`Searcher::close_claim`]).
     pub(super) closing: Vec<Vec<usize>>,
+    pub(super) closes_on: Vec<usize>,
+    pub(super) is_closed: Vec<bool>,
     /// Per line and option position: the bound of one undecided unit.
     pub(super) unit_ub: Ragged<i64>,
     /// Per line: the bound of one unclaimed unit (stackables); per stackable and line, its own.
@@ -429,7 +435,8 @@ impl Searcher<'_> {
         let b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
         let joint_rate = if joint { b.joint_rates(cx, &ns, &st_rate) } else { None };
         let seq = walk_order(cx, &b);
-        let (closing, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
+        let (closing, closes_on, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
+        let closes_on_len = closes_on.len();
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let joint = joint_rate.map(|rate| {
             let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, &st_rate);
@@ -483,6 +490,8 @@ impl Searcher<'_> {
             seq,
             options: b.options,
             closing,
+            closes_on,
+            is_closed: vec![false; closes_on_len],
             unit_ub: b.unit_ub,
             st_rate,
             st_bounds,
@@ -690,6 +699,11 @@ impl Searcher<'_> {
                 return;
             }
         }
+        self.node(run, pos, i);
+    }
+
+    /// The node at walk position `pos`, option `i` (see [`Self::dfs`], which counts it).
+    fn node(&mut self, run: &mut Run, pos: usize, i: usize) {
         if pos == run.seq.len() {
             self.leaf(run);
             return;
@@ -704,19 +718,33 @@ impl Searcher<'_> {
         // Each bound system alone, the smallest (see `Run::pack_bounds`).
         let pending = run.pending_ubs();
         let (unit_ub, suffix) = (run.node_ub[run.ub_at[l] + i], run.node_suffix[pos + 1]);
-        let avail = i64::from(run.avail[l]);
+        let avail = i128::from(run.avail[l]);
+        // Summed in i128 and clamped once: as safe as saturating each addition, and at every
+        // node of the walk it was the largest single cost of this function.
+        let fixed = i128::from(run.exact_total) + i128::from(run.unclaimed_ub);
         let item_ub = (0..3)
-            .map(|s| {
-                run.exact_total
-                    .saturating_add(pending[s])
-                    .saturating_add(run.unclaimed_ub)
-                    .saturating_add(avail * unit_ub[s])
-                    .saturating_add(suffix[s])
-            })
+            .map(|s| fixed + i128::from(pending[s]) + avail * i128::from(unit_ub[s]) + i128::from(suffix[s]))
             .min()
-            .expect("three systems");
+            .expect("three systems")
+            .min(i128::from(i64::MAX)) as i64;
         if !self.may_win_at(run, pos, l, i, item_ub) {
             return;
+        }
+        // Where the previous option's claim is complete (this is its last option line), its
+        // exact discount replaces its bound before the node goes on: evaluated only here,
+        // where its bound did not cut, and the node is bounded again with it.
+        if i > 0 {
+            let prev = run.options[l][i - 1];
+            // (An unclaimed promotion bounded per unit holds no bound: nothing to close.)
+            let holds = run.claimed[prev] > 0 || run.whole[prev];
+            if run.closes_on[prev] == l && !run.is_closed[prev] && holds {
+                let mark = run.closed.len();
+                if !self.close_claim(run, prev) {
+                    self.node(run, pos, i);
+                }
+                self.reopen_claims(run, mark);
+                return;
+            }
         }
         if run.avail[l] == 0 {
             // Every later option of the line can only claim nothing: straight to its close.
@@ -913,43 +941,62 @@ impl Searcher<'_> {
         let mut dead = false;
         for idx in 0..run.closing[l].len() {
             let k = run.closing[l][idx];
-            let joint_pending = run.joint.as_ref().map_or(0, |joint| joint.pending[k]);
-            if run.claimed[k] == 0 {
-                if run.whole[k] {
-                    run.pending_ub -= run.cap[k];
-                    if let Some(joint) = &mut run.joint {
-                        joint.pending_ub -= run.cap[k];
-                        joint.mixed_pending_ub -= run.cap[k];
-                    }
-                    run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
-                }
-                continue;
+            // Closed already where the walk set its count on this line (see `dfs`).
+            if !run.is_closed[k] {
+                dead |= self.close_claim(run, k);
             }
-            // Closing promotions are non-additive: all their exact amounts are new.
-            let (exact, entry) = self.claim(run, k);
-            run.add_line_amounts(k, entry, 1);
-            let bound = run.pending[k];
-            let own_held = held(run, k);
-            if let Some(joint) = &mut run.joint {
-                joint.mixed_pending_ub -= own_held.min(held_in(run.whole[k], run.cap[k], joint_pending));
-            }
-            run.pending_ub -= held(run, k);
-            run.pending[k] = 0;
-            if let Some(joint) = &mut run.joint {
-                joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint_pending);
-                joint.pending[k] = 0;
-            }
-            run.exact_total += exact;
-            run.exact_by[k] += exact;
-            run.closed.push(Closed { k, bound, exact, joint_pending, entry });
-            // A claim that takes nothing off is not allowed (the contract): no completion.
-            dead |= run.exact_by[k] == 0;
         }
         if !dead {
             self.dfs(run, pos + 1, 0);
         }
+        self.reopen_claims(run, mark);
+        run.unclaimed_ub -= rest;
+    }
+
+    /// Promotion `k`'s claim is complete (the walk is past its last option line, or at it
+    /// with its count there set): its exact discount replaces its bound. Whether the claim
+    /// takes nothing off (then no completion is allowed: the contract). Undone by
+    /// [`Self::reopen_claims`].
+    fn close_claim(&mut self, run: &mut Run, k: usize) -> bool {
+        let joint_pending = run.joint.as_ref().map_or(0, |joint| joint.pending[k]);
+        if run.claimed[k] == 0 {
+            if run.whole[k] {
+                run.pending_ub -= run.cap[k];
+                if let Some(joint) = &mut run.joint {
+                    joint.pending_ub -= run.cap[k];
+                    joint.mixed_pending_ub -= run.cap[k];
+                }
+                run.is_closed[k] = true;
+                run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
+            }
+            return false;
+        }
+        // Closing promotions are non-additive: all their exact amounts are new.
+        let (exact, entry) = self.claim(run, k);
+        run.add_line_amounts(k, entry, 1);
+        let bound = run.pending[k];
+        let own_held = held(run, k);
+        if let Some(joint) = &mut run.joint {
+            joint.mixed_pending_ub -= own_held.min(held_in(run.whole[k], run.cap[k], joint_pending));
+        }
+        run.pending_ub -= own_held;
+        run.pending[k] = 0;
+        if let Some(joint) = &mut run.joint {
+            joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint_pending);
+            joint.pending[k] = 0;
+        }
+        run.exact_total += exact;
+        run.exact_by[k] += exact;
+        run.is_closed[k] = true;
+        run.closed.push(Closed { k, bound, exact, joint_pending, entry });
+        run.exact_by[k] == 0
+    }
+
+    /// Undoes the claims closed since `run.closed` held `mark` of them.
+    fn reopen_claims(&mut self, run: &mut Run, mark: usize) {
         while run.closed.len() > mark {
             let Closed { k, bound, exact, joint_pending, entry } = run.closed.pop().expect("pushed above");
+            run.is_closed[k] = false;
             run.exact_by[k] -= exact;
             if exact != 0 || bound != 0 {
                 run.add_line_amounts(k, entry, -1);
@@ -965,7 +1012,6 @@ impl Searcher<'_> {
                 joint.mixed_pending_ub += own_held.min(joint_held);
             }
         }
-        run.unclaimed_ub -= rest;
     }
 }
 
@@ -988,28 +1034,31 @@ impl Searcher<'_> {
 }
 
 /// What depends on the walk order: per line the non-additive claims it completes (their last
-/// option line in walk order), and the bound of the lines from each walk position on.
+/// option line in walk order), per claim that line, and the bound of the lines from each walk
+/// position on.
 fn walk_fields(
     cx: &CartCx<'_>,
     seq: &[usize],
     options: &[Vec<usize>],
     bounded: &[bool],
     unit_ub: &Ragged<i64>,
-) -> (Vec<Vec<usize>>, Vec<i64>) {
+) -> (Vec<Vec<usize>>, Vec<usize>, Vec<i64>) {
     let n_lines = cx.lines.len();
     let mut closing: Vec<Vec<usize>> = vec![Vec::new(); n_lines];
-    let mut last = vec![None; bounded.len()];
+    let mut closes_on = vec![usize::MAX; bounded.len()];
     for &l in seq {
         for &i in &options[l] {
-            last[i] = Some(l);
+            closes_on[i] = l;
         }
     }
-    for (i, l) in last.into_iter().enumerate() {
-        if let (Some(l), true) = (l, bounded[i]) {
-            closing[l].push(i);
+    for (i, on) in closes_on.iter_mut().enumerate() {
+        if !bounded[i] {
+            *on = usize::MAX;
+        } else if *on != usize::MAX {
+            closing[*on].push(i);
         }
     }
-    (closing, suffix_of(cx, seq, unit_ub))
+    (closing, closes_on, suffix_of(cx, seq, unit_ub))
 }
 
 /// Per order-level promotion: whether it is on every line, and whether it is also based after
@@ -1085,6 +1134,7 @@ impl Run {
         self.pending_ub = self.whole_caps;
         self.unclaimed_ub = 0;
         self.closed.clear();
+        self.is_closed.fill(false);
         if let Some(joint) = &mut self.joint {
             joint.pending.fill(0);
             joint.pending_ub = self.whole_caps;
@@ -1158,7 +1208,8 @@ impl Run {
             unit_ub: &self.unit_ub,
         };
         self.seq = walk_order_after(cx, &walk, depth + 1);
-        (self.closing, self.suffix) = walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
+        (self.closing, self.closes_on, self.suffix) =
+            walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
         if let Some(joint) = &mut self.joint {
             joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);
             joint.suffix = suffix_of(cx, &self.seq, &joint.unit_ub);
