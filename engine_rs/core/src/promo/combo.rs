@@ -5,6 +5,7 @@
 
 use super::allocate::largest_remainder_into;
 use super::cart::CartLine;
+use super::config::MAX_SLOTS;
 use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
 use super::selector::{lines_of, LineMask, SelectorId};
 
@@ -56,48 +57,81 @@ impl Combo {
     }
 }
 
+/// The most units [`Combo::fill`]'s buffers hold on the stack.
+const INLINE_UNITS: usize = 32;
+
+impl Combo {
+    /// [`ItemRule::discounts`] with its buffers, for `n` units: `order` and `split` of `2n`
+    /// (the units dearest first and an instance's units; an instance's weights and shares),
+    /// `used` of `n`.
+    fn fill(
+        &self,
+        cx: ItemCx<'_>,
+        units: &[Unit],
+        out: &mut [i64],
+        order: &mut [usize],
+        used: &mut [bool],
+        split: &mut [i64],
+    ) {
+        let n = units.len();
+        let (dearest, instance) = order.split_at_mut(n);
+        let (weights, shares) = split.split_at_mut(n);
+        for (i, d) in dearest.iter_mut().enumerate() {
+            *d = i;
+        }
+        by_price(units, dearest, true);
+        // Each slot walks the dearest-first list once with its own cursor: a unit passed over
+        // is used or does not match the slot, and used units stay used.
+        let mut cursor = [0; MAX_SLOTS];
+        loop {
+            let mut len = 0;
+            for (s, &(slot, quantity)) in self.slots.iter().enumerate() {
+                let mask = cx.masks[slot];
+                let before = len;
+                while len - before < quantity as usize && cursor[s] < n {
+                    let u = dearest[cursor[s]];
+                    cursor[s] += 1;
+                    if !used[u] && mask & (1u128 << units[u].line) != 0 {
+                        used[u] = true;
+                        instance[len] = u;
+                        len += 1;
+                    }
+                }
+                if len - before < quantity as usize {
+                    return;
+                }
+            }
+            let instance = &mut instance[..len];
+            instance.sort_unstable(); // canonical order for the split's ties
+            let total: i64 = instance.iter().map(|&u| units[u].current).sum();
+            if total > self.price {
+                for (w, &u) in weights.iter_mut().zip(instance.iter()) {
+                    *w = units[u].current;
+                }
+                largest_remainder_into(total - self.price, &weights[..len], &mut shares[..len]);
+                for (&u, &share) in instance.iter().zip(shares.iter()) {
+                    out[u] = share;
+                }
+            }
+        }
+    }
+}
+
 impl ItemRule for Combo {
     fn kind_mask(&self, masks: &[LineMask], _all: LineMask) -> LineMask {
         self.slots.iter().fold(0, |m, &(slot, _)| m | masks[slot])
     }
 
     fn discounts(&self, cx: ItemCx<'_>, units: &[Unit], out: &mut [i64]) {
-        let mut dearest: Vec<usize> = (0..units.len()).collect();
-        by_price(units, &mut dearest, true);
-        // Each slot walks the dearest-first list once with its own cursor: a unit passed over
-        // is used or does not match the slot, and used units stay used.
-        let mut used = vec![false; units.len()];
-        let mut cursor = vec![0; self.slots.len()];
-        let mut instance = Vec::new();
-        let (mut weights, mut shares) = (Vec::new(), Vec::new());
-        loop {
-            instance.clear();
-            for (s, &(slot, quantity)) in self.slots.iter().enumerate() {
-                let mask = cx.masks[slot];
-                let before = instance.len();
-                while instance.len() - before < quantity as usize && cursor[s] < dearest.len() {
-                    let u = dearest[cursor[s]];
-                    cursor[s] += 1;
-                    if !used[u] && mask & (1u128 << units[u].line) != 0 {
-                        used[u] = true;
-                        instance.push(u);
-                    }
-                }
-                if instance.len() - before < quantity as usize {
-                    return;
-                }
-            }
-            instance.sort_unstable(); // canonical order for the split's ties
-            let total: i64 = instance.iter().map(|&u| units[u].current).sum();
-            if total > self.price {
-                weights.clear();
-                weights.extend(instance.iter().map(|&u| units[u].current));
-                shares.resize(weights.len(), 0);
-                largest_remainder_into(total - self.price, &weights, &mut shares);
-                for (&u, &share) in instance.iter().zip(&shares) {
-                    out[u] = share;
-                }
-            }
+        // Claims are evaluated at many nodes of a search: the usual few units on the stack.
+        let n = units.len();
+        if n <= INLINE_UNITS {
+            let mut order = [0; 2 * INLINE_UNITS];
+            let mut used = [false; INLINE_UNITS];
+            let mut split = [0; 2 * INLINE_UNITS];
+            self.fill(cx, units, out, &mut order[..2 * n], &mut used[..n], &mut split[..2 * n]);
+        } else {
+            self.fill(cx, units, out, &mut vec![0; 2 * n], &mut vec![false; n], &mut vec![0; 2 * n]);
         }
     }
 
