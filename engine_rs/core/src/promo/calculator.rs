@@ -211,10 +211,13 @@ impl PriceCalculator {
         eval: &Evaluation,
         reasons: &mut [Option<Reason>],
     ) -> Vec<NearMiss> {
-        let applied_in = |group: usize| {
-            (0..self.promotions.len())
-                .filter(move |&q| applied_set[q] && self.promotions[q].group == Some(group))
-        };
+        // Per group, whether a member is applied (a candidate that is not applied is never it).
+        let mut group_applied = vec![false; self.groups.len()];
+        for (promotion, _) in self.promotions.iter().zip(applied_set).filter(|(_, &applied)| applied) {
+            if let Some(g) = promotion.group {
+                group_applied[g] = true;
+            }
+        }
         let exclusive_applied =
             (0..self.promotions.len()).find(|&p| applied_set[p] && self.promotions[p].exclusive);
         let mut near_misses = Vec::new();
@@ -231,7 +234,7 @@ impl PriceCalculator {
             }
             let reason = if exclusive_applied.is_some_and(|e| e != p) {
                 Reason::ExcludedByExclusive
-            } else if promotion.group.is_some_and(|g| applied_in(g).any(|q| q != p)) {
+            } else if promotion.group.is_some_and(|g| group_applied[g]) {
                 Reason::GroupConflict
             } else if order.is_some_and(|(kind, base)| kind.below_threshold(base)) {
                 Reason::ThresholdNotReached
