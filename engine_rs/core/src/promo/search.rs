@@ -435,19 +435,8 @@ impl Searcher<'_> {
         let mut b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
         let joint_rate = if joint { b.joint_rates(cx, &ns, &st_rate) } else { None };
         let seq = walk_order(cx, &b);
-        // On each line, first the options whose claim it completes (largest bound first within
-        // each part): each is closed right after its count is set (see `node`), so the rest of
-        // the line is bounded with its exact discount rather than its per-unit bounds. On the
-        // benchmark's slowest carts that took 9 % of the work, where the options in order of
-        // their bounds alone (the undecided units' bound falls fastest) and the closing ones
-        // last took 33 % more.
-        let closes_on = last_option_lines(&seq, &b.options, &b.bounded);
-        for (l, opts) in b.options.iter_mut().enumerate() {
-            opts.sort_by_key(|&k| closes_on[k] != l);
-        }
-        b.unit_ub = undecided_bounds(&b.options, &b.rate, &b.whole, &st_rate);
+        b.closing_first(&last_option_lines(&seq, &b.options, &b.bounded), &st_rate);
         let (closing, closes_on, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
-        let closes_on_len = closes_on.len();
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let joint = joint_rate.map(|rate| {
             let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, &st_rate);
@@ -501,8 +490,8 @@ impl Searcher<'_> {
             seq,
             options: b.options,
             closing,
+            is_closed: vec![false; closes_on.len()],
             closes_on,
-            is_closed: vec![false; closes_on_len],
             unit_ub: b.unit_ub,
             st_rate,
             st_bounds,
@@ -753,7 +742,7 @@ impl Searcher<'_> {
                 if !self.close_claim(run, prev) {
                     self.node(run, pos, i);
                 }
-                self.reopen_claims(run, mark);
+                run.reopen_claims(mark);
                 return;
             }
         }
@@ -960,14 +949,14 @@ impl Searcher<'_> {
         if !dead {
             self.dfs(run, pos + 1, 0);
         }
-        self.reopen_claims(run, mark);
+        run.reopen_claims(mark);
         run.unclaimed_ub -= rest;
     }
 
     /// Promotion `k`'s claim is complete (the walk is past its last option line, or at it
     /// with its count there set): its exact discount replaces its bound. Whether the claim
     /// takes nothing off (then no completion is allowed: the contract). Undone by
-    /// [`Self::reopen_claims`].
+    /// [`Run::reopen_claims`].
     fn close_claim(&mut self, run: &mut Run, k: usize) -> bool {
         let joint_pending = run.joint.as_ref().map_or(0, |joint| joint.pending[k]);
         if run.claimed[k] == 0 {
@@ -1001,28 +990,6 @@ impl Searcher<'_> {
         run.is_closed[k] = true;
         run.closed.push(Closed { k, bound, exact, joint_pending, entry });
         run.exact_by[k] == 0
-    }
-
-    /// Undoes the claims closed since `run.closed` held `mark` of them.
-    fn reopen_claims(&mut self, run: &mut Run, mark: usize) {
-        while run.closed.len() > mark {
-            let Closed { k, bound, exact, joint_pending, entry } = run.closed.pop().expect("pushed above");
-            run.is_closed[k] = false;
-            run.exact_by[k] -= exact;
-            if exact != 0 || bound != 0 {
-                run.add_line_amounts(k, entry, -1);
-            }
-            run.exact_total -= exact;
-            run.pending[k] = bound;
-            let own_held = held(run, k);
-            run.pending_ub += own_held;
-            if let Some(joint) = &mut run.joint {
-                joint.pending[k] = joint_pending;
-                let joint_held = held_in(run.whole[k], run.cap[k], joint_pending);
-                joint.pending_ub += joint_held;
-                joint.mixed_pending_ub += own_held.min(joint_held);
-            }
-        }
     }
 }
 
@@ -1113,6 +1080,29 @@ fn suffix_of(cx: &CartCx<'_>, seq: &[usize], unit_ub: &Ragged<i64>) -> Vec<i64> 
 }
 
 impl Run {
+    /// Undoes the claims closed since `closed` held `mark` of them (see
+    /// [`Searcher::close_claim`]).
+    fn reopen_claims(&mut self, mark: usize) {
+        while self.closed.len() > mark {
+            let Closed { k, bound, exact, joint_pending, entry } = self.closed.pop().expect("pushed above");
+            self.is_closed[k] = false;
+            self.exact_by[k] -= exact;
+            if exact != 0 || bound != 0 {
+                self.add_line_amounts(k, entry, -1);
+            }
+            self.exact_total -= exact;
+            self.pending[k] = bound;
+            let own_held = held(self, k);
+            self.pending_ub += own_held;
+            if let Some(joint) = &mut self.joint {
+                joint.pending[k] = joint_pending;
+                let joint_held = held_in(self.whole[k], self.cap[k], joint_pending);
+                joint.pending_ub += joint_held;
+                joint.mixed_pending_ub += own_held.min(joint_held);
+            }
+        }
+    }
+
     /// Adds `sign` times the line amounts of promotion `k`'s claim (its memo `entry`'s, else
     /// `closed_amounts[k]`, see [`Searcher::claim`]) to `exact_line`.
     pub(super) fn add_line_amounts(&mut self, k: usize, entry: Option<u32>, sign: i64) {
