@@ -33,14 +33,19 @@ pub struct ClaimBounds {
 /// price, in `(priority, id)` order: each maps a price to a lower one, never decreasing in it,
 /// so all of them together take the most any subset can. The other kinds' bounds are shares of
 /// what may land on other units, so they are added, uncapped.
-pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<i64> {
+/// Per stackable promotion its own per-unit bounds ([`ItemRule::unit_bounds`]).
+pub fn stackable_unit_bounds(cx: &CartCx<'_>, st: &[usize]) -> Vec<Vec<i64>> {
+    st.iter().map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[])).collect()
+}
+
+/// `own`: the stackables' own per-unit bounds ([`stackable_unit_bounds`]).
+pub fn stack_bounds(cx: &CartCx<'_>, st: &[usize], own: &[Vec<i64>]) -> Vec<i64> {
     let n_lines = cx.lines.len();
     let mut st_rate = vec![0i64; n_lines];
     let mut current: Vec<i64> = cx.lines.iter().map(CartLine::unit_price).collect();
     let mut out = [0i64];
-    for &p in st {
+    for (&p, bounds) in st.iter().zip(own) {
         let kind = cx.item_kind(p);
-        let bounds = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]);
         for l in lines_of(cx.eligible[p]) {
             if kind.additive(cx.item_cx(p), cx.lines, l).is_some() {
                 let unit = Unit { line: l, unit_price: cx.lines[l].unit_price(), current: current[l] };
@@ -285,8 +290,13 @@ fn item_bounds(cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Vec<Vec<i64>> 
         let cost = |r: &[i64]| -> i64 {
             r.iter().zip(&other).zip(cx.lines).map(|((r, o), line)| (r - o).max(0) * line.quantity).sum()
         };
+        // Nothing to gain where its bounds add nothing over the others' already.
+        let current = cost(&rates[i]);
+        if current == 0 {
+            continue;
+        }
         let candidate = kind.unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &other);
-        if cost(&candidate) < cost(&rates[i]) {
+        if cost(&candidate) < current {
             rates[i] = candidate;
             top = top_two(&rates, st_rate);
         }

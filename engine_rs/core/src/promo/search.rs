@@ -52,7 +52,9 @@ use std::cmp::Ordering;
 
 use super::claim_memo::ClaimMemo;
 use super::eval::{CartCx, Choice};
-use super::item_bound::{claim_bounds, stack_bounds, undecided_bounds, walk_order, walk_order_after, Walk};
+use super::item_bound::{
+    claim_bounds, stack_bounds, stackable_unit_bounds, undecided_bounds, walk_order, walk_order_after, Walk,
+};
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
@@ -427,11 +429,8 @@ impl Searcher<'_> {
                 Rule::Order { .. } => ol.push(p),
             }
         }
-        let st_rate = stack_bounds(cx, &st);
-        let st_bounds = st
-            .iter()
-            .map(|&p| cx.item_kind(p).unit_bounds(cx.item_cx(p), cx.lines, cx.eligible[p], &[]))
-            .collect();
+        let st_bounds = stackable_unit_bounds(cx, &st);
+        let st_rate = stack_bounds(cx, &st, &st_bounds);
         let mut b = claim_bounds(cx, &ns, &st, &ol, &st_rate);
         let joint_rate = if joint { b.joint_rates(cx, &ns, &st_rate) } else { None };
         let seq = walk_order(cx, &b);

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::props::{cases, lines, promotion};
 use super::support::{calculator, context};
 use crate::promo::eval::CartCx;
-use crate::promo::item_bound::{claim_bounds, stack_bounds};
+use crate::promo::item_bound::{claim_bounds, stack_bounds, stackable_unit_bounds};
 use crate::promo::pattern_bound;
 use crate::promo::promotion::Rule;
 use crate::promo::Cart;
@@ -47,7 +47,7 @@ proptest! {
                 Rule::Order { .. } => ol.push(p),
             }
         }
-        let st_rate = stack_bounds(&cx, &st);
+        let st_rate = stack_bounds(&cx, &st, &stackable_unit_bounds(&cx, &st));
         let b = claim_bounds(&cx, &ns, &st, &ol, &st_rate);
         let Some(y) = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate) else {
             return Ok(());
