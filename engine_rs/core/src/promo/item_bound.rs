@@ -151,9 +151,9 @@ impl ClaimBounds {
     /// On each line, first the options whose claim it completes (`closes_on`: per promotion its
     /// last option line in walk order), each part in order of its bounds: the search closes
     /// each right after its count is set, so the rest of the line is bounded with its exact
-    /// discount rather than its per-unit bounds. On the benchmark's slowest carts that took 9 %
-    /// of the work, where the options in order of their bounds alone (the undecided units'
-    /// bound falls fastest) and the closing ones last took 33 % more.
+    /// discount rather than its per-unit bounds. On the benchmark's slowest carts that cut the
+    /// instructions by 9 % against the options in order of their bounds alone (the undecided
+    /// units' bound falls fastest); the closing ones last took 33 % more.
     pub fn closing_first(&mut self, closes_on: &[usize], st_rate: &[i64]) {
         for (l, opts) in self.options.iter_mut().enumerate() {
             opts.sort_by_key(|&k| closes_on[k] != l);
