@@ -72,6 +72,29 @@ impl Searcher<'_> {
             self.finish(run, &run.exact_line, value, members, taken, &[]);
             return;
         }
+        if let Some(per_unit) = &run.exact_stack {
+            // The same work charged as applying them one by one.
+            let units: u32 = run.avail.iter().sum();
+            let per_pass = u64::from(units) / 8;
+            if !self.charge(per_pass + run.st.len() as u64 * (1 + per_pass)) {
+                return;
+            }
+            let mut item_line = std::mem::take(&mut self.leaf_line);
+            item_line.clear();
+            item_line.extend_from_slice(&run.exact_line);
+            let mut stacked = value;
+            for (l, line) in item_line.iter_mut().enumerate() {
+                let d = i64::from(run.avail[l]) * per_unit[l];
+                *line += d;
+                stacked += d;
+            }
+            let before = members.len();
+            members.extend(run.st.iter().map(|&p| self.id_rank[p]));
+            self.finish(run, &item_line, stacked, members, taken, &run.st);
+            members.truncate(before);
+            self.leaf_line = item_line;
+            return;
+        }
         let pool = cx.pool(&run.avail);
         if !self.charge(pool.len() as u64 / 8) {
             return;

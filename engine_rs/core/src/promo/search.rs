@@ -188,6 +188,9 @@ pub(super) struct Run {
     pub(super) unit_ub: Ragged<i64>,
     /// Per line: the bound of one unclaimed unit (stackables); per stackable and line, its own.
     pub(super) st_rate: Vec<i64>,
+    /// `st_rate` again where it is what every unclaimed unit gets (see [`exact_stack`]), so a
+    /// leaf need not apply the stackables unit by unit.
+    pub(super) exact_stack: Option<Vec<i64>>,
     pub(super) st_bounds: Vec<Vec<i64>>,
     /// `suffix[pos]`: bound of every unit of the lines walked from position `pos` on.
     pub(super) suffix: Vec<i64>,
@@ -319,6 +322,7 @@ pub struct Searcher<'a> {
     pub(super) leaf_rest: Vec<i64>,
     pub(super) leaf_members: Vec<u32>,
     pub(super) leaf_taken: Vec<bool>,
+    pub(super) leaf_line: Vec<i64>,
 }
 
 /// The best combination of `candidates` (applicable promotions) and whether it is exact;
@@ -359,6 +363,7 @@ pub fn best_choice(
         leaf_rest: Vec::new(),
         leaf_members: Vec::new(),
         leaf_taken: Vec::new(),
+        leaf_line: Vec::new(),
     };
     let (exclusive, shared): (Vec<usize>, Vec<usize>) =
         candidates.iter().partition(|&&p| cx.promotions[p].exclusive);
@@ -464,6 +469,7 @@ impl Searcher<'_> {
         }
         let mut run = Run {
             exclusive,
+            exact_stack: exact_stack(cx, &st, &forced, &st_rate),
             forced,
             counts: Table::new(ns.len(), n_lines, 0),
             exact_by: vec![0; ns.len()],
@@ -1042,6 +1048,20 @@ fn last_option_lines(seq: &[usize], options: &[Vec<usize>], bounded: &[bool]) ->
         }
     }
     last
+}
+
+/// The stackables' discount of one unclaimed unit per line (`st_rate`) where it is exact: every
+/// stackable is always in S (no group, or the exclusive search's) and takes an exact amount
+/// off each unit of its lines (percent, amount, tier price; applied one after the other as
+/// [`stack_bounds`] does).
+fn exact_stack(cx: &CartCx<'_>, st: &[usize], forced: &[bool], st_rate: &[i64]) -> Option<Vec<i64>> {
+    st.iter()
+        .all(|&p| {
+            forced[p]
+                && super::selector::lines_of(cx.eligible[p])
+                    .all(|l| cx.item_kind(p).additive(cx.item_cx(p), cx.lines, l).is_some())
+        })
+        .then(|| st_rate.to_vec())
 }
 
 /// Per order-level promotion: whether it is on every line, and whether it is also based after
