@@ -36,6 +36,7 @@ pub mod explain;
 mod heuristics;
 mod item_bound;
 mod leaf;
+mod line_bound;
 pub mod nth_unit;
 mod order_bound;
 mod pattern_bound;

@@ -231,6 +231,13 @@ pub(super) struct Run {
     /// What [`set_claim`] reads of promotion `k` on line `l`, flat at `k * lines + l` (see
     /// [`ClaimCell`]); built by [`Run::pack_bounds`].
     pub(super) cells: Vec<ClaimCell>,
+    /// Per line with a claim that has it as its only option line, the bound of its units by
+    /// [`line_total`](super::line_bound::line_total) in each bound system (the order of
+    /// `node_ub`): the suffixes take it in place of its units times their per-unit bound.
+    pub(super) line_totals: Vec<Option<[i64; 3]>>,
+    /// The root's item bound by the per-unit bounds alone (`node_suffix[0]` without
+    /// `line_totals`): what the aspiration floors are fractions of (see [`Searcher::search`]).
+    pub(super) per_unit_root: [i64; 3],
     /// Per claiming promotion: the units it claims on every line together, and its group.
     pub(super) claimed: Vec<u32>,
     pub(super) group_of: Vec<Option<usize>>,
@@ -459,8 +466,8 @@ impl Searcher<'_> {
             }
         });
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
-        let closed_amounts = Table::new(ns.len(), n_lines, 0);
-        let memo = ClaimMemo::new(cx, &ns);
+        let mut memo = ClaimMemo::new(cx, &ns);
+        let line_totals = line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
         let group_of: Vec<Option<usize>> = ns.iter().map(|&p| cx.promotions[p].group).collect();
         let claimed = vec![0; ns.len()];
         let mut forced = vec![false; cx.promotions.len()];
@@ -507,7 +514,7 @@ impl Searcher<'_> {
             exact_line: vec![0; n_lines],
             exact_total: 0,
             closed: Vec::new(),
-            closed_amounts,
+            closed_amounts: Table::new(claimed.len(), n_lines, 0),
             unclaimed_ub: 0,
             whole_caps,
             joint,
@@ -516,6 +523,8 @@ impl Searcher<'_> {
             node_ub: Vec::new(),
             node_suffix: Vec::new(),
             cells: Vec::new(),
+            line_totals,
+            per_unit_root: [0; 3],
             claimed,
             group_of,
             unclaimed_groups: Vec::new(),
@@ -602,11 +611,14 @@ impl Searcher<'_> {
         }
     }
 
-    /// The bound of the whole search at its root (no claim decided).
+    /// The bound of the whole search at its root (no claim decided) by the per-unit bounds
+    /// alone: what the aspiration floors are fractions of. (`Run::line_totals` tighten the root
+    /// too, but floors under that tighter bound sat above the best deal more often, and a walk
+    /// that fails costs its nodes again: see [`line_bound`](super::line_bound).)
     fn root_bound(&self, run: &Run) -> i64 {
         let pending = run.pending_ubs();
         let item_ub =
-            (0..3).map(|s| pending[s].saturating_add(run.node_suffix[0][s])).min().expect("three systems");
+            (0..3).map(|s| pending[s].saturating_add(run.per_unit_root[s])).min().expect("three systems");
         let bound = run.order_bound.bound(self.cx, run.excluded, 0, item_ub, &run.exact_line);
         match run.seq.first() {
             Some(&l) if !run.options[l].is_empty() => {
@@ -1064,6 +1076,76 @@ fn exact_stack(cx: &CartCx<'_>, st: &[usize], forced: &[bool], st_rate: &[i64]) 
         .then(|| st_rate.to_vec())
 }
 
+/// `Run::line_totals`: per line with a claim that has it as its only option line (and at most
+/// [`MAX_UNITS`](super::line_bound::MAX_UNITS) units), its units' bound by
+/// [`line_total`](super::line_bound::line_total) in each bound system, where it is below their
+/// per-unit bound.
+fn line_totals(
+    cx: &CartCx<'_>,
+    ns: &[usize],
+    b: &super::item_bound::ClaimBounds,
+    joint: Option<&Joint>,
+    st_rate: &[i64],
+    memo: &mut ClaimMemo,
+) -> Vec<Option<[i64; 3]>> {
+    let alone_line = super::line_bound::alone_lines(cx, ns.len(), &b.options, &b.additive, &b.whole);
+    let mut alone = super::line_bound::AloneValues::new(cx.lines.len(), memo);
+    let mut exact: Vec<(usize, Vec<i64>)> = Vec::new();
+    b.options
+        .iter()
+        .enumerate()
+        .map(|(l, opts)| {
+            if opts.iter().all(|&k| alone_line[k] != Some(l)) {
+                return None;
+            }
+            let q = cx.lines[l].quantity;
+            let rate = |s: usize, k: usize| match (joint, s) {
+                _ if b.whole[k] => 0,
+                (None, _) | (Some(_), 0) => b.rate[k][l],
+                (Some(joint), 1) => joint.rate[k][l],
+                (Some(joint), _) => b.rate[k][l].max(joint.rate[k][l]),
+            };
+            let unit_ub = |s: usize| match (joint, s) {
+                (None, _) | (Some(_), 0) => b.unit_ub[l][0],
+                (Some(joint), 1) => joint.unit_ub[l][0],
+                (Some(joint), _) => joint.max_unit_ub[l][0],
+            };
+            // Where the best per-unit bound is reached by every unit at once (unclaimed, or an
+            // option whose discount of all `q` units is that), the knapsack gives the same:
+            // checked first, with one evaluation per such option.
+            let systems = if joint.is_some() { 3 } else { 1 };
+            let mut reached = [false; 3];
+            for (s, reached) in reached.iter_mut().enumerate().take(systems) {
+                let ub = unit_ub(s);
+                *reached = st_rate[l] == ub
+                    || opts.iter().any(|&k| {
+                        rate(s, k) == ub
+                            && (alone_line[k] != Some(l)
+                                || alone.value(cx, k, ns[k], l, q as usize) == q * ub)
+                    });
+            }
+            if reached[..systems].iter().all(|&r| r) {
+                return None;
+            }
+            exact.clear();
+            for &k in opts.iter().filter(|&&k| alone_line[k] == Some(l)) {
+                let values = (0..=q as usize).map(|n| alone.value(cx, k, ns[k], l, n)).collect();
+                exact.push((k, values));
+            }
+            let find = |k: usize| exact.iter().find(|x| x.0 == k).map(|x| x.1.as_slice());
+            let total = |s: usize| {
+                if reached[s] {
+                    return q * unit_ub(s);
+                }
+                super::line_bound::line_total(opts, q as usize, st_rate[l], |k| rate(s, k), find)
+            };
+            let own = total(0);
+            let totals = if joint.is_some() { [own, total(1), total(2)] } else { [own; 3] };
+            (0..3).any(|s| totals[s] < q * unit_ub(s)).then_some(totals)
+        })
+        .collect()
+}
+
 /// Per order-level promotion: whether it is on every line, and whether it is also based after
 /// the items (its base is then the total after the items).
 fn order_level_scopes(cx: &CartCx<'_>, ol: &[usize]) -> (Vec<bool>, Vec<bool>) {
@@ -1213,6 +1295,19 @@ impl Run {
                 None => [self.suffix[pos]; 3],
             })
             .collect();
+        self.per_unit_root = self.node_suffix[0];
+        if self.line_totals.iter().any(Option::is_some) {
+            let mut suffix = [0i64; 3];
+            for pos in (0..self.seq.len()).rev() {
+                let l = self.seq[pos];
+                let q = cx.lines[l].quantity;
+                let total = self.line_totals[l].unwrap_or_else(|| self.node_ub[self.ub_at[l]].map(|u| q * u));
+                for (s, t) in suffix.iter_mut().zip(total) {
+                    *s += t;
+                }
+                self.node_suffix[pos] = suffix;
+            }
+        }
         self.unclaimed_group_bounds(cx);
     }
 
