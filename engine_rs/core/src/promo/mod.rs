@@ -13,7 +13,8 @@
 //! - [`eval`]: one combination through the item and order stages;
 //! - [`search`]: the exact branch-and-bound best deal (node budget, greedy fallback), its
 //!   leaves (`leaf`), its per-unit item bounds (`item_bound`, tightened on hard carts by the
-//!   linear program of `pattern_bound`), its joint item/order bound
+//!   linear program of `pattern_bound`, and on lines whose claims live on them alone by the
+//!   knapsack of `line_bound`), its joint item/order bound
 //!   (`order_bound`), the claims it evaluated (`claim_memo`) and its heuristics
 //!   (`heuristics`: local search, greedy fallback);
 //! - [`allocate`]: largest-remainder splits; [`points`]: points redemption;
