@@ -21,11 +21,83 @@
 
 use super::claim_memo::ClaimMemo;
 use super::eval::CartCx;
+use super::item_bound::ClaimBounds;
+use super::search::Joint;
 use super::table::Table;
 
 /// Lines of more units than this keep the per-unit bounds: the knapsack grows with the square
 /// of the units, and the lines that need it (an odd cup) are short.
 pub const MAX_UNITS: i64 = 16;
+
+/// `Run::line_totals`: per line with a claim that has it as its only option line (and at most
+/// [`MAX_UNITS`] units), its units' bound by
+/// [`line_total`] in each bound system, where it is below their
+/// per-unit bound.
+pub(super) fn line_totals(
+    cx: &CartCx<'_>,
+    ns: &[usize],
+    b: &ClaimBounds,
+    joint: Option<&Joint>,
+    st_rate: &[i64],
+    memo: &mut ClaimMemo,
+) -> Vec<Option<[i64; 3]>> {
+    let alone_line = alone_lines(cx, ns.len(), &b.options, &b.additive, &b.whole);
+    let mut alone = AloneValues::new(cx.lines.len(), memo);
+    let mut exact: Vec<(usize, Vec<i64>)> = Vec::new();
+    b.options
+        .iter()
+        .enumerate()
+        .map(|(l, opts)| {
+            if opts.iter().all(|&k| alone_line[k] != Some(l)) {
+                return None;
+            }
+            let q = cx.lines[l].quantity;
+            let rate = |s: usize, k: usize| match (joint, s) {
+                _ if b.whole[k] => 0,
+                (None, _) | (Some(_), 0) => b.rate[k][l],
+                (Some(joint), 1) => joint.rate[k][l],
+                (Some(joint), _) => b.rate[k][l].max(joint.rate[k][l]),
+            };
+            let unit_ub = |s: usize| match (joint, s) {
+                (None, _) | (Some(_), 0) => b.unit_ub[l][0],
+                (Some(joint), 1) => joint.unit_ub[l][0],
+                (Some(joint), _) => joint.max_unit_ub[l][0],
+            };
+            // Where the best per-unit bound is reached by every unit at once (unclaimed, or an
+            // option whose discount of all `q` units is that), the knapsack gives the same:
+            // checked first, with one evaluation per such option.
+            let systems = if joint.is_some() { 3 } else { 1 };
+            let mut reached = [false; 3];
+            for (s, reached) in reached.iter_mut().enumerate().take(systems) {
+                let ub = unit_ub(s);
+                *reached = st_rate[l] == ub
+                    || opts.iter().any(|&k| {
+                        rate(s, k) == ub
+                            && (alone_line[k] != Some(l)
+                                || alone.value(cx, k, ns[k], l, q as usize) == q * ub)
+                    });
+            }
+            if reached[..systems].iter().all(|&r| r) {
+                return None;
+            }
+            exact.clear();
+            for &k in opts.iter().filter(|&&k| alone_line[k] == Some(l)) {
+                let values = (0..=q as usize).map(|n| alone.value(cx, k, ns[k], l, n)).collect();
+                exact.push((k, values));
+            }
+            let find = |k: usize| exact.iter().find(|x| x.0 == k).map(|x| x.1.as_slice());
+            let total = |s: usize| {
+                if reached[s] {
+                    return q * unit_ub(s);
+                }
+                line_total(opts, q as usize, st_rate[l], |k| rate(s, k), find)
+            };
+            let own = total(0);
+            let totals = if joint.is_some() { [own, total(1), total(2)] } else { [own; 3] };
+            (0..3).any(|s| totals[s] < q * unit_ub(s)).then_some(totals)
+        })
+        .collect()
+}
 
 /// Per claiming promotion (indices into `ns`): the line whose units it may claim alone, where
 /// that is its only option line, it is non-additive there and bounded per unit (not as a
