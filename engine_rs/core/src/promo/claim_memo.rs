@@ -15,6 +15,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use indexmap::IndexMap;
 
 use super::eval::CartCx;
+use super::rule::Unit;
 use super::selector::lines_of;
 
 /// The most line amounts one cart's memo holds (16 bytes each): 8 MiB.
@@ -137,6 +138,28 @@ impl ClaimMemo {
     pub(super) fn amounts(&self, entry: u32) -> &[(usize, i64)] {
         let e = entry as usize;
         &self.amounts[self.start[e] as usize..self.start[e + 1] as usize]
+    }
+
+    /// Claiming promotion `k`'s (promotion `p`'s) claim of `counts` units per line: its exact
+    /// discount, its entry (none without a key or when the memo is full), and whether it was
+    /// evaluated now rather than remembered; evaluated, its per-line amounts are left in
+    /// `amounts` (zeroed first). `units` and `out` are scratch for the evaluation.
+    pub(super) fn get_or_evaluate(
+        &mut self,
+        cx: &CartCx<'_>,
+        (k, p): (usize, usize),
+        counts: &[u32],
+        amounts: &mut [i64],
+        (units, out): (&mut Vec<Unit>, &mut Vec<i64>),
+    ) -> (i64, Option<u32>, bool) {
+        let key = self.key(k, counts);
+        if let Some(entry) = key.and_then(|key| self.get(k, key)) {
+            return (self.exact(entry), Some(entry), false);
+        }
+        amounts.fill(0);
+        let exact = cx.claimed_with(p, counts, amounts, units, out);
+        let entry = key.and_then(|key| self.put(k, key, exact, amounts));
+        (exact, entry, true)
     }
 }
 

@@ -150,18 +150,8 @@ impl<'m> AloneValues<'m> {
             return 0;
         }
         self.counts[l] = n as u32;
-        let key = self.memo.key(k, &self.counts);
-        let value = if let Some(entry) = key.and_then(|key| self.memo.get(k, key)) {
-            self.memo.exact(entry)
-        } else {
-            self.per_line[l] = 0;
-            let exact = cx.claimed_with(p, &self.counts, &mut self.per_line, &mut self.units, &mut self.out);
-            if let Some(key) = key {
-                self.memo.put(k, key, exact, &self.per_line);
-            }
-            self.per_line[l] = 0;
-            exact
-        };
+        let scratch = (&mut self.units, &mut self.out);
+        let (value, _, _) = self.memo.get_or_evaluate(cx, (k, p), &self.counts, &mut self.per_line, scratch);
         self.counts[l] = 0;
         value
     }

@@ -1015,15 +1015,13 @@ impl Searcher<'_> {
     /// a node's work per unit) unless remembered. Without an entry (the claim has no key, or
     /// the memo is full) its line amounts are left in `run.closed_amounts[k]`.
     pub(super) fn claim(&mut self, run: &mut Run, k: usize) -> (i64, Option<u32>) {
-        let key = run.memo.key(k, &run.counts[k]);
-        if let Some(entry) = key.and_then(|key| run.memo.get(k, key)) {
-            return (run.memo.exact(entry), Some(entry));
-        }
-        self.charge(u64::from(run.claimed[k]) / 8);
         let amounts = &mut run.closed_amounts[k];
-        amounts.fill(0);
-        let exact = self.cx.claimed_with(run.ns[k], &run.counts[k], amounts, &mut self.units, &mut self.out);
-        let entry = key.and_then(|key| run.memo.put(k, key, exact, &run.closed_amounts[k]));
+        let scratch = (&mut self.units, &mut self.out);
+        let (exact, entry, evaluated) =
+            run.memo.get_or_evaluate(self.cx, (k, run.ns[k]), &run.counts[k], amounts, scratch);
+        if evaluated {
+            self.charge(u64::from(run.claimed[k]) / 8);
+        }
         (exact, entry)
     }
 }
