@@ -49,6 +49,7 @@ pub mod sample;
 pub mod search;
 pub mod selector;
 mod table;
+mod tail_bound;
 pub mod threshold_tiers;
 pub mod tier_price;
 

@@ -53,12 +53,14 @@ use std::cmp::Ordering;
 use super::claim_memo::ClaimMemo;
 use super::eval::{CartCx, Choice};
 use super::item_bound::{
-    claim_bounds, stack_bounds, stackable_unit_bounds, undecided_bounds, walk_order, walk_order_after, Walk,
+    claim_bounds, stack_bounds, stackable_unit_bounds, undecided_bounds, walk_order, walk_order_after,
+    ClaimBounds, Walk,
 };
 use super::order_bound::OrderBound;
 use super::promotion::Rule;
 use super::rule::ItemRule;
 use super::table::{Ragged, Table};
+use super::tail_bound::{TailBounds, TailInput};
 
 /// Work (search nodes and leaf work in node equivalents) one cart may use before the greedy
 /// fallback: a few tens of milliseconds at most. On the benchmark's realistic mix (10-line
@@ -83,6 +85,12 @@ pub const LEX_FIRST_WALK: u64 = 20_000;
 /// [`Searcher::search`]): 2 %, 4 %, 8 %, 16 %, then none.
 pub const ASPIRATION_PERMILLE: [i64; 4] = [20, 40, 80, 160];
 
+/// Nodes a search walks before it bounds claims with their tails
+/// ([`tail_bound`](super::tail_bound)): building them and evaluating their completions costs
+/// more than most carts' whole walk (a median cart walks 130-180 nodes) and saves nodes only
+/// on the long walks.
+pub const TAILS_AFTER: u64 = 300;
+
 /// How a search walks and prunes (never what it covers, so never the answer): the nodes of
 /// its first pass before the local search, whether a free incumbent switches it to the
 /// assignment vector's order (see [`Searcher::search`]) and the nodes of that walk over every
@@ -96,6 +104,8 @@ pub struct SearchOrder {
     pub lex_first_walk: u64,
     pub joint_bounds: bool,
     pub aspiration: bool,
+    /// Nodes a search walks before it builds its tail bounds (see [`TAILS_AFTER`]).
+    pub tails_after: u64,
 }
 
 impl Default for SearchOrder {
@@ -106,6 +116,7 @@ impl Default for SearchOrder {
             lex_first_walk: LEX_FIRST_WALK,
             joint_bounds: true,
             aspiration: true,
+            tails_after: TAILS_AFTER,
         }
     }
 }
@@ -235,6 +246,9 @@ pub(super) struct Run {
     /// [`line_total`](super::line_bound::line_total) in each bound system (the order of
     /// `node_ub`): the suffixes take it in place of its units times their per-unit bound.
     pub(super) line_totals: Vec<Option<[i64; 3]>>,
+    /// Per walk position, the claims whose remaining lines are theirs alone, bounded with
+    /// them by their best completion (see [`tail_bound`](super::tail_bound)).
+    pub(super) tails: TailBounds,
     /// The root's item bound by the per-unit bounds alone (`node_suffix[0]` without
     /// `line_totals`): what the aspiration floors are fractions of (see [`Searcher::search`]).
     pub(super) per_unit_root: [i64; 3],
@@ -302,6 +316,34 @@ pub(super) struct Joint {
     pub(super) max_suffix: Vec<i64>,
 }
 
+impl Joint {
+    /// The second system's bounds from its per-unit `rate`s, for the walk order `seq`; its
+    /// pending bounds start at the caps of the claims bounded as a whole.
+    fn new(
+        cx: &CartCx<'_>,
+        seq: &[usize],
+        b: &ClaimBounds,
+        st_rate: &[i64],
+        rate: Vec<Vec<i64>>,
+        whole_caps: i64,
+    ) -> Self {
+        let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, st_rate);
+        let suffix = suffix_of(cx, seq, &unit_ub);
+        let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
+        let max_suffix = suffix_of(cx, seq, &max_unit_ub);
+        Self {
+            pending: vec![0; rate.len()],
+            rate,
+            unit_ub,
+            suffix,
+            pending_ub: whole_caps,
+            mixed_pending_ub: whole_caps,
+            max_unit_ub,
+            max_suffix,
+        }
+    }
+}
+
 pub struct Searcher<'a> {
     pub(super) cx: &'a CartCx<'a>,
     pub(super) id_rank: &'a [u32],
@@ -316,6 +358,8 @@ pub struct Searcher<'a> {
     /// [`Searcher::local_search`]); `paused` unwinds it (a free incumbent, see
     /// [`Searcher::search`]).
     pub(super) pause_at: u64,
+    /// After `tails_at` nodes the walk builds its tail bounds (see [`SearchOrder::tails_after`]).
+    pub(super) tails_at: u64,
     pub(super) paused: bool,
     /// While above the incumbent's value: the aspiration floor, see [`Searcher::search`].
     pub(super) floor: i64,
@@ -361,6 +405,7 @@ pub fn best_choice(
         budget,
         aborted: false,
         pause_at: u64::MAX,
+        tails_at: u64::MAX,
         paused: false,
         floor: i64::MIN,
         pause_on: PauseOn::Nothing,
@@ -449,27 +494,12 @@ impl Searcher<'_> {
         b.closing_first(&last_option_lines(&seq, &b.options, &b.bounded), &st_rate);
         let (closing, closes_on, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
-        let joint = joint_rate.map(|rate| {
-            let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, &st_rate);
-            let suffix = suffix_of(cx, &seq, &unit_ub);
-            let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
-            let max_suffix = suffix_of(cx, &seq, &max_unit_ub);
-            Joint {
-                rate,
-                unit_ub,
-                suffix,
-                pending: vec![0; ns.len()],
-                pending_ub: whole_caps,
-                mixed_pending_ub: whole_caps,
-                max_unit_ub,
-                max_suffix,
-            }
-        });
+        let n_claiming = ns.len();
+        let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate, whole_caps));
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let mut memo = ClaimMemo::new(cx, &ns);
         let line_totals = super::line_bound::line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
         let group_of: Vec<Option<usize>> = ns.iter().map(|&p| cx.promotions[p].group).collect();
-        let claimed = vec![0; ns.len()];
         let mut forced = vec![false; cx.promotions.len()];
         for &p in candidates {
             forced[p] = exclusive || cx.promotions[p].group.is_none();
@@ -480,6 +510,7 @@ impl Searcher<'_> {
             forced,
             counts: Table::new(ns.len(), n_lines, 0),
             exact_by: vec![0; ns.len()],
+            claimed: vec![0; ns.len()],
             pending: vec![0; ns.len()],
             pending_ub: whole_caps,
             whole: b.whole,
@@ -514,7 +545,7 @@ impl Searcher<'_> {
             exact_line: vec![0; n_lines],
             exact_total: 0,
             closed: Vec::new(),
-            closed_amounts: Table::new(claimed.len(), n_lines, 0),
+            closed_amounts: Table::new(n_claiming, n_lines, 0),
             unclaimed_ub: 0,
             whole_caps,
             joint,
@@ -524,8 +555,8 @@ impl Searcher<'_> {
             node_suffix: Vec::new(),
             cells: Vec::new(),
             line_totals,
+            tails: TailBounds::default(),
             per_unit_root: [0; 3],
-            claimed,
             group_of,
             unclaimed_groups: Vec::new(),
         };
@@ -563,6 +594,7 @@ impl Searcher<'_> {
         // win: the search then looks for the smallest free vector ([`Searcher::lex_walk`]), as
         // soon as a free leaf is found. Every walk covers every claim; only the order changes.
         self.pause_at = self.nodes.saturating_add(self.order.first_pass);
+        self.tails_at = self.nodes.saturating_add(self.order.tails_after);
         self.pause_on = if self.order.switch_when_free { PauseOn::Free } else { PauseOn::Nothing };
         let top = self.root_bound(&run);
         let mut done = false;
@@ -631,6 +663,10 @@ impl Searcher<'_> {
     /// Whether a node at walk position `pos`, option `i` of line `l`, whose item discounts are
     /// bounded by `item_ub`, may still beat (or tie and out-break) the incumbent, or reach the
     /// aspiration floor; with the cases of [`Unclaimed`] where the plain bound does not cut.
+    // Inlined at both its calls: outlined, the walk's every node paid the call (+4 % instructions
+    // on the slowest carts, callgrind); so are `bound_may_win` and `dfs`.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn may_win_at(&mut self, run: &Run, pos: usize, l: usize, i: usize, item_ub: i64) -> bool {
         let mut bound =
             run.order_bound.bound(self.cx, run.excluded, run.exact_total, item_ub, &run.exact_line);
@@ -672,6 +708,8 @@ impl Searcher<'_> {
 
     /// Whether a node bounded by `bound` may still beat (or tie and out-break) the incumbent,
     /// or reach the aspiration floor.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn bound_may_win(&mut self, run: &Run, bound: i64) -> bool {
         if self.floor > self.best.value {
             return bound >= self.floor;
@@ -705,9 +743,23 @@ impl Searcher<'_> {
         true
     }
 
+    /// Builds the run's tail bounds, once its walk is long enough (see
+    /// [`SearchOrder::tails_after`]).
+    #[cold]
+    #[inline(never)]
+    fn start_tails(&mut self, run: &mut Run) {
+        self.tails_at = u64::MAX;
+        run.build_tails(self.cx);
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub(super) fn dfs(&mut self, run: &mut Run, pos: usize, i: usize) {
         if !self.tick() {
             return;
+        }
+        if self.nodes >= self.tails_at {
+            self.start_tails(run);
         }
         if self.nodes > self.pause_at {
             self.pause_at = u64::MAX;
@@ -745,6 +797,11 @@ impl Searcher<'_> {
             .expect("three systems")
             .min(i128::from(i64::MAX)) as i64;
         if !self.may_win_at(run, pos, l, i, item_ub) {
+            return;
+        }
+        // Where the plain bound does not cut, the tails of this position may (their values are
+        // computed the first time a node asks, so only where they can matter).
+        if !run.tails.at.get(pos).is_none_or(Vec::is_empty) && self.tails_cut(run, pos, l, i, item_ub) {
             return;
         }
         // Where the previous option's claim is complete (this is its last option line), its
@@ -789,6 +846,51 @@ impl Searcher<'_> {
             }
         }
         set_claim(run, group, k, l, 0);
+    }
+
+    /// Whether the tails of position `pos` cut the node at option `i` of line `l`, whose plain
+    /// item bound `item_ub` did not.
+    #[inline(never)]
+    fn tails_cut(&mut self, run: &mut Run, pos: usize, l: usize, i: usize, item_ub: i64) -> bool {
+        let tails = self.tail_deltas(run, pos, i);
+        let pending = run.pending_ubs();
+        let (unit_ub, suffix) = (run.node_ub[run.ub_at[l] + i], run.node_suffix[pos + 1]);
+        let avail = i128::from(run.avail[l]);
+        let fixed = i128::from(run.exact_total) + i128::from(run.unclaimed_ub);
+        let refined = (0..3)
+            .map(|s| {
+                fixed
+                    + i128::from(pending[s])
+                    + avail * i128::from(unit_ub[s])
+                    + i128::from(suffix[s])
+                    + tails[s]
+            })
+            .min()
+            .expect("three systems")
+            .min(i128::from(i64::MAX)) as i64;
+        let cut = refined < item_ub && !self.may_win_at(run, pos, l, i, refined);
+        run.tails.judge(pos, cut);
+        cut
+    }
+
+    /// Per bound system, what the tails of position `pos` (option `i`) change in the node's
+    /// item bound: each claim's best completion in place of its held bound and its tail's
+    /// per-unit bounds (see [`tail_bound`](super::tail_bound)).
+    fn tail_deltas(&mut self, run: &mut Run, pos: usize, i: usize) -> [i128; 3] {
+        let mut delta = [0i128; 3];
+        for j in 0..run.tails.at[pos].len() {
+            let t = run.tails.at[pos][j];
+            let k = run.tails.claim_of(t);
+            if (i as u32) < t.from_option || run.is_closed[k] {
+                continue;
+            }
+            let value = run.tails.value(self.cx, &mut run.memo, t, &run.counts[k]);
+            let held = run.held_systems(k);
+            for s in 0..3 {
+                delta[s] += i128::from(value) - i128::from(held[s]) - i128::from(t.sums[s]);
+            }
+        }
+        delta
     }
 
     /// The smallest free vector, once the incumbent is free (only the vector can still win).
@@ -1183,6 +1285,18 @@ impl Run {
         self.cells[k * self.avail.len() + l]
     }
 
+    /// Unfinished claim `k`'s held bound in each bound system, in the order of `node_ub`.
+    fn held_systems(&self, k: usize) -> [i64; 3] {
+        let own = held(self, k);
+        match &self.joint {
+            Some(joint) => {
+                let other = held_in(self.whole[k], self.cap[k], joint.pending[k]);
+                [own, other, own.min(other)]
+            }
+            None => [own; 3],
+        }
+    }
+
     /// The bound systems' `pending_ub`, in the order of `node_ub`.
     fn pending_ubs(&self) -> [i64; 3] {
         match &self.joint {
@@ -1237,6 +1351,32 @@ impl Run {
             }
         }
         self.unclaimed_group_bounds(cx);
+        if self.tails.on {
+            self.build_tails(cx);
+        }
+    }
+
+    /// Builds [`Run::tails`] for the current walk order.
+    pub(super) fn build_tails(&mut self, cx: &CartCx<'_>) {
+        let cells = &self.cells;
+        let lines = self.avail.len();
+        let additive = |k: usize, l: usize| cells[k * lines + l].additive;
+        let line_sum = |l: usize| {
+            let q = cx.lines[l].quantity;
+            self.line_totals[l].unwrap_or_else(|| self.node_ub[self.ub_at[l]].map(|u| q * u))
+        };
+        self.tails = TailBounds::build(
+            cx,
+            &TailInput {
+                ns: &self.ns,
+                seq: &self.seq,
+                options: &self.options,
+                additive: &additive,
+                whole: &self.whole,
+                st_rate: &self.st_rate,
+                line_sum: &line_sum,
+            },
+        );
     }
 
     /// Depth `depth` of [`Searcher::lex_walk`]: the lines up to it first, in canonical order,

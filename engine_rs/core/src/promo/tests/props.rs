@@ -236,6 +236,7 @@ proptest! {
         first_pass in 0u64..60,
         lex_first_walk in prop_oneof![Just(0u64), 0u64..40],
         order_off in prop_oneof![Just(None), (300i64..6000).prop_map(Some)],
+        tails_after in prop_oneof![Just(0u64), 0u64..40],
     ) {
         // An ungrouped order-level amount often makes the order free: then the search switches
         // to the assignment vector's order once it finds a free leaf (after a first pass of
@@ -254,16 +255,17 @@ proptest! {
             lex_first_walk: 0,
             joint_bounds: false,
             aspiration: false,
+            tails_after: u64::MAX,
         };
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [
-            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: false },
-            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: 0, joint_bounds: true, aspiration: false },
-            SearchOrder { first_pass, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true },
-            SearchOrder { first_pass: u64::MAX, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true },
-            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: true },
-            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: u64::MAX, joint_bounds: true, aspiration: true },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: false, tails_after },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: 0, joint_bounds: true, aspiration: false, tails_after: 0 },
+            SearchOrder { first_pass, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after },
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after: 0 },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: true, tails_after: u64::MAX },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: u64::MAX, joint_bounds: true, aspiration: true, tails_after },
             SearchOrder::default(),
         ] {
             prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);

@@ -1,0 +1,250 @@
+//! Exact bounds of a claim's last lines where no other instance claim can take their units.
+//!
+//! A claim spanning several lines (a category-wide "second cup half price" over three fruit
+//! teas, a combo over a drink line and a snack line) is bounded by per-unit shares until the
+//! walk sets its count on its last line. The shares are loose where the units do not pair up:
+//! five fruit teas under "second cup free" are bounded at half of each cup (2.5 cups) where two
+//! pairs give two. Meanwhile the walk splits every line between the claim's lines, and none of
+//! those splits is cut by a bound that still counts the half cup.
+//!
+//! Where every line the claim has still to walk is the claim's alone (its other options there
+//! are exact per-unit amounts: percent, amount, tier price), the claim and those lines' units
+//! are bounded together by their best completion: the claim's exact discount over every count
+//! of its remaining lines (the counts decided so far fixed), each unit it leaves at the best
+//! exact amount of the line or unclaimed. That replaces, in every bound system, the claim's
+//! held bound and those lines' per-unit bounds: no other claim can take their units, and the
+//! claim can take no other undecided unit. Values are kept per claim, first tail line and
+//! counts decided so far (a dense table: the decided counts in mixed radix), each computed the
+//! first time a node asks for it, through the claim memo.
+
+use super::claim_memo::ClaimMemo;
+use super::eval::CartCx;
+use super::rule::Unit;
+
+/// A tail's completions (product of its lines' units + 1) and its decided states beyond these
+/// keep the per-unit bounds.
+const MAX_COMPLETIONS: usize = 128;
+const MAX_STATES: usize = 4096;
+
+/// Nodes of a position its tails must cut one of to stay (see [`TailBounds::judge`]).
+const TRIAL: u32 = 64;
+
+/// Not computed yet (a value is at least 0).
+const UNKNOWN: i64 = -1;
+
+#[derive(Clone, Default)]
+pub(super) struct TailBounds {
+    /// Whether the run uses them (built again whenever its walk order changes).
+    pub(super) on: bool,
+    /// Per walk position: the tails that bound its nodes.
+    pub(super) at: Vec<Vec<TailAt>>,
+    claims: Vec<TailClaim>,
+    values: Vec<i64>,
+    /// Per walk position: nodes that asked its tails, and nodes they cut.
+    tries: Vec<u32>,
+    cuts: Vec<u32>,
+    counts: Vec<u32>,
+    amounts: Vec<i64>,
+    units: Vec<Unit>,
+    out: Vec<i64>,
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct TailAt {
+    claim: u32,
+    /// The tail's first line (an index into the claim's lines).
+    start: u32,
+    /// The options of the position's line from which the tail applies (past the claim's own).
+    pub(super) from_option: u32,
+    /// Per bound system: what the suffix bound counts for the tail's units.
+    pub(super) sums: [i64; 3],
+    /// Where its values start in `values`.
+    table: u32,
+}
+
+#[derive(Clone)]
+struct TailClaim {
+    /// Index into the search's claiming promotions, and the promotion.
+    k: usize,
+    p: usize,
+    /// Its option lines in walk order, their units, and per line what a unit it leaves gets
+    /// at most (the best exact per-unit amount of another option, or unclaimed).
+    lines: Vec<usize>,
+    units: Vec<u32>,
+    other: Vec<i64>,
+}
+
+/// What [`TailBounds::build`] reads of the run.
+pub(super) struct TailInput<'a> {
+    pub(super) ns: &'a [usize],
+    pub(super) seq: &'a [usize],
+    pub(super) options: &'a [Vec<usize>],
+    pub(super) additive: &'a dyn Fn(usize, usize) -> Option<i64>,
+    pub(super) whole: &'a [bool],
+    pub(super) st_rate: &'a [i64],
+    /// Per line and bound system: what the suffix bound counts for its units.
+    pub(super) line_sum: &'a dyn Fn(usize) -> [i64; 3],
+}
+
+impl TailBounds {
+    pub(super) fn build(cx: &CartCx<'_>, input: &TailInput<'_>) -> Self {
+        let n_lines = cx.lines.len();
+        let mut position = vec![usize::MAX; n_lines];
+        for (pos, &l) in input.seq.iter().enumerate() {
+            position[l] = pos;
+        }
+        let mut lines_of: Vec<Vec<usize>> = vec![Vec::new(); input.ns.len()];
+        for &l in input.seq {
+            for &k in &input.options[l] {
+                lines_of[k].push(l);
+            }
+        }
+        // A line is `k`'s alone where every other option is an exact per-unit amount.
+        let alone = |k: usize, l: usize| {
+            input.options[l].iter().all(|&j| j == k || ((input.additive)(j, l).is_some() && !input.whole[j]))
+        };
+        let positions = input.seq.len();
+        let mut tails = Self {
+            at: vec![Vec::new(); positions],
+            tries: vec![0; positions],
+            cuts: vec![0; positions],
+            ..Self::default()
+        };
+        for (k, lines) in lines_of.into_iter().enumerate() {
+            if lines.len() < 2 || input.whole[k] || lines.iter().any(|&l| (input.additive)(k, l).is_some()) {
+                continue;
+            }
+            // The first line from which every later one is the claim's alone.
+            let mut first_alone = lines.len();
+            while first_alone > 0 && alone(k, lines[first_alone - 1]) {
+                first_alone -= 1;
+            }
+            if first_alone == lines.len() {
+                continue;
+            }
+            let units: Vec<u32> = lines.iter().map(|&l| cx.lines[l].quantity as u32).collect();
+            let other = lines
+                .iter()
+                .map(|&l| {
+                    input.options[l]
+                        .iter()
+                        .filter(|&&j| j != k)
+                        .filter_map(|&j| (input.additive)(j, l))
+                        .fold(input.st_rate[l], i64::max)
+                })
+                .collect();
+            let claim = tails.claims.len() as u32;
+            let mut registered = false;
+            // Tail starting at line `start` (`start >= 1` while some line is decided): it bounds
+            // the positions from its previous line's (past the claim's option there) to the
+            // one before its own first line.
+            for start in first_alone..lines.len() {
+                let completions: usize = units[start..].iter().map(|&q| q as usize + 1).product();
+                let states: usize = units[..start].iter().map(|&q| q as usize + 1).product();
+                if completions > MAX_COMPLETIONS || states > MAX_STATES {
+                    continue;
+                }
+                let mut sums = [0i64; 3];
+                for &l in &lines[start..] {
+                    for (s, v) in sums.iter_mut().zip((input.line_sum)(l)) {
+                        *s += v;
+                    }
+                }
+                let table = tails.values.len() as u32;
+                tails.values.resize(tails.values.len() + states, UNKNOWN);
+                let (from, from_option) = if start == 0 {
+                    (0, 0)
+                } else {
+                    let prev = lines[start - 1];
+                    let own = input.options[prev].iter().position(|&j| j == k).expect("an option line");
+                    (position[prev], own as u32 + 1)
+                };
+                for pos in from..position[lines[start]] {
+                    let from_option = if pos == from { from_option } else { 0 };
+                    tails.at[pos].push(TailAt { claim, start: start as u32, from_option, sums, table });
+                }
+                registered = true;
+            }
+            if registered {
+                tails.claims.push(TailClaim { k, p: input.ns[k], lines, units, other });
+            }
+        }
+        tails
+    }
+
+    /// Counts a node of position `pos` that asked its tails and whether they cut it. A position
+    /// whose tails cut none of its first [`TRIAL`] nodes drops them: where the claims' shares
+    /// are tight anyway, evaluating completions costs what a node does and cuts nothing.
+    pub(super) fn judge(&mut self, pos: usize, cut: bool) {
+        self.tries[pos] += 1;
+        self.cuts[pos] += u32::from(cut);
+        if self.tries[pos] >= TRIAL && self.cuts[pos] == 0 {
+            self.at[pos].clear();
+        }
+    }
+
+    /// The claiming promotion (index into the search's) of tail `t`.
+    pub(super) fn claim_of(&self, t: TailAt) -> usize {
+        self.claims[t.claim as usize].k
+    }
+
+    /// The most it and its tail's units get, its counts on the lines
+    /// before the tail being `counts` (the search's, per claiming promotion and line).
+    pub(super) fn value(&mut self, cx: &CartCx<'_>, memo: &mut ClaimMemo, t: TailAt, counts: &[u32]) -> i64 {
+        let claim = &self.claims[t.claim as usize];
+        let start = t.start as usize;
+        let mut state = 0usize;
+        for (&l, &q) in claim.lines[..start].iter().zip(&claim.units) {
+            state = state * (q as usize + 1) + counts[l] as usize;
+        }
+        let at = t.table as usize + state;
+        if self.values[at] != UNKNOWN {
+            return self.values[at];
+        }
+        let value = self.complete(cx, memo, t, counts);
+        self.values[at] = value;
+        value
+    }
+
+    fn complete(&mut self, cx: &CartCx<'_>, memo: &mut ClaimMemo, t: TailAt, counts: &[u32]) -> i64 {
+        let claim = &self.claims[t.claim as usize];
+        let start = t.start as usize;
+        self.counts.clear();
+        self.counts.resize(cx.lines.len(), 0);
+        self.amounts.resize(cx.lines.len(), 0);
+        for &l in &claim.lines[..start] {
+            self.counts[l] = counts[l];
+        }
+        let mut best = 0i64;
+        loop {
+            let (exact, _, _) = memo.get_or_evaluate(
+                cx,
+                (claim.k, claim.p),
+                &self.counts,
+                &mut self.amounts,
+                (&mut self.units, &mut self.out),
+            );
+            let left: i64 = claim.lines[start..]
+                .iter()
+                .zip(&claim.units[start..])
+                .zip(&claim.other[start..])
+                .map(|((&l, &q), &other)| i64::from(q - self.counts[l]) * other)
+                .sum();
+            best = best.max(exact + left);
+            // The next tail counts (an odometer over the tail's lines).
+            let mut j = start;
+            while j < claim.lines.len() {
+                let l = claim.lines[j];
+                if self.counts[l] < claim.units[j] {
+                    self.counts[l] += 1;
+                    break;
+                }
+                self.counts[l] = 0;
+                j += 1;
+            }
+            if j == claim.lines.len() {
+                return best;
+            }
+        }
+    }
+}
