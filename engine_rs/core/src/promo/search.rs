@@ -887,7 +887,7 @@ impl Searcher<'_> {
             let value = run.tails.value(self.cx, &mut run.memo, t, &run.counts[k]);
             let held = run.held_systems(k);
             for s in 0..3 {
-                delta[s] += i128::from(value) - i128::from(held[s]) - i128::from(t.sums[s]);
+                delta[s] += i128::from(value[s]) - i128::from(held[s]) - i128::from(t.sums[s]);
             }
         }
         delta
@@ -1360,7 +1360,19 @@ impl Run {
     pub(super) fn build_tails(&mut self, cx: &CartCx<'_>) {
         let cells = &self.cells;
         let lines = self.avail.len();
-        let additive = |k: usize, l: usize| cells[k * lines + l].additive;
+        let whole = &self.whole;
+        let joint = self.joint.is_some();
+        let per_unit_claim =
+            |k: usize| !whole[k] && cells[k * lines..(k + 1) * lines].iter().all(|c| c.additive.is_none());
+        let rate = |k: usize, l: usize| {
+            let cell = cells[k * lines + l];
+            match cell.additive {
+                _ if whole[k] => [0; 3],
+                Some(a) => [a; 3],
+                None if joint => [cell.rate, cell.joint_rate, cell.rate.max(cell.joint_rate)],
+                None => [cell.rate; 3],
+            }
+        };
         let line_sum = |l: usize| {
             let q = cx.lines[l].quantity;
             self.line_totals[l].unwrap_or_else(|| self.node_ub[self.ub_at[l]].map(|u| q * u))
@@ -1371,8 +1383,8 @@ impl Run {
                 ns: &self.ns,
                 seq: &self.seq,
                 options: &self.options,
-                additive: &additive,
-                whole: &self.whole,
+                per_unit_claim: &per_unit_claim,
+                rate: &rate,
                 st_rate: &self.st_rate,
                 line_sum: &line_sum,
             },

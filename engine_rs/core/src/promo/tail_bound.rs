@@ -1,21 +1,23 @@
-//! Exact bounds of a claim's last lines where no other instance claim can take their units.
+//! Bounds of a claim together with the lines it has still to walk: its best completion.
 //!
 //! A claim spanning several lines (a category-wide "second cup half price" over three fruit
-//! teas, a combo over a drink line and a snack line) is bounded by per-unit shares until the
-//! walk sets its count on its last line. The shares are loose where the units do not pair up:
-//! five fruit teas under "second cup free" are bounded at half of each cup (2.5 cups) where two
-//! pairs give two. Meanwhile the walk splits every line between the claim's lines, and none of
-//! those splits is cut by a bound that still counts the half cup.
+//! teas, a combo over cheese-foam lines and snack lines) is bounded by per-unit shares until
+//! the walk sets its count on its last line. The shares are loose where the units do not pair
+//! up: five fruit teas under "second cup free" are bounded at half of each cup (2.5 cups) where
+//! two pairs give two, and a combo holding one snack is bounded at its share of every cheese
+//! foam left, where one snack makes one instance. Meanwhile the walk splits every line between
+//! the claim's first and last, and none of those splits is cut by a bound that still counts the
+//! half cup or the instances no snack is left for.
 //!
-//! Where every line the claim has still to walk is the claim's alone (its other options there
-//! are exact per-unit amounts: percent, amount, tier price), the claim and those lines' units
-//! are bounded together by their best completion: the claim's exact discount over every count
-//! of its remaining lines (the counts decided so far fixed), each unit it leaves at the best
-//! exact amount of the line or unclaimed. That replaces, in every bound system, the claim's
-//! held bound and those lines' per-unit bounds: no other claim can take their units, and the
-//! claim can take no other undecided unit. Values are kept per claim, first tail line and
-//! counts decided so far (a dense table: the decided counts in mixed radix), each computed the
-//! first time a node asks for it, through the claim memo.
+//! So a claim is bounded together with the lines it has still to walk (its tail) by its best
+//! completion: its exact discount over every count of those lines (its counts decided so far
+//! fixed), each unit it leaves at what the bound system gives that unit without the claim (the
+//! best per-unit bound of another option there, or unclaimed). That replaces, in each bound
+//! system, the claim's held bound and its tail's units' bounds: in every completion the claim's
+//! discount plus what those units get otherwise is at most that. Tails that bound the same node
+//! have no line in common (each unit is counted once). Values are kept per claim, first tail
+//! line and counts decided so far (a dense table: the decided counts in mixed radix), each
+//! computed the first time a node asks for it, through the claim memo.
 
 use super::claim_memo::ClaimMemo;
 use super::eval::CartCx;
@@ -30,7 +32,7 @@ const MAX_STATES: usize = 4096;
 const TRIAL: u32 = 64;
 
 /// Not computed yet (a value is at least 0).
-const UNKNOWN: i64 = -1;
+const UNKNOWN: [i64; 3] = [-1; 3];
 
 #[derive(Clone, Default)]
 pub(super) struct TailBounds {
@@ -39,7 +41,8 @@ pub(super) struct TailBounds {
     /// Per walk position: the tails that bound its nodes.
     pub(super) at: Vec<Vec<TailAt>>,
     claims: Vec<TailClaim>,
-    values: Vec<i64>,
+    /// Per tail and decided state, per bound system: its best completion.
+    values: Vec<[i64; 3]>,
     /// Per walk position: nodes that asked its tails, and nodes they cut.
     tries: Vec<u32>,
     cuts: Vec<u32>,
@@ -67,11 +70,11 @@ struct TailClaim {
     /// Index into the search's claiming promotions, and the promotion.
     k: usize,
     p: usize,
-    /// Its option lines in walk order, their units, and per line what a unit it leaves gets
-    /// at most (the best exact per-unit amount of another option, or unclaimed).
+    /// Its option lines in walk order, their units, and per line and bound system what a unit
+    /// it leaves gets at most (the best per-unit bound of another option, or unclaimed).
     lines: Vec<usize>,
     units: Vec<u32>,
-    other: Vec<i64>,
+    other: Vec<[i64; 3]>,
 }
 
 /// What [`TailBounds::build`] reads of the run.
@@ -79,8 +82,11 @@ pub(super) struct TailInput<'a> {
     pub(super) ns: &'a [usize],
     pub(super) seq: &'a [usize],
     pub(super) options: &'a [Vec<usize>],
-    pub(super) additive: &'a dyn Fn(usize, usize) -> Option<i64>,
-    pub(super) whole: &'a [bool],
+    /// Whether claiming promotion `k` is non-additive on every line and bounded per unit.
+    pub(super) per_unit_claim: &'a dyn Fn(usize) -> bool,
+    /// Per claiming promotion and line, per bound system: the bound of one undecided unit it
+    /// claims (0 for one bounded as a whole).
+    pub(super) rate: &'a dyn Fn(usize, usize) -> [i64; 3],
     pub(super) st_rate: &'a [i64],
     /// Per line and bound system: what the suffix bound counts for its units.
     pub(super) line_sum: &'a dyn Fn(usize) -> [i64; 3],
@@ -88,8 +94,8 @@ pub(super) struct TailInput<'a> {
 
 impl TailBounds {
     pub(super) fn build(cx: &CartCx<'_>, input: &TailInput<'_>) -> Self {
-        let n_lines = cx.lines.len();
-        let mut position = vec![usize::MAX; n_lines];
+        let positions = input.seq.len();
+        let mut position = vec![usize::MAX; cx.lines.len()];
         for (pos, &l) in input.seq.iter().enumerate() {
             position[l] = pos;
         }
@@ -99,71 +105,61 @@ impl TailBounds {
                 lines_of[k].push(l);
             }
         }
-        // A line is `k`'s alone where every other option is an exact per-unit amount.
-        let alone = |k: usize, l: usize| {
-            input.options[l].iter().all(|&j| j == k || ((input.additive)(j, l).is_some() && !input.whole[j]))
-        };
-        let positions = input.seq.len();
         let mut tails = Self {
+            on: true,
             at: vec![Vec::new(); positions],
             tries: vec![0; positions],
             cuts: vec![0; positions],
             ..Self::default()
         };
+        // Per position, the lines of the tails bounding it already.
+        let mut taken: Vec<u128> = vec![0; positions];
         for (k, lines) in lines_of.into_iter().enumerate() {
-            if lines.len() < 2 || input.whole[k] || lines.iter().any(|&l| (input.additive)(k, l).is_some()) {
-                continue;
-            }
-            // The first line from which every later one is the claim's alone.
-            let mut first_alone = lines.len();
-            while first_alone > 0 && alone(k, lines[first_alone - 1]) {
-                first_alone -= 1;
-            }
-            if first_alone == lines.len() {
+            if lines.len() < 2 || !(input.per_unit_claim)(k) {
                 continue;
             }
             let units: Vec<u32> = lines.iter().map(|&l| cx.lines[l].quantity as u32).collect();
-            let other = lines
-                .iter()
-                .map(|&l| {
-                    input.options[l]
-                        .iter()
-                        .filter(|&&j| j != k)
-                        .filter_map(|&j| (input.additive)(j, l))
-                        .fold(input.st_rate[l], i64::max)
-                })
-                .collect();
+            let other = lines.iter().map(|&l| others(input, k, l)).collect();
             let claim = tails.claims.len() as u32;
             let mut registered = false;
-            // Tail starting at line `start` (`start >= 1` while some line is decided): it bounds
-            // the positions from its previous line's (past the claim's option there) to the
-            // one before its own first line.
-            for start in first_alone..lines.len() {
+            // The tail from line `start` on bounds the positions from its previous line's (past
+            // the claim's option there) to the one before its own first line.
+            for start in 0..lines.len() {
                 let completions: usize = units[start..].iter().map(|&q| q as usize + 1).product();
                 let states: usize = units[..start].iter().map(|&q| q as usize + 1).product();
                 if completions > MAX_COMPLETIONS || states > MAX_STATES {
                     continue;
                 }
+                let mask = lines[start..].iter().fold(0u128, |m, &l| m | 1u128 << l);
                 let mut sums = [0i64; 3];
                 for &l in &lines[start..] {
                     for (s, v) in sums.iter_mut().zip((input.line_sum)(l)) {
                         *s += v;
                     }
                 }
-                let table = tails.values.len() as u32;
-                tails.values.resize(tails.values.len() + states, UNKNOWN);
-                let (from, from_option) = if start == 0 {
+                let (from, own_from) = if start == 0 {
                     (0, 0)
                 } else {
                     let prev = lines[start - 1];
                     let own = input.options[prev].iter().position(|&j| j == k).expect("an option line");
                     (position[prev], own as u32 + 1)
                 };
-                for pos in from..position[lines[start]] {
-                    let from_option = if pos == from { from_option } else { 0 };
+                let table = tails.values.len() as u32;
+                let mut used = false;
+                let end = position[lines[start]];
+                for (pos, taken) in taken.iter_mut().enumerate().take(end).skip(from) {
+                    if *taken & mask != 0 {
+                        continue;
+                    }
+                    *taken |= mask;
+                    let from_option = if pos == from { own_from } else { 0 };
                     tails.at[pos].push(TailAt { claim, start: start as u32, from_option, sums, table });
+                    used = true;
                 }
-                registered = true;
+                if used {
+                    tails.values.resize(tails.values.len() + states, UNKNOWN);
+                    registered = true;
+                }
             }
             if registered {
                 tails.claims.push(TailClaim { k, p: input.ns[k], lines, units, other });
@@ -188,9 +184,15 @@ impl TailBounds {
         self.claims[t.claim as usize].k
     }
 
-    /// The most it and its tail's units get, its counts on the lines
-    /// before the tail being `counts` (the search's, per claiming promotion and line).
-    pub(super) fn value(&mut self, cx: &CartCx<'_>, memo: &mut ClaimMemo, t: TailAt, counts: &[u32]) -> i64 {
+    /// Per bound system, the most tail `t`'s claim and its tail's units get, its counts on the
+    /// lines before the tail being `counts` (the search's, per line).
+    pub(super) fn value(
+        &mut self,
+        cx: &CartCx<'_>,
+        memo: &mut ClaimMemo,
+        t: TailAt,
+        counts: &[u32],
+    ) -> [i64; 3] {
         let claim = &self.claims[t.claim as usize];
         let start = t.start as usize;
         let mut state = 0usize;
@@ -206,7 +208,7 @@ impl TailBounds {
         value
     }
 
-    fn complete(&mut self, cx: &CartCx<'_>, memo: &mut ClaimMemo, t: TailAt, counts: &[u32]) -> i64 {
+    fn complete(&mut self, cx: &CartCx<'_>, memo: &mut ClaimMemo, t: TailAt, counts: &[u32]) -> [i64; 3] {
         let claim = &self.claims[t.claim as usize];
         let start = t.start as usize;
         self.counts.clear();
@@ -215,7 +217,7 @@ impl TailBounds {
         for &l in &claim.lines[..start] {
             self.counts[l] = counts[l];
         }
-        let mut best = 0i64;
+        let mut best = [0i64; 3];
         loop {
             let (exact, _, _) = memo.get_or_evaluate(
                 cx,
@@ -224,13 +226,18 @@ impl TailBounds {
                 &mut self.amounts,
                 (&mut self.units, &mut self.out),
             );
-            let left: i64 = claim.lines[start..]
-                .iter()
-                .zip(&claim.units[start..])
-                .zip(&claim.other[start..])
-                .map(|((&l, &q), &other)| i64::from(q - self.counts[l]) * other)
-                .sum();
-            best = best.max(exact + left);
+            let mut value = [exact; 3];
+            for ((&l, &q), other) in
+                claim.lines[start..].iter().zip(&claim.units[start..]).zip(&claim.other[start..])
+            {
+                let left = i64::from(q - self.counts[l]);
+                for (v, o) in value.iter_mut().zip(other) {
+                    *v += left * o;
+                }
+            }
+            for (b, v) in best.iter_mut().zip(value) {
+                *b = (*b).max(v);
+            }
             // The next tail counts (an odometer over the tail's lines).
             let mut j = start;
             while j < claim.lines.len() {
@@ -247,4 +254,16 @@ impl TailBounds {
             }
         }
     }
+}
+
+/// Per bound system, the most one unit of line `l` gets from its options other than claiming
+/// promotion `k`, or unclaimed.
+fn others(input: &TailInput<'_>, k: usize, l: usize) -> [i64; 3] {
+    let mut best = [input.st_rate[l]; 3];
+    for &j in input.options[l].iter().filter(|&&j| j != k) {
+        for (b, r) in best.iter_mut().zip((input.rate)(j, l)) {
+            *b = (*b).max(r);
+        }
+    }
+    best
 }
