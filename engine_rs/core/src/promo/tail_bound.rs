@@ -16,10 +16,13 @@
 //! system, the claim's held bound and its tail's units' bounds: in every completion the claim's
 //! discount plus what those units get otherwise is at most that. Tails that bound the same node
 //! have no line in common (each unit is counted once). Values are kept per claim, first tail
-//! line and counts decided so far (a dense table: the decided counts in mixed radix), each
-//! computed the first time a node asks for it, through the claim memo.
+//! line and counts decided so far (the decided counts in mixed radix), each computed the first
+//! time a node asks for it, through the claim memo.
 
-use super::claim_memo::ClaimMemo;
+use indexmap::IndexMap;
+use std::hash::BuildHasherDefault;
+
+use super::claim_memo::{ClaimMemo, KeyHasher};
 use super::eval::CartCx;
 use super::rule::Unit;
 
@@ -31,9 +34,6 @@ const MAX_STATES: usize = 4096;
 /// Nodes of a position its tails must cut one of to stay (see [`TailBounds::judge`]).
 const TRIAL: u32 = 64;
 
-/// Not computed yet (a value is at least 0).
-const UNKNOWN: [i64; 3] = [-1; 3];
-
 #[derive(Clone, Default)]
 pub(super) struct TailBounds {
     /// Whether the run uses them (built again whenever its walk order changes).
@@ -41,8 +41,11 @@ pub(super) struct TailBounds {
     /// Per walk position: the tails that bound its nodes.
     pub(super) at: Vec<Vec<TailAt>>,
     claims: Vec<TailClaim>,
-    /// Per tail and decided state, per bound system: its best completion.
-    values: Vec<[i64; 3]>,
+    /// Per tail and decided state (keyed from the tail's `table`), per bound system: its best
+    /// completion (a map: a dense table per tail, up to 96 KiB each, is mostly never read).
+    values: IndexMap<u64, [i64; 3], BuildHasherDefault<KeyHasher>>,
+    /// States numbered so far (the next tail's `table`).
+    states: u64,
     /// Per walk position: nodes that asked its tails, and nodes they cut.
     tries: Vec<u32>,
     cuts: Vec<u32>,
@@ -61,8 +64,8 @@ pub(super) struct TailAt {
     pub(super) from_option: u32,
     /// Per bound system: what the suffix bound counts for the tail's units.
     pub(super) sums: [i64; 3],
-    /// Where its values start in `values`.
-    table: u32,
+    /// Its first state's key in `values`.
+    table: u64,
 }
 
 #[derive(Clone)]
@@ -144,7 +147,7 @@ impl TailBounds {
                     let own = input.options[prev].iter().position(|&j| j == k).expect("an option line");
                     (position[prev], own as u32 + 1)
                 };
-                let table = tails.values.len() as u32;
+                let table = tails.states;
                 let mut used = false;
                 let end = position[lines[start]];
                 for (pos, taken) in taken.iter_mut().enumerate().take(end).skip(from) {
@@ -157,7 +160,7 @@ impl TailBounds {
                     used = true;
                 }
                 if used {
-                    tails.values.resize(tails.values.len() + states, UNKNOWN);
+                    tails.states += states as u64;
                     registered = true;
                 }
             }
@@ -199,12 +202,12 @@ impl TailBounds {
         for (&l, &q) in claim.lines[..start].iter().zip(&claim.units) {
             state = state * (q as usize + 1) + counts[l] as usize;
         }
-        let at = t.table as usize + state;
-        if self.values[at] != UNKNOWN {
-            return self.values[at];
+        let key = t.table + state as u64;
+        if let Some(&value) = self.values.get(&key) {
+            return value;
         }
         let value = self.complete(cx, memo, t, counts);
-        self.values[at] = value;
+        self.values.insert(key, value);
         value
     }
 
