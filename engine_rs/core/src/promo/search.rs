@@ -36,7 +36,9 @@
 //! A second system of per-unit bounds ([`Joint`]) and a mixed one (each unfinished claim at
 //! the smaller of its two, every undecided unit at the larger) bound nodes too, the smallest
 //! counts. The walk first cuts against aspiration floors under the root bound (see
-//! [`Searcher::search`]).
+//! [`Searcher::search`]). Past [`TAILS_AFTER`] nodes, a node its bound does not cut may still
+//! be cut by its claims' tails: each claim spanning lines bounded together with the lines it
+//! has still to walk by its best completion ([`tail_bound`](super::tail_bound)).
 //!
 //! **Ties** are compared explicitly, as the contract orders them: value, smaller assignment
 //! vector, the shared combination before an exclusive one, fewer promotions in S, smaller
