@@ -220,41 +220,56 @@ impl TailBounds {
         for &l in &claim.lines[..start] {
             self.counts[l] = counts[l];
         }
-        let mut best = [0i64; 3];
-        loop {
-            let (exact, _, _) = memo.get_or_evaluate(
-                cx,
-                (claim.k, claim.p),
-                &self.counts,
-                &mut self.amounts,
-                (&mut self.units, &mut self.out),
-            );
-            let mut value = [exact; 3];
-            for ((&l, &q), other) in
-                claim.lines[start..].iter().zip(&claim.units[start..]).zip(&claim.other[start..])
-            {
-                let left = i64::from(q - self.counts[l]);
-                for (v, o) in value.iter_mut().zip(other) {
-                    *v += left * o;
-                }
+        let (amounts, units, out) = (&mut self.amounts, &mut self.units, &mut self.out);
+        best_completion(
+            &claim.lines[start..],
+            &claim.units[start..],
+            &claim.other[start..],
+            &mut self.counts,
+            |counts| {
+                memo.get_or_evaluate(cx, (claim.k, claim.p), counts, amounts, (&mut *units, &mut *out)).0
+            },
+        )
+    }
+}
+
+/// Per bound system, the most a claim and the units of its tail `lines` (`units` each) get:
+/// over every count of those lines, the claim's `exact` discount of `counts` (its counts on
+/// the earlier lines already there) plus each unit it leaves at `other` (per line and system).
+/// `counts` is left as it came.
+pub(super) fn best_completion(
+    lines: &[usize],
+    units: &[u32],
+    other: &[[i64; 3]],
+    counts: &mut [u32],
+    mut exact: impl FnMut(&[u32]) -> i64,
+) -> [i64; 3] {
+    let mut best = [i64::MIN; 3];
+    loop {
+        let claimed = exact(counts);
+        let mut value = [claimed; 3];
+        for ((&l, &q), other) in lines.iter().zip(units).zip(other) {
+            let left = i64::from(q - counts[l]);
+            for (v, o) in value.iter_mut().zip(other) {
+                *v += left * o;
             }
-            for (b, v) in best.iter_mut().zip(value) {
-                *b = (*b).max(v);
+        }
+        for (b, v) in best.iter_mut().zip(value) {
+            *b = (*b).max(v);
+        }
+        // The next tail counts (an odometer over the tail's lines).
+        let mut j = 0;
+        while j < lines.len() {
+            let l = lines[j];
+            if counts[l] < units[j] {
+                counts[l] += 1;
+                break;
             }
-            // The next tail counts (an odometer over the tail's lines).
-            let mut j = start;
-            while j < claim.lines.len() {
-                let l = claim.lines[j];
-                if self.counts[l] < claim.units[j] {
-                    self.counts[l] += 1;
-                    break;
-                }
-                self.counts[l] = 0;
-                j += 1;
-            }
-            if j == claim.lines.len() {
-                return best;
-            }
+            counts[l] = 0;
+            j += 1;
+        }
+        if j == lines.len() {
+            return best;
         }
     }
 }
@@ -269,4 +284,49 @@ fn others(input: &TailInput<'_>, k: usize, l: usize) -> [i64; 3] {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Second cup free", the cheaper of each pair free, pairs formed from the dearest cups.
+    fn second_cup_free(prices: &[i64], counts: &[u32]) -> i64 {
+        let mut cups: Vec<i64> =
+            counts.iter().zip(prices).flat_map(|(&c, &p)| std::iter::repeat_n(p, c as usize)).collect();
+        cups.sort_unstable_by(|a, b| b.cmp(a));
+        cups.chunks(2).filter(|pair| pair.len() == 2).map(|pair| pair[1]).sum()
+    }
+
+    #[test]
+    fn five_cups_of_second_cup_free_are_two_pairs_not_two_and_a_half() {
+        // Three fruit-tea lines: 2 x 23.00, 2 x 18.00, 1 x 21.00; a cup the promotion leaves gets
+        // 5 % elsewhere. Per-unit shares bound the five cups at half their prices: 51.50.
+        let prices = [2300, 1800, 2100];
+        let lines = [0, 1, 2];
+        let units = [2, 2, 1];
+        let other = [[115; 3], [90; 3], [105; 3]];
+        let mut counts = vec![0; 3];
+        let best = best_completion(&lines, &units, &other, &mut counts, |c| second_cup_free(&prices, c));
+        // All five claimed: (23, 23) (21, 18) 18 -> 23 + 18 = 41.00; leaving the 21.00 cup: (23,
+        // 23) (18, 18) -> 41.00 + 1.05; leaving an 18.00 cup: (23, 23) (21, 18) -> 41.00 + 0.90;
+        // leaving a 23.00 cup: (23, 21) (18, 18) -> 39.00 + 1.15. The most: 42.05.
+        assert_eq!(best, [4100 + 105; 3]);
+        assert!(best[0] < 2 * 1150 + 2 * 900 + 1050, "below the per-unit shares");
+        assert_eq!(counts, vec![0, 0, 0], "counts left as they came");
+    }
+
+    #[test]
+    fn decided_counts_stay_and_each_system_takes_its_own_other_bounds() {
+        // Line 0 is decided (1 cup claimed); the tail is line 1 (2 cups of 18.00), whose cups
+        // left over get 3.00 in the first system and 9.00 in the others (a combo's share).
+        let prices = [2300, 1800];
+        let mut counts = vec![1, 0];
+        let best =
+            best_completion(&[1], &[2], &[[300, 900, 900]], &mut counts, |c| second_cup_free(&prices, c));
+        // Claim both: (23, 18) 18 -> 18.00. Claim one: (23, 18) -> 18.00 + one left over.
+        // Claim none: nothing + two left over.
+        assert_eq!(best, [1800 + 300, 1800 + 900, 1800 + 900]);
+        assert_eq!(counts, vec![1, 0]);
+    }
 }
