@@ -97,6 +97,13 @@ pub const ASPIRATION_PERMILLE: [i64; 4] = [20, 40, 80, 160];
 /// a quarter of the nodes and cost as much as they save.
 pub const TAILS_AFTER: u64 = 1000;
 
+/// Nodes a search walks before its tails join two claims whose tails share lines (two combos
+/// over the same snacks; see [`tail_bound`](super::tail_bound)). Joined from the start of the
+/// tails, they cut more nodes but cost the carts around the p99 more than they save (seed 8's
+/// p99 232-238 -> 269-276 us); from here on they only shorten the longest walks (seed 11's
+/// slowest cart 2.0 -> 0.6 ms).
+pub const PAIRS_AFTER: u64 = 4000;
+
 /// How a search walks and prunes (never what it covers, so never the answer): the nodes of
 /// its first pass before the local search, whether a free incumbent switches it to the
 /// assignment vector's order (see [`Searcher::search`]) and the nodes of that walk over every
@@ -110,8 +117,10 @@ pub struct SearchOrder {
     pub lex_first_walk: u64,
     pub joint_bounds: bool,
     pub aspiration: bool,
-    /// Nodes a search walks before it builds its tail bounds (see [`TAILS_AFTER`]).
+    /// Nodes a search walks before it builds its tail bounds (see [`TAILS_AFTER`]), and before
+    /// it builds them again with pairs of claims (see [`PAIRS_AFTER`]).
     pub tails_after: u64,
+    pub pairs_after: u64,
 }
 
 impl Default for SearchOrder {
@@ -123,6 +132,7 @@ impl Default for SearchOrder {
             joint_bounds: true,
             aspiration: true,
             tails_after: TAILS_AFTER,
+            pairs_after: PAIRS_AFTER,
         }
     }
 }
@@ -366,6 +376,7 @@ pub struct Searcher<'a> {
     pub(super) pause_at: u64,
     /// After `tails_at` nodes the walk builds its tail bounds (see [`SearchOrder::tails_after`]).
     pub(super) tails_at: u64,
+    pub(super) pairs_at: u64,
     pub(super) paused: bool,
     /// While above the incumbent's value: the aspiration floor, see [`Searcher::search`].
     pub(super) floor: i64,
@@ -412,6 +423,7 @@ pub fn best_choice(
         aborted: false,
         pause_at: u64::MAX,
         tails_at: u64::MAX,
+        pairs_at: u64::MAX,
         paused: false,
         floor: i64::MIN,
         pause_on: PauseOn::Nothing,
@@ -601,6 +613,7 @@ impl Searcher<'_> {
         // soon as a free leaf is found. Every walk covers every claim; only the order changes.
         self.pause_at = self.nodes.saturating_add(self.order.first_pass);
         self.tails_at = self.nodes.saturating_add(self.order.tails_after);
+        self.pairs_at = self.nodes.saturating_add(self.order.pairs_after.max(self.order.tails_after));
         self.pause_on = if self.order.switch_when_free { PauseOn::Free } else { PauseOn::Nothing };
         let top = self.root_bound(&run);
         let mut done = false;
@@ -754,7 +767,8 @@ impl Searcher<'_> {
     #[cold]
     #[inline(never)]
     fn start_tails(&mut self, run: &mut Run) {
-        self.tails_at = u64::MAX;
+        run.tails.pairs = self.nodes >= self.pairs_at;
+        self.tails_at = if run.tails.pairs { u64::MAX } else { self.pairs_at };
         run.build_tails(self.cx);
     }
 
@@ -886,14 +900,20 @@ impl Searcher<'_> {
         let mut delta = [0i128; 3];
         for j in 0..run.tails.at[pos].len() {
             let t = run.tails.at[pos][j];
-            let k = run.tails.claim_of(t);
-            if (i as u32) < t.from_option || run.is_closed[k] {
+            if (i as u32) < t.from_option || run.tails.claims_of(t).iter().any(|&k| run.is_closed[k]) {
                 continue;
             }
-            let value = run.tails.value(self.cx, &mut run.memo, t, &run.counts[k]);
-            let held = run.held_systems(k);
+            let value = run.tails.value(self.cx, &mut run.memo, t, &run.counts);
+            let sums = run.tails.sums(t);
+            let mut gain = [0, 1, 2].map(|s| value[s].saturating_sub(sums[s]));
+            for &k in run.tails.claims_of(t) {
+                let held = run.held_systems(k);
+                for s in 0..3 {
+                    gain[s] = gain[s].saturating_sub(held[s]);
+                }
+            }
             for s in 0..3 {
-                delta[s] += i128::from(value[s]) - i128::from(held[s]) - i128::from(t.sums[s]);
+                delta[s] += i128::from(gain[s]);
             }
         }
         delta
@@ -1393,6 +1413,7 @@ impl Run {
                 rate: &rate,
                 st_rate: &self.st_rate,
                 line_sum: &line_sum,
+                pairs: self.tails.pairs,
             },
         );
     }
