@@ -83,12 +83,11 @@ struct TailClaim {
 /// One claim's tail, or two claims' whose tails share lines.
 #[derive(Clone)]
 struct Tail {
-    /// Per member: the claim (index into `claims`) and its first tail line (index into the
-    /// claim's lines).
-    members: Vec<(usize, usize)>,
-    /// The members' claiming promotions (indices into the search's; `n` of them), and their
-    /// decided lines: per line the promotion, the line and its units + 1 (the state's digits).
+    /// The members' claiming promotions (indices into the search's; `n` of them) and the
+    /// promotions, and their decided lines: per line the claiming promotion, the line and its
+    /// units + 1 (the state's digits).
     ks: [usize; 2],
+    ps: [usize; 2],
     n: usize,
     decided: Vec<(usize, usize, u64)>,
     /// The members' tail lines in walk order; per line its units, which members claim there
@@ -283,8 +282,11 @@ impl TailBounds {
             }
         }
         Tail {
-            members: members.iter().map(|c| (c.claim, c.start)).collect(),
             ks: [ks[0], ks.get(1).copied().unwrap_or(usize::MAX)],
+            ps: [
+                self.claims[members[0].claim].p,
+                members.get(1).map_or(usize::MAX, |c| self.claims[c.claim].p),
+            ],
             n: members.len(),
             decided,
             lines,
@@ -319,7 +321,8 @@ impl TailBounds {
     }
 
     /// Per bound system, the most tail `t`'s claims and its units get, the claims' counts on
-    /// the lines before the tail being `counts` (the search's, per claiming promotion and line).
+    /// the lines before the tail being `counts` (the search's, per claiming promotion and line);
+    /// evaluated (through the claim memo) the first time a state is asked for.
     pub(super) fn value(
         &mut self,
         cx: &CartCx<'_>,
@@ -334,37 +337,23 @@ impl TailBounds {
         if let Some(&value) = self.values.get(&key) {
             return value;
         }
-        let value = self.complete(cx, memo, t, counts);
-        self.values.insert(key, value);
-        value
-    }
-
-    fn complete(
-        &mut self,
-        cx: &CartCx<'_>,
-        memo: &mut ClaimMemo,
-        t: TailAt,
-        counts: &Table<u32>,
-    ) -> [i64; 3] {
-        let tail = &self.tails[t.tail as usize];
-        let claims = &self.claims;
         for own in &mut self.counts {
             own.clear();
             own.resize(cx.lines.len(), 0);
         }
-        for (m, &(c, start)) in tail.members.iter().enumerate() {
-            let claim = &claims[c];
-            for &l in &claim.lines[..start] {
-                self.counts[m][l] = counts[claim.k][l];
-            }
+        for &(k, l, _) in &tail.decided {
+            let m = usize::from(tail.ks[0] != k);
+            self.counts[m][l] = counts[k][l];
         }
         self.amounts.resize(cx.lines.len(), 0);
         let (amounts, units, out) = (&mut self.amounts, &mut self.units, &mut self.out);
-        let members: Vec<(usize, usize)> =
-            tail.members.iter().map(|&(c, _)| (claims[c].k, claims[c].p)).collect();
-        best_completion(&tail.lines, &tail.units, &tail.owners, &tail.other, &mut self.counts, |m, counts| {
-            memo.get_or_evaluate(cx, members[m], counts, amounts, (&mut *units, &mut *out)).0
-        })
+        let (ks, ps) = (tail.ks, tail.ps);
+        let value =
+            best_completion(&tail.lines, &tail.units, &tail.owners, &tail.other, &mut self.counts, |m, c| {
+                memo.get_or_evaluate(cx, (ks[m], ps[m]), c, amounts, (&mut *units, &mut *out)).0
+            });
+        self.values.insert(key, value);
+        value
     }
 }
 
