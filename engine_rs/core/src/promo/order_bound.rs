@@ -209,7 +209,11 @@ impl StageBound {
                 .sloped
                 .iter()
                 .map(|(values, percent)| {
-                    values[at].max(if self.round_up { percent_up(base, *percent) } else { percent_of(base, *percent) })
+                    values[at].max(if self.round_up {
+                        percent_up(base, *percent)
+                    } else {
+                        percent_of(base, *percent)
+                    })
                 })
                 .sum::<i64>()
     }
