@@ -51,12 +51,21 @@ pub struct OrderBound {
     /// nonzero mask the bound without the order-level members of the mask's groups.
     all: StageBound,
     by_mask: Vec<OnceCell<StageBound>>,
+    /// At least the item discount of any completion (see [`StageBound::new`]).
+    max_items: i64,
 }
 
 impl OrderBound {
     /// `claiming_groups`: the groups of the search's claiming promotions; `groups` the number
-    /// of groups.
-    pub fn new(cx: &CartCx<'_>, ordered: &[usize], claiming_groups: &[Option<usize>], groups: usize) -> Self {
+    /// of groups; `max_items`: at least the item discount of any completion (the root's item
+    /// bound).
+    pub fn new(
+        cx: &CartCx<'_>,
+        ordered: &[usize],
+        claiming_groups: &[Option<usize>],
+        groups: usize,
+        max_items: i64,
+    ) -> Self {
         let mut bits = vec![0u64; if ordered.is_empty() { 0 } else { groups }];
         let mut mixed = 0;
         for &p in ordered {
@@ -67,13 +76,13 @@ impl OrderBound {
                 }
             }
         }
-        let all = StageBound::new(cx, ordered);
+        let all = StageBound::new(cx, ordered, max_items);
         if mixed == 0 {
             // Nothing to tell apart (the usual case): no masks.
-            return Self { ordered: Vec::new(), bits: Vec::new(), all, by_mask: Vec::new() };
+            return Self { ordered: Vec::new(), bits: Vec::new(), all, by_mask: Vec::new(), max_items };
         }
         let by_mask = (0..(1usize << mixed) - 1).map(|_| OnceCell::new()).collect();
-        Self { ordered: ordered.to_vec(), bits, all, by_mask }
+        Self { ordered: ordered.to_vec(), bits, all, by_mask, max_items }
     }
 
     /// Group `g`'s bit in the masks of [`Self::bound`] (0 if its claims change nothing here).
@@ -98,7 +107,7 @@ impl OrderBound {
                     .copied()
                     .filter(|&p| cx.promotions[p].group.is_none_or(|g| self.bits[g] & excluded == 0))
                     .collect();
-                StageBound::new(cx, &kept)
+                StageBound::new(cx, &kept, self.max_items)
             })
             .bound(cx, i_lo, i_hi, exact_line)
     }
@@ -108,6 +117,9 @@ impl OrderBound {
 #[derive(Clone)]
 pub struct StageBound {
     subtotal: i64,
+    /// At least the item discount of any completion: the bound never looks at bases below
+    /// `subtotal - max_items`, so `g` keeps no step under the last one at most that base.
+    max_items: i64,
     /// `g` per group (each ungrouped promotion its own): the best step value at each step
     /// index, and the largest percent; the parts without a percent are summed per step index
     /// into `fixed` (the bound runs at every node of the search), the others kept in `sloped`.
@@ -131,8 +143,10 @@ pub struct StageBound {
 }
 
 impl StageBound {
-    pub fn new(cx: &CartCx<'_>, ordered: &[usize]) -> Self {
+    /// The bound of `ordered` for completions whose item discount is at most `max_items`.
+    pub fn new(cx: &CartCx<'_>, ordered: &[usize], max_items: i64) -> Self {
         let subtotal: i64 = cx.gross.iter().sum();
+        let max_items = max_items.clamp(0, subtotal);
         let all = all_lines(cx.lines.len());
         let mut joint = Vec::new();
         let mut loose = Vec::new();
@@ -160,6 +174,13 @@ impl StageBound {
         target.extend(percents.iter().map(|&(p, g, _)| (p, g)));
         steps.sort_unstable();
         steps.dedup();
+        // No base below `subtotal - max_items` is asked for: of the steps under it only the
+        // last is needed (where `g` stands there), and the step at 0 keeps `steps` non-empty.
+        // (Computing `g` at every step of every 满减 was a fifth of preparing a search.)
+        let below = steps.partition_point(|&base| base <= subtotal - max_items);
+        if below > 2 {
+            steps.drain(1..below - 1);
+        }
         joint.sort_by_key(|&(p, g)| (g.is_none(), g, p));
         loose.sort_by_key(|&(p, g)| (g.is_none(), g, p));
         // One part per group (or ungrouped promotion): its best step value at every step and
@@ -196,7 +217,8 @@ impl StageBound {
         let last = Cell::new((i64::MIN, i64::MIN, 0));
         let finger = Cell::new(1);
         let round_up = sloped.len() > 1;
-        let mut bound = Self { subtotal, fixed, sloped, round_up, steps, g: Vec::new(), loose, last, finger };
+        let mut bound =
+            Self { subtotal, max_items, fixed, sloped, round_up, steps, g: Vec::new(), loose, last, finger };
         bound.g = (0..bound.steps.len()).map(|k| bound.g_at(k, bound.steps[k])).collect();
         bound
     }
@@ -243,7 +265,7 @@ impl StageBound {
     /// The bound of item discounts in `[i_lo, i_hi]` plus `g` (see [`Self::bound`]).
     fn joint_bound(&self, i_lo: i64, i_hi: i64) -> i64 {
         let s = self.subtotal;
-        let i_hi = i_hi.min(s);
+        let i_hi = i_hi.min(self.max_items);
         let lo_base = s - i_hi;
         let hi_base = s - i_lo;
         // How many steps are at most `lo_base`, walked from the last call's answer: consecutive
@@ -309,6 +331,7 @@ mod tests {
         let steps = vec![0, threshold];
         let mut bound = StageBound {
             subtotal,
+            max_items: subtotal,
             fixed: vec![0, off],
             sloped: vec![(vec![0, 0], percent)],
             round_up: false,

@@ -515,6 +515,9 @@ impl Searcher<'_> {
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let n_claiming = ns.len();
         let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate, whole_caps));
+        // The root's item bound (the smaller system's): no completion takes more off the items.
+        let max_items =
+            whole_caps.saturating_add(joint.as_ref().map_or(suffix[0], |j| suffix[0].min(j.suffix[0])));
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let mut memo = ClaimMemo::new(cx, &ns);
         let line_totals = super::line_bound::line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
@@ -534,7 +537,7 @@ impl Searcher<'_> {
             pending_ub: whole_caps,
             whole: b.whole,
             cap: b.cap,
-            order_bound: OrderBound::new(cx, &ol, &group_of, self.groups),
+            order_bound: OrderBound::new(cx, &ol, &group_of, self.groups, max_items),
             subtotal: cx.gross.iter().sum(),
             ns,
             st,
