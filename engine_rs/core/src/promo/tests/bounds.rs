@@ -105,7 +105,9 @@ fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
         .collect();
     let item = (0..calc.promotions().len()).find(|&p| &*calc.promotions()[p].id == "tea10").unwrap();
     let g = calc.promotions()[item].group.expect("grouped");
-    let bound = OrderBound::new(&cx, &ordered, &[Some(g)], g + 1);
+    // At most 400 off the items (10 % of 4,000): the steps of 每满10减1 under 3,000 are
+    // dropped, and the bounds below are the same with them.
+    let bound = OrderBound::new(&cx, &ordered, &[Some(g)], g + 1, 400);
     assert_ne!(bound.bit(g), 0);
     // Item discount up to 400: the base stays >= 3600, so 400 + 1000 + 3 x 100 with the
     // threshold; 400 + 3 x 100 without it.
