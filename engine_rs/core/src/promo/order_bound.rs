@@ -14,9 +14,10 @@
 //! most `ceil(p d / 100) <= d` off the floor), so the bound is the largest value itself. Rounded
 //! up, the root bound sat a cent above the best deal on about a third of the slowest carts
 //! (ties at the root that looked like a gap). Several percents are each rounded up: their
-//! floors together may fall by more than `I` gains. The other
-//! order-level promotions (scoped or `before_items` ones, fine staircases, percents beyond
-//! 100 in all) are bounded at the largest base they can still have.
+//! floors together may fall by more than `I` gains. No base below `S` less the root's item
+//! bound is ever asked for, so `g` keeps no step under it but the last. The other order-level
+//! promotions (scoped or `before_items` ones, fine staircases, percents beyond 100 in all) are
+//! bounded at the largest base they can still have.
 
 //!
 //! A group may hold item-level and order-level promotions alike, and at most one of them
@@ -224,7 +225,7 @@ impl StageBound {
     }
 
     /// `g(base)` where `at` is the index of the last step `<= base`: per part the better of its
-    /// step value and its percent (rounded up).
+    /// step value and its percent (floored, or rounded up: see `round_up`).
     fn g_at(&self, at: usize, base: i64) -> i64 {
         self.fixed[at]
             + self
