@@ -326,51 +326,6 @@ fn best_per_group(members: &[(usize, Option<usize>)], value: impl Fn(usize) -> i
 mod tests {
     use super::*;
 
-    /// A stage bound of one 满减 tier (`threshold` -> `off`) beside one percent off the order,
-    /// built as [`StageBound::new`] builds it for them.
-    fn tier_and_percent(subtotal: i64, threshold: i64, off: i64, percent: i64) -> StageBound {
-        let steps = vec![0, threshold];
-        let mut bound = StageBound {
-            subtotal,
-            max_items: subtotal,
-            fixed: vec![0, off],
-            sloped: vec![(vec![0, 0], percent)],
-            round_up: false,
-            steps,
-            g: Vec::new(),
-            loose: Vec::new(),
-            last: Cell::new((i64::MIN, i64::MIN, 0)),
-            finger: Cell::new(1),
-        };
-        bound.g = (0..2).map(|k| bound.g_at(k, bound.steps[k])).collect();
-        bound
-    }
-
-    #[test]
-    fn one_percent_is_bounded_by_the_largest_value_itself() {
-        // Subtotal 100.00, 满100减12 is lost below a base of 80.00 (tier at 80.00: 12.00 off),
-        // and 12 % off the order, floored as the order stage floors it. The value of item
-        // discount I is I + [S - I >= 8000] * 1200 + floor(12 (S - I) / 100); at I = 3 it is
-        // 3 + 1200 + floor(1199.64) = 2402, at I = 2 it is 2 + 1200 + 1199 (9998 * 0.12 =
-        // 1199.76) = 2401: the bound over [0, 3] is 2402, where rounding 1199.64 up gave 2403.
-        let (s, threshold, off, percent) = (10_000, 8_000, 1_200, 12);
-        let value = |i: i64| {
-            let base = s - i;
-            i + if base >= threshold { off } else { 0 } + base * percent / 100
-        };
-        let bound = tier_and_percent(s, threshold, off, percent);
-        assert_eq!(value(3), 2402);
-        assert_eq!(bound.joint_bound(0, 3), 2402);
-        // Every range of item discounts, against the largest value in it.
-        for lo in (0..s).step_by(397) {
-            for hi in [lo, lo + 1, lo + 7, lo + 450, lo + 2_100, s] {
-                let hi = hi.min(s);
-                let largest = (lo..=hi).map(value).max().expect("a range");
-                assert_eq!(bound.joint_bound(lo, hi), largest, "items in [{lo}, {hi}]");
-            }
-        }
-    }
-
     #[test]
     fn best_per_group_sums_groups_and_loners() {
         let members = [(0, Some(1)), (1, Some(1)), (2, Some(4)), (3, None), (4, None)];

@@ -119,6 +119,45 @@ fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
     assert_eq!(answer.discount_minor, 1400);
 }
 
+/// Subtotal 100.00, 满80减12 (lost below a base of 80.00) and 12 % off the order, both
+/// ungrouped: the value of item discount `I` is `I + [S - I >= 8000] * 1200 + floor(12 (S - I) /
+/// 100)`. At `I = 3` it is 3 + 1200 + floor(1199.64) = 2402, at `I = 2` 2 + 1200 + floor(1199.76)
+/// = 2401: with one percent in the order stage, floored as the stage floors it, the bound over
+/// `[0, 3]` is 2402 (rounding 1199.64 up gave 2403), and over every range the largest value in it.
+#[test]
+fn one_percent_in_the_order_stage_is_bounded_by_the_largest_value_itself() {
+    use crate::promo::order_bound::OrderBound;
+    use crate::promo::rule::OrderRule;
+    use crate::promo::tests::support::{cart, line};
+
+    let promos = json!([
+        {"id": "full80", "name": "满80减12", "kind": "threshold_tiers",
+         "tiers": [{"threshold_minor": 8000, "amount_minor": 1200}]},
+        {"id": "off12", "name": "整单88折", "kind": "percent_off", "level": "order", "percent": 12}
+    ]);
+    let calc = calculator(&promos);
+    let parsed = Cart::from_json(&cart(&[line(0, "cake", "dessert", 1, 10_000)]).to_string()).unwrap();
+    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
+    let ordered: Vec<usize> = (0..calc.promotions().len()).collect();
+    let s = 10_000;
+    let value = |i: i64| -> i64 {
+        i + ordered
+            .iter()
+            .map(|&p| calc.promotions()[p].order_kind().expect("order-level").0.discount(s - i))
+            .sum::<i64>()
+    };
+    let bound = OrderBound::new(&cx, &ordered, &[], 0, s);
+    assert_eq!(value(3), 2402);
+    assert_eq!(bound.bound(&cx, 0, 0, 3, &[0]), 2402);
+    for lo in (0..s).step_by(397) {
+        for hi in [lo, lo + 1, lo + 7, lo + 450, lo + 2_100, s] {
+            let hi = hi.min(s);
+            let largest = (lo..=hi).map(value).max().expect("a range");
+            assert_eq!(bound.bound(&cx, 0, lo, hi, &[0]), largest, "items in [{lo}, {hi}]");
+        }
+    }
+}
+
 #[test]
 fn tails_from_the_first_node_change_no_answer_on_the_sample_mix() {
     // The tails (and pairs of tails) only cut; built from the first node instead of after
