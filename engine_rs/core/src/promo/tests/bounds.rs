@@ -10,7 +10,8 @@ use crate::promo::eval::CartCx;
 use crate::promo::item_bound::{claim_bounds, stack_bounds, stackable_unit_bounds};
 use crate::promo::pattern_bound;
 use crate::promo::promotion::Rule;
-use crate::promo::Cart;
+use crate::promo::search::SearchOrder;
+use crate::promo::{sample, Cart, PriceCalculator};
 
 /// Every count vector `c` with `c[l] <= limit[l]`.
 pub(super) fn each_claim(limit: &[u32], visit: &mut dyn FnMut(&[u32])) {
@@ -158,30 +159,35 @@ fn one_percent_in_the_order_stage_is_bounded_by_the_largest_value_itself() {
     }
 }
 
+/// Prices the 60 first sample carts under sample promotion set `promotions_seed` with two
+/// search orders: every answer the same, and exact.
+fn same_answers_on_the_sample_mix(promotions_seed: u64, one: SearchOrder, other: SearchOrder) {
+    let promotions = sample::promotions(promotions_seed);
+    let calculator = |order| {
+        PriceCalculator::new(sample::SHOP, &promotions).expect("sample promotions").with_search_order(order)
+    };
+    let (one, other) = (calculator(one), calculator(other));
+    let mut exact = 0;
+    for seed in 0..60 {
+        let cart = Cart::from_json(&sample::cart(seed)).expect("sample cart");
+        let (a, b) = (one.price(&cart), other.price(&cart));
+        assert_eq!(a, b, "cart {seed}");
+        exact += usize::from(a.exact);
+    }
+    assert_eq!(exact, 60, "every answer compared is exact");
+}
+
 #[test]
 fn tails_from_the_first_node_change_no_answer_on_the_sample_mix() {
     // The tails (and pairs of tails) only cut; built from the first node instead of after
     // 1,000 and 4,000, on the 60 first sample carts under a promotion set whose combos and
     // category-wide nth-unit promotions span lines (seed 8, the slowest of `sample.rs`'s sets),
     // every answer is the same as without them.
-    use crate::promo::sample;
-    use crate::promo::search::SearchOrder;
-    use crate::promo::PriceCalculator;
-    let promotions = sample::promotions(8);
-    let without = PriceCalculator::new(sample::SHOP, &promotions)
-        .expect("sample promotions")
-        .with_search_order(SearchOrder { tails_after: u64::MAX, ..SearchOrder::default() });
-    let from_start = PriceCalculator::new(sample::SHOP, &promotions)
-        .expect("sample promotions")
-        .with_search_order(SearchOrder { tails_after: 0, pairs_after: 0, ..SearchOrder::default() });
-    let mut exact = 0;
-    for seed in 0..60 {
-        let cart = Cart::from_json(&sample::cart(seed)).expect("sample cart");
-        let (a, b) = (without.price(&cart), from_start.price(&cart));
-        assert_eq!(a, b, "cart {seed}");
-        exact += usize::from(a.exact);
-    }
-    assert_eq!(exact, 60, "every answer compared is exact");
+    same_answers_on_the_sample_mix(
+        8,
+        SearchOrder { tails_after: u64::MAX, ..SearchOrder::default() },
+        SearchOrder { tails_after: 0, pairs_after: 0, ..SearchOrder::default() },
+    );
 }
 
 #[test]
@@ -190,20 +196,9 @@ fn tight_ties_change_no_answer_on_the_sample_mix() {
     // vector; on the benchmark's own set (seed 7), where the best deal is often the root bound
     // itself and half of the walked nodes are such ties, every answer of the 60 first sample
     // carts is the same with it and without it.
-    use crate::promo::sample;
-    use crate::promo::search::SearchOrder;
-    use crate::promo::PriceCalculator;
-    let promotions = sample::promotions(7);
-    let without = PriceCalculator::new(sample::SHOP, &promotions)
-        .expect("sample promotions")
-        .with_search_order(SearchOrder { tight_ties: false, ..SearchOrder::default() });
-    let with = PriceCalculator::new(sample::SHOP, &promotions).expect("sample promotions");
-    let mut exact = 0;
-    for seed in 0..60 {
-        let cart = Cart::from_json(&sample::cart(seed)).expect("sample cart");
-        let (a, b) = (without.price(&cart), with.price(&cart));
-        assert_eq!(a, b, "cart {seed}");
-        exact += usize::from(a.exact);
-    }
-    assert_eq!(exact, 60, "every answer compared is exact");
+    same_answers_on_the_sample_mix(
+        7,
+        SearchOrder { tight_ties: false, ..SearchOrder::default() },
+        SearchOrder::default(),
+    );
 }
