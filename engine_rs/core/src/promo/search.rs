@@ -727,6 +727,7 @@ impl Searcher<'_> {
     /// holder's rate wherever a unit goes, so a holder (or no holder) that loses more than the
     /// system's margin over the item bound is ruled out for every undecided unit: such a unit
     /// then takes at least the smallest label of the holders left.
+    ///
     /// On the benchmark's set half of the nodes that pass the bound are such ties (the best
     /// deal is often exactly the root bound, reached by many claims a tie-break tells apart);
     /// with this the searches walk 10-15 % fewer nodes. Only in the first half of the walk:
@@ -1128,7 +1129,7 @@ impl Searcher<'_> {
     fn line_below_best(&self, run: &Run, l: usize) -> bool {
         let at: usize = self.cx.lines[..l].iter().map(|line| line.quantity as usize).sum();
         let q = self.cx.lines[l].quantity as usize;
-        line_part(run, q, l).lt(self.best.vector[at..at + q].iter().copied())
+        cmp_line_part(run, l, 0, 0, &self.best.vector[at..at + q]) == Ordering::Less
     }
 
     /// In the vector's order, option `i` of the line at walk position `pos` and the options
@@ -1392,29 +1393,28 @@ impl Run {
     /// The smallest label an undecided unit of line `m` (options from `start` on) may take in
     /// a completion whose units lose at most `room` per bound system (0: unclaimed).
     fn least_label(&self, m: usize, start: usize, room: [i64; 3]) -> u32 {
-        let run = self;
-        let ub = run.node_ub[run.ub_at[m] + start];
-        let st = run.st_rate[m];
+        let ub = self.node_ub[self.ub_at[m] + start];
+        let st = self.st_rate[m];
         // The mixed system holds each claim at the smaller of the two and each undecided unit
         // at the larger: a unit given to a holder loses at least the larger of its two rates.
         let fits = |r0: i64, r1: i64| {
             ub[0] - r0 <= room[0] && ub[1] - r1 <= room[1] && ub[2] - r0.max(r1) <= room[2]
         };
-        let joint_st = run.joint.as_ref().map_or(st, |j| j.unit_ub[m][run.options[m].len()]);
+        let joint_st = self.joint.as_ref().map_or(st, |j| j.unit_ub[m][self.options[m].len()]);
         if fits(st, joint_st) {
             return 0;
         }
         let mut least = u32::MAX;
-        for &k in &run.options[m][start..] {
-            let cell = run.cell(k, m);
+        for &k in &self.options[m][start..] {
+            let cell = self.cell(k, m);
             let (r0, r1) = match cell.additive {
                 Some(a) => (a, a),
-                None if run.whole[k] => (0, 0),
-                None if run.joint.is_some() => (cell.rate, cell.joint_rate),
+                None if self.whole[k] => (0, 0),
+                None if self.joint.is_some() => (cell.rate, cell.joint_rate),
                 None => (cell.rate, cell.rate),
             };
             if fits(r0, r1) {
-                least = least.min(label(run.ns[k]));
+                least = least.min(label(self.ns[k]));
             }
         }
         // No holder fits: stay with 0 (safe).
@@ -1622,20 +1622,6 @@ impl Run {
     }
 }
 
-/// Line `l`'s part of the assignment vector of the current claims (its `q` units): the
-/// unclaimed ones first (0), then the claimed ones by label.
-fn line_part(run: &Run, q: usize, l: usize) -> impl Iterator<Item = u32> + '_ {
-    let claimed = q as u32 - run.avail[l];
-    std::iter::repeat_n(0, q - claimed as usize).chain(claimed_labels(run, l))
-}
-
-/// Line `l`'s claimed labels, ascending.
-fn claimed_labels(run: &Run, l: usize) -> impl Iterator<Item = u32> + '_ {
-    run.by_label[l]
-        .iter()
-        .flat_map(move |&k| std::iter::repeat_n(label(run.ns[k]), run.counts[k][l] as usize))
-}
-
 /// Each line's options in label order.
 fn by_label(options: &[Vec<usize>]) -> Ragged<usize> {
     let mut sorted = Ragged::new(options.iter().map(Vec::len), 0);
@@ -1646,8 +1632,9 @@ fn by_label(options: &[Vec<usize>]) -> Ragged<usize> {
     sorted
 }
 
-/// Compares line `m`'s smallest part of the assignment vector with `theirs`: its claimed
-/// labels, `extra` of its unclaimed units at label `least` (at least 1), the rest at 0.
+/// Compares line `m`'s part of the assignment vector with `theirs`: the unclaimed units at 0
+/// (the first), then the claimed ones by label; with `extra` of the unclaimed ones at label
+/// `least` (at least 1) instead, the smallest part [`Searcher::tie_may_win`] allows.
 fn cmp_line_part(run: &Run, m: usize, least: u32, extra: u32, theirs: &[u32]) -> Ordering {
     let mut next = theirs.iter();
     let mut step = |ours: u32| -> Ordering { ours.cmp(next.next().expect("a label per unit")) };
