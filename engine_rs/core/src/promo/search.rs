@@ -763,19 +763,13 @@ impl Searcher<'_> {
             let q = line.quantity as usize;
             let theirs = &self.best.vector[at..at + q];
             at += q;
-            let walked = run.walk_at[m] < pos;
-            let undecided = if walked { 0 } else { run.avail[m] };
-            if undecided == 0 || run.line_totals[m].is_some() {
-                if m >= first_below {
-                    match cmp_line_part(run, m, 0, 0, theirs) {
-                        Ordering::Equal => continue,
-                        order => return order == Ordering::Less,
-                    }
-                }
-                continue;
-            }
-            let start = if m == l { i } else { 0 };
-            let least = run.least_label(m, start, room);
+            let undecided = if run.walk_at[m] < pos { 0 } else { run.avail[m] };
+            // (A line bounded by its best split may leave units unclaimed in it: 0.)
+            let least = if undecided == 0 || run.line_totals[m].is_some() {
+                0
+            } else {
+                run.least_label(m, if m == l { i } else { 0 }, room)
+            };
             if m < first_below {
                 if least > 0 {
                     return false;
@@ -833,12 +827,6 @@ impl Searcher<'_> {
         // Only a tie is possible: it is won first by the smaller assignment vector, and the
         // smallest the subtree can reach is the current claims with every undecided unit
         // unclaimed.
-        self.vector_at_most_best(run)
-    }
-
-    /// Whether the assignment vector of the current claims (undecided units unclaimed) is at
-    /// most the incumbent's.
-    fn vector_at_most_best(&mut self, run: &Run) -> bool {
         self.vector_below_best(run).is_some()
     }
 
@@ -1634,7 +1622,7 @@ fn by_label(options: &[Vec<usize>]) -> Ragged<usize> {
 
 /// Compares line `m`'s part of the assignment vector with `theirs`: the unclaimed units at 0
 /// (the first), then the claimed ones by label; with `extra` of the unclaimed ones at label
-/// `least` (at least 1) instead, the smallest part [`Searcher::tie_may_win`] allows.
+/// `least` instead (0: the same), the smallest part [`Searcher::tie_may_win`] allows.
 fn cmp_line_part(run: &Run, m: usize, least: u32, extra: u32, theirs: &[u32]) -> Ordering {
     let mut next = theirs.iter();
     let mut step = |ours: u32| -> Ordering { ours.cmp(next.next().expect("a label per unit")) };
