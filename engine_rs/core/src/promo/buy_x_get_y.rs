@@ -3,7 +3,10 @@
 //! while both are there, the Y get units get `percent` off (100 = free).
 
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, cheapest_scheme, percent_of, prices_desc, ItemCx, ItemRule, Unit};
+use super::rule::{
+    by_price, ceil_div, cheapest_scheme, claimed_lines, percent_of, prices_desc, ItemCx, ItemRule,
+    PriceOrder, Unit, CLAIM_LINES, MAX_LINES,
+};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +70,67 @@ impl ItemRule for BuyXGetY {
                 out[u] = percent_of(units[u].current, self.percent);
             }
         }
+    }
+
+    /// `discounts` over lines: each list's cursor stays on a line while it has units left.
+    fn claim_by_line(
+        &self,
+        cx: ItemCx<'_>,
+        lines: &[CartLine],
+        order: &PriceOrder,
+        counts: &[u32],
+        mut per_line: Option<&mut [i64]>,
+    ) -> Option<i64> {
+        let (mut gets, mut buys) = ([0u8; CLAIM_LINES], [0u8; CLAIM_LINES]);
+        let n_gets = claimed_lines(&order.cheapest, counts, cx.masks[self.get], &mut gets)?;
+        let n_buys = claimed_lines(&order.dearest, counts, cx.masks[self.buy], &mut buys)?;
+        let (x, y) = (u32::try_from(self.buy_quantity).ok()?, u32::try_from(self.get_quantity).ok()?);
+        let mut left = [0u32; MAX_LINES];
+        left[..counts.len()].copy_from_slice(counts);
+        let (mut at_get, mut at_buy) = (0, 0);
+        // One application's get units: `(line, units)`, each entry at least one unit.
+        let mut taken = [(0usize, 0u32); CLAIM_LINES];
+        let mut total = 0;
+        loop {
+            let (mut need, mut n_taken) = (y, 0);
+            while need > 0 && at_get < n_gets {
+                let l = usize::from(gets[at_get]);
+                let t = left[l].min(need);
+                if t > 0 {
+                    left[l] -= t;
+                    need -= t;
+                    taken[n_taken] = (l, t);
+                    n_taken += 1;
+                }
+                if left[l] == 0 {
+                    at_get += 1;
+                }
+            }
+            if need > 0 {
+                break;
+            }
+            let mut need = x;
+            while need > 0 && at_buy < n_buys {
+                let l = usize::from(buys[at_buy]);
+                let t = left[l].min(need);
+                left[l] -= t;
+                need -= t;
+                if left[l] == 0 {
+                    at_buy += 1;
+                }
+            }
+            if need > 0 {
+                break;
+            }
+            for &(l, t) in &taken[..n_taken] {
+                let amount = i64::from(t) * percent_of(lines[l].unit_price(), self.percent);
+                total += amount;
+                if let Some(per_line) = per_line.as_deref_mut() {
+                    per_line[l] += amount;
+                }
+            }
+        }
+        Some(total)
     }
 
     fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, _line: usize) -> i64 {

@@ -6,7 +6,10 @@
 use super::allocate::largest_remainder_into;
 use super::cart::CartLine;
 use super::config::MAX_SLOTS;
-use super::rule::{by_price, ceil_div, cheapest_scheme, money, ItemCx, ItemRule, Unit};
+use super::rule::{
+    by_price, ceil_div, cheapest_scheme, claimed_lines, money, ItemCx, ItemRule, PriceOrder, Unit,
+    CLAIM_LINES, MAX_LINES,
+};
 use super::selector::{lines_of, LineMask, SelectorId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +135,88 @@ impl ItemRule for Combo {
             self.fill(cx, units, out, &mut order[..2 * n], &mut used[..n], &mut split[..2 * n]);
         } else {
             self.fill(cx, units, out, &mut vec![0; 2 * n], &mut vec![false; n], &mut vec![0; 2 * n]);
+        }
+    }
+
+    /// `discounts` over lines: each slot's cursor stays on a line while it has units left. An
+    /// instance's units in canonical order are its lines' in line order, so its split (per
+    /// line, summed) is the same for every instance of the same lines and counts: computed
+    /// once for a run of equal instances.
+    fn claim_by_line(
+        &self,
+        cx: ItemCx<'_>,
+        lines: &[CartLine],
+        order: &PriceOrder,
+        counts: &[u32],
+        mut per_line: Option<&mut [i64]>,
+    ) -> Option<i64> {
+        // An instance's units fit the buffers below (checked before anything is added).
+        if self.slots.iter().map(|&(_, quantity)| quantity).sum::<i64>() > INLINE_UNITS as i64 {
+            return None;
+        }
+        let mut dearest = [0u8; CLAIM_LINES];
+        let n = claimed_lines(&order.dearest, counts, LineMask::MAX, &mut dearest)?;
+        let mut left = [0u32; MAX_LINES];
+        left[..counts.len()].copy_from_slice(counts);
+        let mut cursor = [0; MAX_SLOTS];
+        // An instance as `(line, units)` (sorted by line once formed), and the last one split.
+        let mut instance = [(0u8, 0u32); INLINE_UNITS];
+        let mut last: ([(u8, u32); INLINE_UNITS], usize) = ([(0, 0); INLINE_UNITS], usize::MAX);
+        let mut last_amounts = [0i64; INLINE_UNITS];
+        let mut total = 0;
+        loop {
+            let mut len = 0;
+            for (s, &(slot, quantity)) in self.slots.iter().enumerate() {
+                let mask = cx.masks[slot];
+                let mut need = quantity as u32;
+                while need > 0 && cursor[s] < n {
+                    let l = dearest[cursor[s]];
+                    let t = left[usize::from(l)].min(need);
+                    if t > 0 && mask & (1u128 << l) != 0 {
+                        left[usize::from(l)] -= t;
+                        need -= t;
+                        instance[len] = (l, t);
+                        len += 1;
+                    }
+                    if left[usize::from(l)] == 0 || mask & (1u128 << l) == 0 {
+                        cursor[s] += 1;
+                    }
+                }
+                if need > 0 {
+                    return Some(total);
+                }
+            }
+            let instance = &mut instance[..len];
+            let sum: i64 =
+                instance.iter().map(|&(l, t)| i64::from(t) * lines[usize::from(l)].unit_price()).sum();
+            if sum <= self.price {
+                continue;
+            }
+            total += sum - self.price;
+            let Some(per_line) = per_line.as_deref_mut() else { continue };
+            instance.sort_unstable();
+            if last.1 != len || last.0[..len] != *instance {
+                // Weights in canonical order: each line's units in turn.
+                let units: usize = instance.iter().map(|&(_, t)| t as usize).sum();
+                let mut weights = [0i64; INLINE_UNITS];
+                let mut shares = [0i64; INLINE_UNITS];
+                let mut at = 0;
+                for &(l, t) in instance.iter() {
+                    weights[at..at + t as usize].fill(lines[usize::from(l)].unit_price());
+                    at += t as usize;
+                }
+                largest_remainder_into(sum - self.price, &weights[..units], &mut shares[..units]);
+                let mut at = 0;
+                for (j, &(_, t)) in instance.iter().enumerate() {
+                    last_amounts[j] = shares[at..at + t as usize].iter().sum();
+                    at += t as usize;
+                }
+                last.0[..len].copy_from_slice(instance);
+                last.1 = len;
+            }
+            for (j, &(l, _)) in instance.iter().enumerate() {
+                per_line[usize::from(l)] += last_amounts[j];
+            }
         }
     }
 

@@ -9,7 +9,7 @@
 use super::allocate::largest_remainder;
 use super::cart::CartLine;
 use super::promotion::{Promotion, Rule};
-use super::rule::{ItemCx, ItemKind, ItemRule, OrderRule, Unit};
+use super::rule::{ItemCx, ItemKind, ItemRule, OrderRule, PriceOrder, Unit};
 use super::selector::{all_lines, lines_of, LineMask, SelectorIndex};
 
 /// One cart prepared for a calculator: lines in `line_no` order, every selector's mask, every
@@ -21,6 +21,8 @@ pub struct CartCx<'a> {
     pub masks: Vec<LineMask>,
     pub eligible: Vec<LineMask>,
     pub values: Vec<Vec<i64>>,
+    /// The lines by unit price, for evaluating claims by line.
+    pub by_price: PriceOrder,
 }
 
 impl<'a> CartCx<'a> {
@@ -44,7 +46,8 @@ impl<'a> CartCx<'a> {
             }
         }
         let gross = lines.iter().map(CartLine::gross).collect();
-        Self { promotions, lines, gross, masks, eligible, values }
+        let by_price = PriceOrder::new(lines);
+        Self { promotions, lines, gross, masks, eligible, values, by_price }
     }
 
     pub fn item_cx(&self, p: usize) -> ItemCx<'_> {
@@ -68,6 +71,47 @@ impl<'a> CartCx<'a> {
 
     /// [`claimed`](Self::claimed) with the caller's scratch buffers (the search calls it often).
     pub fn claimed_with(
+        &self,
+        p: usize,
+        counts: &[u32],
+        per_line: &mut [i64],
+        units: &mut Vec<Unit>,
+        out: &mut Vec<i64>,
+    ) -> i64 {
+        #[cfg(debug_assertions)]
+        let before = per_line.to_vec();
+        let kind = self.item_kind(p);
+        if let Some(total) =
+            kind.claim_by_line(self.item_cx(p), self.lines, &self.by_price, counts, Some(&mut *per_line))
+        {
+            // Every debug test run checks the shortcut against the rule's own evaluation.
+            #[cfg(debug_assertions)]
+            {
+                let mut by_unit = before;
+                let unit_total = self.claimed_by_unit(p, counts, &mut by_unit, units, out);
+                assert_eq!(
+                    (total, &by_unit[..]),
+                    (unit_total, &per_line[..]),
+                    "promotion {p}, claim {counts:?}"
+                );
+                let only = kind.claim_by_line(self.item_cx(p), self.lines, &self.by_price, counts, None);
+                assert_eq!(only, Some(total), "promotion {p}, claim {counts:?}: the total alone");
+            }
+            return total;
+        }
+        self.claimed_by_unit(p, counts, per_line, units, out)
+    }
+
+    /// [`claimed`](Self::claimed)'s total alone.
+    pub fn claim_total(&self, p: usize, counts: &[u32], units: &mut Vec<Unit>, out: &mut Vec<i64>) -> i64 {
+        match self.item_kind(p).claim_by_line(self.item_cx(p), self.lines, &self.by_price, counts, None) {
+            Some(total) => total,
+            None => self.claimed_by_unit(p, counts, &mut vec![0; counts.len()], units, out),
+        }
+    }
+
+    /// [`claimed_with`](Self::claimed_with) through the rule's units.
+    fn claimed_by_unit(
         &self,
         p: usize,
         counts: &[u32],

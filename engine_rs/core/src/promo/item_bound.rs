@@ -165,10 +165,19 @@ impl ClaimBounds {
     /// take the bounds `y` of [`pattern_bound`](super::pattern_bound), the others keep theirs;
     /// `None` unless it bounds the whole cart lower than this one. Each system is valid on its
     /// own (never mixed within one bound), so the search may take the smaller of the two.
-    pub fn joint_rates(&self, cx: &CartCx<'_>, ns: &[usize], st_rate: &[i64]) -> Option<Vec<Vec<i64>>> {
-        let y = super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
+    /// With the rates, what each claimer may take beyond them (see
+    /// [`JointBounds`](super::pattern_bound::JointBounds)).
+    pub fn joint_rates(
+        &self,
+        cx: &CartCx<'_>,
+        ns: &[usize],
+        st_rate: &[i64],
+    ) -> Option<(Vec<Vec<i64>>, Vec<i64>)> {
+        let super::pattern_bound::JointBounds { y, extra } =
+            super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
         let old: i64 = cx.lines.iter().zip(self.unit_ub.rows()).map(|(line, ub)| line.quantity * ub[0]).sum();
-        let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum();
+        let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum::<i64>()
+            + extra.iter().sum::<i64>();
         if new >= old {
             return None;
         }
@@ -180,7 +189,7 @@ impl ClaimBounds {
                 }
             }
         }
-        Some(rate)
+        Some((rate, extra))
     }
 }
 

@@ -3,7 +3,10 @@
 //! each full group gets `percent` off its current price.
 
 use super::cart::CartLine;
-use super::rule::{by_price, ceil_div, percent_of, prices_desc, ItemCx, ItemRule, Unit};
+use super::rule::{
+    by_price, ceil_div, claimed_lines, percent_of, prices_desc, ItemCx, ItemRule, PriceOrder, Unit,
+    CLAIM_LINES,
+};
 use super::selector::{lines_of, LineMask};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,37 @@ impl ItemRule for NthUnit {
             let last = group[n - 1];
             out[last] = percent_of(units[last].current, self.percent);
         }
+    }
+
+    /// The units in the order of `discounts` are each line's in turn: the line's units at
+    /// positions `at..at + c` are the last of a group `(at + c) / n - at / n` times.
+    fn claim_by_line(
+        &self,
+        _cx: ItemCx<'_>,
+        lines: &[CartLine],
+        by_price: &PriceOrder,
+        counts: &[u32],
+        mut per_line: Option<&mut [i64]>,
+    ) -> Option<i64> {
+        let mut order = [0u8; CLAIM_LINES];
+        let walk = if self.cheaper { &by_price.dearest } else { &by_price.cheapest };
+        let len = claimed_lines(walk, counts, LineMask::MAX, &mut order)?;
+        let n = self.n as u64;
+        let (mut at, mut total) = (0u64, 0);
+        for &l in &order[..len] {
+            let l = usize::from(l);
+            let c = u64::from(counts[l]);
+            let groups = ((at + c) / n - at / n) as i64;
+            at += c;
+            if groups > 0 {
+                let amount = groups * percent_of(lines[l].unit_price(), self.percent);
+                total += amount;
+                if let Some(per_line) = per_line.as_deref_mut() {
+                    per_line[l] += amount;
+                }
+            }
+        }
+        Some(total)
     }
 
     fn unit_bound(&self, _cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {

@@ -49,16 +49,33 @@ pub const MAX_PIVOT_WORK: usize = 4_000_000;
 /// Called with each multiset of lines as `(line, multiplicity)`; false stops the enumeration.
 type Visit<'v> = dyn FnMut(&[(usize, i64)]) -> bool + 'v;
 
-/// One constraint: `sum over (line, multiplicity) of multiplicity * w[line] >= need`.
+/// One constraint: `sum over (line, multiplicity) of multiplicity * w[line] + z[claimer] >=
+/// need`.
 struct Pattern {
+    claimer: usize,
     lines: Vec<(usize, i64)>,
     need: i64,
 }
 
+/// The program's answer: per line the bound of every unit (`y`), and per claimer (index into
+/// the search's claiming promotions) `extra = instances * z`: the most instances it can form in
+/// the cart times what each may take beyond the `y` of its units.
+///
+/// Without `z` the program may count fractions of instances: three cups of one drink under
+/// 买一送一 (one pair at most) were bounded at one and a half pairs, and the `y` that pays
+/// for that half pair bounded every other claimer of those cups too. With `z` a claimer's
+/// instances may also be paid for per instance, as many as it can form, and the search holds
+/// `extra` for the claimer until its claim is complete.
+pub struct JointBounds {
+    pub y: Vec<i64>,
+    pub extra: Vec<i64>,
+}
+
 /// Per-line unit bounds for the claimers `ns` (indices into the cart's promotions) with bounds
-/// `b`, valid for every option of every line and for unclaimed units (`st_rate`); `None` when
+/// `b`, valid for every option of every line and for unclaimed units (`st_rate`), and per
+/// claimer (index into `ns`) what it may take beyond them (see [`JointBounds`]); `None` when
 /// no instance-based claimer is bounded per unit or the program is too large.
-pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i64]) -> Option<Vec<i64>> {
+pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i64]) -> Option<JointBounds> {
     let n_lines = cx.lines.len();
     // What every unit of each line is bounded by anyway: unclaimed, or an exact per-unit claim.
     let mut floor = st_rate.to_vec();
@@ -75,7 +92,9 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     if instance_based.is_empty() {
         return None;
     }
-    let mut patterns: BTreeMap<Vec<(usize, i64)>, i64> = BTreeMap::new();
+    let mut patterns: BTreeMap<(usize, Vec<(usize, i64)>), i64> = BTreeMap::new();
+    // Per claimer, the most instances it can form: its eligible units over its instance size.
+    let mut instances = vec![0i64; ns.len()];
     let mut visited = 0;
     // Scratch for each multiset's units and their discounts.
     let mut units: Vec<Unit> = Vec::new();
@@ -85,6 +104,7 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
         let kind = cx.item_kind(p);
         let size = usize::try_from(kind.instance_size()?).ok()?;
         let lines: Vec<usize> = lines_of(cx.eligible[p]).filter(|&l| b.options[l].contains(&i)).collect();
+        instances[i] = lines.iter().map(|&l| cx.lines[l].quantity).sum::<i64>() / size.max(1) as i64;
         if !multisets(cx, &lines, size, &mut |chosen: &[(usize, i64)]| {
             units.clear();
             units.extend(chosen.iter().flat_map(|&(l, m)| {
@@ -97,9 +117,7 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             let covered: i64 = chosen.iter().map(|&(l, m)| m * floor[l]).sum();
             let need = out.iter().sum::<i64>() - covered;
             if need > 0 {
-                // Of several promotions' patterns over the same units only the largest need
-                // constrains.
-                let slot = patterns.entry(chosen.to_vec()).or_insert(0);
+                let slot = patterns.entry((i, chosen.to_vec())).or_insert(0);
                 *slot = (*slot).max(need);
             }
             visited += 1;
@@ -108,25 +126,42 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             return None;
         }
     }
-    let patterns: Vec<Pattern> = patterns.into_iter().map(|(lines, need)| Pattern { lines, need }).collect();
+    let patterns: Vec<Pattern> =
+        patterns.into_iter().map(|((claimer, lines), need)| Pattern { claimer, lines, need }).collect();
     let mut w = vec![0i64; n_lines];
+    let mut per_instance = vec![0i64; ns.len()];
     if !patterns.is_empty() {
         let rows: Vec<usize> =
             (0..n_lines).filter(|&l| patterns.iter().any(|p| p.lines.iter().any(|x| x.0 == l))).collect();
-        let prices = solve(cx, &rows, &patterns)?;
+        let claimers: Vec<usize> =
+            (0..ns.len()).filter(|&i| patterns.iter().any(|p| p.claimer == i)).collect();
+        let capacity: Vec<i64> = rows
+            .iter()
+            .map(|&l| cx.lines[l].quantity)
+            .chain(claimers.iter().map(|&i| instances[i]))
+            .collect();
+        let prices = solve(&rows, &claimers, &capacity, &patterns)?;
+        // Rounded up, less a hair of floating-point noise; checked exactly just below.
+        let round = |price: f64| (price - 1e-6).ceil().max(0.0) as i64;
         for (r, &l) in rows.iter().enumerate() {
-            // Rounded up, less a hair of floating-point noise; checked exactly just below.
-            w[l] = (prices[r] - 1e-6).ceil().max(0.0) as i64;
+            w[l] = round(prices[r]);
+        }
+        for (r, &i) in claimers.iter().enumerate() {
+            per_instance[i] = round(prices[rows.len() + r]);
         }
         for pattern in &patterns {
-            let have: i64 = pattern.lines.iter().map(|&(l, m)| m * w[l]).sum();
+            let have: i64 =
+                pattern.lines.iter().map(|&(l, m)| m * w[l]).sum::<i64>() + per_instance[pattern.claimer];
             if have < pattern.need {
                 let &(l, m) = pattern.lines.iter().max_by_key(|x| x.1).expect("a pattern has lines");
                 w[l] += (pattern.need - have + m - 1) / m;
             }
         }
     }
-    Some(floor.iter().zip(&w).map(|(f, x)| f + x).collect())
+    Some(JointBounds {
+        y: floor.iter().zip(&w).map(|(f, x)| f + x).collect(),
+        extra: per_instance.iter().zip(&instances).map(|(each, n)| each * n).collect(),
+    })
 }
 
 /// Calls `visit` with every multiset of `size` units over `lines` (each line at most its
@@ -165,26 +200,30 @@ fn multisets(cx: &CartCx<'_>, lines: &[usize], size: usize, visit: &mut Visit<'_
     rec(cx, lines, 0, size as i64, &mut Vec::new(), visit)
 }
 
-/// The optimal `w` of `min sum q[l] w[l]` s.t. every pattern `sum m w >= need`, `w >= 0`, read
-/// off as the shadow prices of its dual `max sum need[p] x[p]` s.t. per row (line) `sum m x <=
-/// q[l]`, `x >= 0`, solved by a dense primal simplex from the slack basis (Bland's rule, so it
-/// terminates). `None` if it does not finish within [`MAX_PIVOT_WORK`]. Quantities and amounts are
-/// far below 2^53 (the calculator's limits), and the caller re-checks the result in integers.
+/// The optimal `(w, z)` of `min sum q[l] w[l] + sum n[i] z[i]` s.t. every pattern `sum m w +
+/// z[claimer] >= need`, `w, z >= 0`, read off as the shadow prices of its dual `max sum need[p]
+/// x[p]` s.t. per line `sum m x <= q[l]` and per claimer `sum x <= n[i]` (its instances),
+/// `x >= 0`, solved by a dense primal simplex from the slack basis (Bland's rule, so it
+/// terminates): `rows` (lines) then `claimers`, with `capacity` in that order. `None` if it does
+/// not finish within [`MAX_PIVOT_WORK`]. Quantities and amounts are far below 2^53 (the
+/// calculator's limits), and the caller re-checks the result in integers.
 #[allow(clippy::cast_precision_loss)]
-fn solve(cx: &CartCx<'_>, rows: &[usize], patterns: &[Pattern]) -> Option<Vec<f64>> {
-    let (n_rows, n_pat) = (rows.len(), patterns.len());
+fn solve(rows: &[usize], claimers: &[usize], capacity: &[i64], patterns: &[Pattern]) -> Option<Vec<f64>> {
+    let (n_rows, n_pat) = (capacity.len(), patterns.len());
     let width = n_pat + n_rows;
     // Rows of [A | I | b]; the objective row holds the reduced costs (negated gains).
     let mut t = vec![vec![0.0f64; width + 1]; n_rows];
-    for (r, &l) in rows.iter().enumerate() {
+    for (r, &c) in capacity.iter().enumerate() {
         t[r][n_pat + r] = 1.0;
-        t[r][width] = cx.lines[l].quantity as f64;
+        t[r][width] = c as f64;
     }
     for (j, pattern) in patterns.iter().enumerate() {
         for &(l, m) in &pattern.lines {
             let r = rows.iter().position(|&x| x == l).expect("a row per line");
             t[r][j] = m as f64;
         }
+        let r = claimers.iter().position(|&i| i == pattern.claimer).expect("a row per claimer");
+        t[rows.len() + r][j] = 1.0;
     }
     let mut z: Vec<f64> = patterns.iter().map(|p| -(p.need as f64)).collect();
     z.extend(std::iter::repeat_n(0.0, n_rows + 1));

@@ -91,6 +91,24 @@ pub trait ItemRule {
         None
     }
 
+    /// The discount of a claim given as units per line (`counts[l]` undiscounted units of line
+    /// `l`, each line's units interchangeable): the sum of [`discounts`](Self::discounts) over
+    /// those units in canonical order, and (if `per_line` is given) each line's part added to
+    /// it. `None` where the kind only evaluates units (the caller then builds them). The search
+    /// evaluates thousands of claims on its slowest carts; this skips building and sorting
+    /// units, and the total alone skips splitting a combo's instances.
+    fn claim_by_line(
+        &self,
+        cx: ItemCx<'_>,
+        lines: &[CartLine],
+        order: &PriceOrder,
+        counts: &[u32],
+        per_line: Option<&mut [i64]>,
+    ) -> Option<i64> {
+        let _ = (cx, lines, order, counts, per_line);
+        None
+    }
+
     /// For kinds that discount whole instances (an nth-unit group, a 买一送一 application, a
     /// combo), the number of units in one: any set of the rule's units is discounted as the sum
     /// of the instances it forms, and an instance's units alone form the same instance (see
@@ -187,6 +205,22 @@ impl ItemRule for ItemKind {
 
     fn unit_bound(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, line: usize) -> i64 {
         self.rule().unit_bound(cx, lines, eligible, line)
+    }
+
+    fn claim_by_line(
+        &self,
+        cx: ItemCx<'_>,
+        lines: &[CartLine],
+        order: &PriceOrder,
+        counts: &[u32],
+        per_line: Option<&mut [i64]>,
+    ) -> Option<i64> {
+        match self {
+            Self::NthUnit(r) => r.claim_by_line(cx, lines, order, counts, per_line),
+            Self::BuyXGetY(r) => r.claim_by_line(cx, lines, order, counts, per_line),
+            Self::Combo(r) => r.claim_by_line(cx, lines, order, counts, per_line),
+            Self::PercentOff(_) | Self::AmountOff(_) | Self::TierPrice(_) => None,
+        }
     }
 
     fn unit_bounds(&self, cx: ItemCx<'_>, lines: &[CartLine], eligible: LineMask, other: &[i64]) -> Vec<i64> {
@@ -287,6 +321,48 @@ pub fn by_price(units: &[Unit], indices: &mut [usize], dearest: bool) {
         let by = if dearest { pb.cmp(&pa) } else { pa.cmp(&pb) };
         by.then(a.cmp(&b))
     });
+}
+
+/// A cart's lines by `unit_price`, ties by line: the order [`by_price`] gives their units.
+/// Computed once per cart for [`ItemRule::claim_by_line`].
+#[derive(Debug, Clone, Default)]
+pub struct PriceOrder {
+    pub dearest: Vec<u8>,
+    pub cheapest: Vec<u8>,
+}
+
+impl PriceOrder {
+    pub fn new(lines: &[CartLine]) -> Self {
+        let mut dearest: Vec<u8> = (0..lines.len()).map(|l| l as u8).collect();
+        let mut cheapest = dearest.clone();
+        dearest.sort_by_key(|&l| std::cmp::Reverse(lines[usize::from(l)].unit_price()));
+        cheapest.sort_by_key(|&l| lines[usize::from(l)].unit_price());
+        Self { dearest, cheapest }
+    }
+}
+
+/// A cart's most lines (a line mask's width).
+pub const MAX_LINES: usize = 128;
+
+/// The most claimed lines [`claimed_lines`] lists (claims over more lines evaluate units).
+pub const CLAIM_LINES: usize = 32;
+
+/// The lines of `mask` holding units of a claim (`counts`) in `order` (a [`PriceOrder`] list),
+/// written into `out`; `None` beyond [`CLAIM_LINES`].
+pub fn claimed_lines(
+    order: &[u8],
+    counts: &[u32],
+    mask: LineMask,
+    out: &mut [u8; CLAIM_LINES],
+) -> Option<usize> {
+    let mut n = 0;
+    for &l in order {
+        if counts[usize::from(l)] > 0 && mask & (1u128 << l) != 0 {
+            *out.get_mut(n)? = l;
+            n += 1;
+        }
+    }
+    Some(n)
 }
 
 /// The eligible units' prices, dearest first.

@@ -341,6 +341,10 @@ pub(super) struct Joint {
     pub(super) mixed_pending_ub: i64,
     pub(super) max_unit_ub: Ragged<i64>,
     pub(super) max_suffix: Vec<i64>,
+    /// Per claiming promotion, what it may take beyond its units' rates (its instances times
+    /// what the program allows each, see [`JointBounds`](super::pattern_bound::JointBounds)):
+    /// held in `pending` from the start until its claim is complete.
+    pub(super) extra: Vec<i64>,
 }
 
 impl Joint {
@@ -351,7 +355,7 @@ impl Joint {
         seq: &[usize],
         b: &ClaimBounds,
         st_rate: &[i64],
-        rate: Vec<Vec<i64>>,
+        (rate, extra): (Vec<Vec<i64>>, Vec<i64>),
         whole_caps: i64,
     ) -> Self {
         let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, st_rate);
@@ -359,14 +363,15 @@ impl Joint {
         let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
         let max_suffix = suffix_of(cx, seq, &max_unit_ub);
         Self {
-            pending: vec![0; rate.len()],
+            pending: extra.clone(),
             rate,
             unit_ub,
             suffix,
-            pending_ub: whole_caps,
+            pending_ub: whole_caps + extra.iter().sum::<i64>(),
             mixed_pending_ub: whole_caps,
             max_unit_ub,
             max_suffix,
+            extra,
         }
     }
 }
@@ -527,8 +532,9 @@ impl Searcher<'_> {
         let n_claiming = ns.len();
         let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate, whole_caps));
         // The root's item bound (the smaller system's): no completion takes more off the items.
-        let max_items =
-            whole_caps.saturating_add(joint.as_ref().map_or(suffix[0], |j| suffix[0].min(j.suffix[0])));
+        let max_items = whole_caps.saturating_add(
+            joint.as_ref().map_or(suffix[0], |j| suffix[0].min(j.suffix[0] + j.extra.iter().sum::<i64>())),
+        );
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let mut memo = ClaimMemo::new(cx, &ns);
         let line_totals = super::line_bound::line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
@@ -916,7 +922,7 @@ impl Searcher<'_> {
         if i > 0 {
             let prev = run.options[l][i - 1];
             // (An unclaimed promotion bounded per unit holds no bound: nothing to close.)
-            let holds = run.claimed[prev] > 0 || run.whole[prev];
+            let holds = run.claimed[prev] > 0 || run.whole[prev] || run.joint_extra(prev) > 0;
             if run.closes_on[prev] == l && !run.is_closed[prev] && holds {
                 let mark = run.closed.len();
                 if !self.close_claim(run, prev) {
@@ -1185,6 +1191,13 @@ impl Searcher<'_> {
                 }
                 run.is_closed[k] = true;
                 run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
+            } else if joint_pending > 0 {
+                // Only its extra was held (the mixed bound held 0 for it).
+                let joint = run.joint.as_mut().expect("held in the joint system");
+                joint.pending_ub -= held_in(false, run.cap[k], joint_pending);
+                joint.pending[k] = 0;
+                run.is_closed[k] = true;
+                run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
             }
             return false;
         }
@@ -1354,6 +1367,11 @@ impl Run {
         group.is_some_and(|g| self.group_claims[g].1 > 0 && self.group_claims[g].0 != k)
     }
 
+    /// What claiming promotion `k` may take beyond its units' rates in the joint system.
+    fn joint_extra(&self, k: usize) -> i64 {
+        self.joint.as_ref().map_or(0, |joint| joint.extra[k])
+    }
+
     /// Back to no claim at all, as after [`Searcher::prepare`] (the walk order stays).
     pub(super) fn reset(&mut self, cx: &CartCx<'_>) {
         self.counts.fill(0);
@@ -1372,8 +1390,8 @@ impl Run {
         self.closed.clear();
         self.is_closed.fill(false);
         if let Some(joint) = &mut self.joint {
-            joint.pending.fill(0);
-            joint.pending_ub = self.whole_caps;
+            joint.pending.copy_from_slice(&joint.extra);
+            joint.pending_ub = self.whole_caps + joint.extra.iter().sum::<i64>();
             joint.mixed_pending_ub = self.whole_caps;
         }
     }

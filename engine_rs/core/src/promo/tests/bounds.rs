@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::props::{cases, lines, promotion};
-use super::support::{calculator, context};
+use super::support::{calculator, context, price};
 use crate::promo::eval::CartCx;
 use crate::promo::item_bound::{claim_bounds, stack_bounds, stackable_unit_bounds};
 use crate::promo::pattern_bound;
@@ -50,7 +50,7 @@ proptest! {
         }
         let st_rate = stack_bounds(&cx, &st, &stackable_unit_bounds(&cx, &st));
         let b = claim_bounds(&cx, &ns, &st, &ol, &st_rate);
-        let Some(y) = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate) else {
+        let Some(pattern_bound::JointBounds { y, extra: beyond }) = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate) else {
             return Ok(());
         };
         for (l, opts) in b.options.iter().enumerate() {
@@ -72,7 +72,9 @@ proptest! {
             each_claim(&limit, &mut |counts| {
                 let mut per_line = vec![0; counts.len()];
                 let discount = cx.claimed(p, counts, &mut per_line);
-                let bound: i64 = counts.iter().zip(&y).map(|(&c, y)| i64::from(c) * y).sum();
+                // Its units' bounds and what it may take beyond them, as many instances as
+                // it can form.
+                let bound: i64 = counts.iter().zip(&y).map(|(&c, y)| i64::from(c) * y).sum::<i64>() + beyond[i];
                 if discount > bound && failure.is_none() {
                     failure = Some((counts.to_vec(), discount, bound));
                 }
@@ -87,7 +89,7 @@ proptest! {
 #[test]
 fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
     use crate::promo::order_bound::OrderBound;
-    use crate::promo::tests::support::{cart, line, price};
+    use crate::promo::tests::support::{cart, line};
 
     let promos = json!([
         {"id": "tea10", "name": "茶饮九折", "kind": "percent_off", "level": "item", "percent": 10,
@@ -201,4 +203,35 @@ fn tight_ties_change_no_answer_on_the_sample_mix() {
         SearchOrder { tight_ties: false, ..SearchOrder::default() },
         SearchOrder::default(),
     );
+}
+
+/// Three cups of one cheese foam (24.00) under 买一送一 and a cheese foam + snack (6.00) combo
+/// for 20.00. Per unit alone the program counted one and a half 买一送一 pairs (3 cups, 2 per
+/// pair: 1.5 x 24.00 = 36.00, every cup bounded at 12.00); at most one pair forms, so with each
+/// claimer's instances counted the joint bound is one pair and one combo: 24.00 + (24.00 + 6.00
+/// - 20.00) = 34.00, the best deal's item discount.
+#[test]
+fn the_joint_bound_counts_no_more_instances_than_a_claimer_can_form() {
+    use crate::promo::tests::support::{cart, line};
+
+    let promos = json!([
+        {"id": "bogo", "name": "芝士买一送一", "kind": "buy_x_get_y", "percent": 100,
+         "buy": {"skus": ["cheese"], "quantity": 1}, "get": {"skus": ["cheese"], "quantity": 1}},
+        {"id": "combo", "name": "芝士+小食 20元", "kind": "combo", "price_minor": 2000,
+         "slots": [{"skus": ["cheese"], "quantity": 1}, {"categories": ["snack"], "quantity": 1}]}
+    ]);
+    let the_cart = cart(&[line(0, "cheese", "cheese_foam", 3, 2400), line(1, "fries", "snack", 1, 600)]);
+    let calc = calculator(&promos);
+    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
+    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
+    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
+    let st_rate = vec![0; parsed.lines.len()];
+    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
+    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("two instance-based claimers");
+    let bound: i64 = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
+        + joint.extra.iter().sum::<i64>();
+    assert_eq!(bound, 3400);
+    let answer = price(&promos, &the_cart);
+    assert!(answer.exact);
+    assert_eq!(answer.discount_minor, 3400);
 }
