@@ -161,8 +161,9 @@ impl ClaimBounds {
         self.unit_ub = undecided_bounds(&self.options, &self.rate, &self.whole, st_rate);
     }
 
-    /// A second, joint system of per-unit bounds: the instance-based claimers bounded per unit
-    /// take the bounds `y` of [`pattern_bound`](super::pattern_bound), the others keep theirs;
+    /// A second, joint system of per-unit bounds: the instance-based claimers take the bounds
+    /// `y` of [`pattern_bound`](super::pattern_bound) (none is bounded as a whole there), the
+    /// others keep theirs;
     /// `None` unless it bounds the whole cart lower than this one. Each system is valid on its
     /// own (never mixed within one bound), so the search may take the smaller of the two.
     /// With the rates, what each claimer may take beyond them (see
@@ -175,7 +176,10 @@ impl ClaimBounds {
     ) -> Option<(Vec<Vec<i64>>, Vec<i64>)> {
         let super::pattern_bound::JointBounds { y, extra } =
             super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
-        let old: i64 = cx.lines.iter().zip(self.unit_ub.rows()).map(|(line, ub)| line.quantity * ub[0]).sum();
+        let whole_caps: i64 = (0..ns.len()).filter(|&i| self.whole[i]).map(|i| self.cap[i]).sum();
+        let old: i64 =
+            cx.lines.iter().zip(self.unit_ub.rows()).map(|(line, ub)| line.quantity * ub[0]).sum::<i64>()
+                + whole_caps;
         let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum::<i64>()
             + extra.iter().sum::<i64>();
         if new >= old {
@@ -184,7 +188,7 @@ impl ClaimBounds {
         let mut rate = self.rate.clone();
         for (l, opts) in self.options.iter().enumerate() {
             for &i in opts {
-                if self.additive[i][l].is_none() && !self.whole[i] {
+                if self.additive[i][l].is_none() {
                     rate[i][l] = y[l];
                 }
             }

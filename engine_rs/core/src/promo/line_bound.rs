@@ -53,9 +53,11 @@ pub(super) fn line_totals(
             }
             let q = cx.lines[l].quantity;
             let rate = |s: usize, k: usize| match (joint, s) {
-                _ if b.whole[k] => 0,
+                // (Bounded as a whole in the first system only.)
+                (None, _) | (Some(_), 0) if b.whole[k] => 0,
                 (None, _) | (Some(_), 0) => b.rate[k][l],
                 (Some(joint), 1) => joint.rate[k][l],
+                (Some(joint), _) if b.whole[k] => joint.rate[k][l],
                 (Some(joint), _) => b.rate[k][l].max(joint.rate[k][l]),
             };
             let unit_ub = |s: usize| match (joint, s) {

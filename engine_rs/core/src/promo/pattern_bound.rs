@@ -84,7 +84,9 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
         for &i in opts {
             match b.additive[i][l] {
                 Some(exact) => floor[l] = floor[l].max(exact),
-                None if !b.whole[i] && !instance_based.contains(&i) => instance_based.push(i),
+                // (Those the first system bounds as a whole, by their cap, too: there their
+                // units are bounded as well by the other options', counted twice.)
+                None if !instance_based.contains(&i) => instance_based.push(i),
                 None => {}
             }
         }

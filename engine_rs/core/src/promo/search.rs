@@ -345,6 +345,11 @@ pub(super) struct Joint {
     /// what the program allows each, see [`JointBounds`](super::pattern_bound::JointBounds)):
     /// held in `pending` from the start until its claim is complete.
     pub(super) extra: Vec<i64>,
+    /// No claim is bounded as a whole here (all false, for [`undecided_bounds`]); and
+    /// `mixed_pending_ub` with no claim: per claim bounded as a whole in the first system, the
+    /// smaller of its cap and its extra.
+    pub(super) whole: Vec<bool>,
+    pub(super) mixed_root: i64,
 }
 
 impl Joint {
@@ -356,22 +361,25 @@ impl Joint {
         b: &ClaimBounds,
         st_rate: &[i64],
         (rate, extra): (Vec<Vec<i64>>, Vec<i64>),
-        whole_caps: i64,
     ) -> Self {
-        let unit_ub = undecided_bounds(&b.options, &rate, &b.whole, st_rate);
+        let whole = vec![false; rate.len()];
+        let unit_ub = undecided_bounds(&b.options, &rate, &whole, st_rate);
         let suffix = suffix_of(cx, seq, &unit_ub);
         let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
         let max_suffix = suffix_of(cx, seq, &max_unit_ub);
+        let mixed_root = (0..rate.len()).filter(|&k| b.whole[k]).map(|k| extra[k].min(b.cap[k])).sum();
         Self {
             pending: extra.clone(),
             rate,
             unit_ub,
             suffix,
-            pending_ub: whole_caps + extra.iter().sum::<i64>(),
-            mixed_pending_ub: whole_caps,
+            pending_ub: extra.iter().sum(),
+            mixed_pending_ub: mixed_root,
             max_unit_ub,
             max_suffix,
             extra,
+            whole,
+            mixed_root,
         }
     }
 }
@@ -530,11 +538,10 @@ impl Searcher<'_> {
         let (closing, closes_on, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let n_claiming = ns.len();
-        let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate, whole_caps));
+        let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate));
         // The root's item bound (the smaller system's): no completion takes more off the items.
-        let max_items = whole_caps.saturating_add(
-            joint.as_ref().map_or(suffix[0], |j| suffix[0].min(j.suffix[0] + j.extra.iter().sum::<i64>())),
-        );
+        let own_items = whole_caps.saturating_add(suffix[0]);
+        let max_items = joint.as_ref().map_or(own_items, |j| own_items.min(j.suffix[0] + j.pending_ub));
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let mut memo = ClaimMemo::new(cx, &ns);
         let line_totals = super::line_bound::line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
@@ -1183,22 +1190,21 @@ impl Searcher<'_> {
     fn close_claim(&mut self, run: &mut Run, k: usize) -> bool {
         let joint_pending = run.joint.as_ref().map_or(0, |joint| joint.pending[k]);
         if run.claimed[k] == 0 {
-            if run.whole[k] {
-                run.pending_ub -= run.cap[k];
-                if let Some(joint) = &mut run.joint {
-                    joint.pending_ub -= run.cap[k];
-                    joint.mixed_pending_ub -= run.cap[k];
-                }
-                run.is_closed[k] = true;
-                run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
-            } else if joint_pending > 0 {
-                // Only its extra was held (the mixed bound held 0 for it).
-                let joint = run.joint.as_mut().expect("held in the joint system");
-                joint.pending_ub -= held_in(false, run.cap[k], joint_pending);
-                joint.pending[k] = 0;
-                run.is_closed[k] = true;
-                run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
+            // Nothing claimed: what it holds (its cap where bounded as a whole, its extra in
+            // the joint system) goes.
+            let own_held = held(run, k);
+            let joint_held = joint_held(run.cap[k], joint_pending);
+            if own_held == 0 && joint_held == 0 {
+                return false;
             }
+            run.pending_ub -= own_held;
+            if let Some(joint) = &mut run.joint {
+                joint.pending_ub -= joint_held;
+                joint.mixed_pending_ub -= own_held.min(joint_held);
+                joint.pending[k] = 0;
+            }
+            run.is_closed[k] = true;
+            run.closed.push(Closed { k, bound: 0, exact: 0, joint_pending, entry: None });
             return false;
         }
         // Closing promotions are non-additive: all their exact amounts are new.
@@ -1207,12 +1213,12 @@ impl Searcher<'_> {
         let bound = run.pending[k];
         let own_held = held(run, k);
         if let Some(joint) = &mut run.joint {
-            joint.mixed_pending_ub -= own_held.min(held_in(run.whole[k], run.cap[k], joint_pending));
+            joint.mixed_pending_ub -= own_held.min(joint_held(run.cap[k], joint_pending));
         }
         run.pending_ub -= own_held;
         run.pending[k] = 0;
         if let Some(joint) = &mut run.joint {
-            joint.pending_ub -= held_in(run.whole[k], run.cap[k], joint_pending);
+            joint.pending_ub -= joint_held(run.cap[k], joint_pending);
             joint.pending[k] = 0;
         }
         run.exact_total += exact;
@@ -1338,7 +1344,7 @@ impl Run {
             self.pending_ub += own_held;
             if let Some(joint) = &mut self.joint {
                 joint.pending[k] = joint_pending;
-                let joint_held = held_in(self.whole[k], self.cap[k], joint_pending);
+                let joint_held = joint_held(self.cap[k], joint_pending);
                 joint.pending_ub += joint_held;
                 joint.mixed_pending_ub += own_held.min(joint_held);
             }
@@ -1391,8 +1397,8 @@ impl Run {
         self.is_closed.fill(false);
         if let Some(joint) = &mut self.joint {
             joint.pending.copy_from_slice(&joint.extra);
-            joint.pending_ub = self.whole_caps + joint.extra.iter().sum::<i64>();
-            joint.mixed_pending_ub = self.whole_caps;
+            joint.pending_ub = joint.extra.iter().sum();
+            joint.mixed_pending_ub = joint.mixed_root;
         }
     }
 
@@ -1415,8 +1421,8 @@ impl Run {
             let cell = self.cell(k, m);
             let (r0, r1) = match cell.additive {
                 Some(a) => (a, a),
+                None if self.joint.is_some() => (if self.whole[k] { 0 } else { cell.rate }, cell.joint_rate),
                 None if self.whole[k] => (0, 0),
-                None if self.joint.is_some() => (cell.rate, cell.joint_rate),
                 None => (cell.rate, cell.rate),
             };
             if fits(r0, r1) {
@@ -1473,7 +1479,7 @@ impl Run {
         let own = held(self, k);
         match &self.joint {
             Some(joint) => {
-                let other = held_in(self.whole[k], self.cap[k], joint.pending[k]);
+                let other = joint_held(self.cap[k], joint.pending[k]);
                 [own, other, own.min(other)]
             }
             None => [own; 3],
@@ -1552,6 +1558,8 @@ impl Run {
         let rate = |k: usize, l: usize| {
             let cell = cells[k * lines + l];
             match cell.additive {
+                // (Bounded as a whole in the first system only.)
+                None if whole[k] && joint => [0, cell.joint_rate, cell.joint_rate],
                 _ if whole[k] => [0; 3],
                 Some(a) => [a; 3],
                 None if joint => [cell.rate, cell.joint_rate, cell.rate.max(cell.joint_rate)],
@@ -1595,7 +1603,7 @@ impl Run {
         (self.closing, self.closes_on, self.suffix) =
             walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
         if let Some(joint) = &mut self.joint {
-            joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &self.whole, &self.st_rate);
+            joint.unit_ub = undecided_bounds(&self.options, &joint.rate, &joint.whole, &self.st_rate);
             joint.suffix = suffix_of(cx, &self.seq, &joint.unit_ub);
             joint.max_unit_ub = max_of(&joint.unit_ub, &self.unit_ub);
             joint.max_suffix = suffix_of(cx, &self.seq, &joint.max_unit_ub);
@@ -1698,6 +1706,11 @@ fn held(run: &Run, k: usize) -> i64 {
     held_in(run.whole[k], run.cap[k], run.pending[k])
 }
 
+/// A claim's held bound in the joint system, where none is bounded as a whole.
+fn joint_held(cap: i64, pending: i64) -> i64 {
+    pending.min(cap)
+}
+
 fn held_in(whole: bool, cap: i64, pending: i64) -> i64 {
     if whole {
         cap
@@ -1729,9 +1742,9 @@ pub(super) fn set_claim(run: &mut Run, group: Option<usize>, k: usize, l: usize,
         let after = held(run, k);
         run.pending_ub += after - before;
         if let Some(joint) = &mut run.joint {
-            let joint_before = held_in(run.whole[k], run.cap[k], joint.pending[k]);
+            let joint_before = joint_held(run.cap[k], joint.pending[k]);
             joint.pending[k] += delta * cell.joint_rate;
-            let joint_after = held_in(run.whole[k], run.cap[k], joint.pending[k]);
+            let joint_after = joint_held(run.cap[k], joint.pending[k]);
             joint.pending_ub += joint_after - joint_before;
             joint.mixed_pending_ub += after.min(joint_after) - before.min(joint_before);
         }

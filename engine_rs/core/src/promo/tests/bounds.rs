@@ -62,7 +62,8 @@ proptest! {
             }
         }
         for (i, &p) in ns.iter().enumerate() {
-            if b.whole[i] || cx.lines.iter().enumerate().all(|(l, _)| b.additive[i][l].is_some()) {
+            // (Those the first system bounds as a whole are bounded per unit here too.)
+            if cx.lines.iter().enumerate().all(|(l, _)| b.additive[i][l].is_some()) {
                 continue;
             }
             let limit: Vec<u32> = (0..cx.lines.len())
@@ -234,4 +235,36 @@ fn the_joint_bound_counts_no_more_instances_than_a_claimer_can_form() {
     let answer = price(&promos, &the_cart);
     assert!(answer.exact);
     assert_eq!(answer.discount_minor, 3400);
+}
+
+/// Three smoothies (21.00) under 买一送一 and 3.00 off each. The first system bounds the
+/// 买一送一 as a whole, by its cap (one free cup, 21.00), and every cup also by the 3.00 off:
+/// 21.00 + 9.00 = 30.00. The joint program bounds it per unit like the other instance-based
+/// claims: one pair (21.00) and the third cup's 3.00, 24.00, the best deal.
+#[test]
+fn the_joint_bound_counts_a_capped_claim_and_the_others_on_its_cups_once() {
+    use crate::promo::tests::support::{cart, line};
+
+    let promos = json!([
+        {"id": "bogo", "name": "冰沙买一送一", "kind": "buy_x_get_y", "percent": 100,
+         "buy": {"skus": ["mango"], "quantity": 1}, "get": {"skus": ["mango"], "quantity": 1}},
+        {"id": "off3", "name": "冰沙立减3元", "kind": "amount_off", "level": "item", "amount_minor": 300,
+         "scope": {"skus": ["mango"]}}
+    ]);
+    let the_cart = cart(&[line(0, "mango", "smoothie", 3, 2100)]);
+    let calc = calculator(&promos);
+    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
+    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
+    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
+    let st_rate = vec![0; parsed.lines.len()];
+    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
+    let bogo = ns.iter().position(|&p| &*calc.promotions()[p].id == "bogo").unwrap();
+    assert!(b.whole[bogo], "the first system bounds it by its cap");
+    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("an instance-based claimer");
+    let bound: i64 = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
+        + joint.extra.iter().sum::<i64>();
+    assert_eq!(bound, 2400);
+    let answer = price(&promos, &the_cart);
+    assert!(answer.exact);
+    assert_eq!(answer.discount_minor, 2400);
 }
