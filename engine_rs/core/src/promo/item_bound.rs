@@ -168,13 +168,15 @@ impl ClaimBounds {
     /// own (never mixed within one bound), so the search may take the smaller of the two.
     /// With the rates, what each claimer may take beyond them (see
     /// [`JointBounds`](super::pattern_bound::JointBounds)).
+    /// And the program's rounded packing, per claimer and line.
+    #[allow(clippy::type_complexity)]
     pub fn joint_rates(
         &self,
         cx: &CartCx<'_>,
         ns: &[usize],
         st_rate: &[i64],
-    ) -> Option<(Vec<Vec<i64>>, Vec<i64>)> {
-        let super::pattern_bound::JointBounds { y, extra } =
+    ) -> Option<(Vec<Vec<i64>>, Vec<i64>, Vec<Vec<u32>>)> {
+        let super::pattern_bound::JointBounds { y, extra, packing } =
             super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
         let whole_caps: i64 = (0..ns.len()).filter(|&i| self.whole[i]).map(|i| self.cap[i]).sum();
         let old: i64 =
@@ -193,7 +195,7 @@ impl ClaimBounds {
                 }
             }
         }
-        Some((rate, extra))
+        Some((rate, extra, packing))
     }
 }
 

@@ -69,6 +69,10 @@ struct Pattern {
 pub struct JointBounds {
     pub y: Vec<i64>,
     pub extra: Vec<i64>,
+    /// Per claimer and line, the units the program's own packing (its dual, rounded down,
+    /// then up where units are left) gives the claimer: the walk tries these counts first (see
+    /// [`rounded_packing`]); `u32::MAX` for claimers outside the program, empty without one.
+    pub packing: Vec<Vec<u32>>,
 }
 
 /// Per-line unit bounds for the claimers `ns` (indices into the cart's promotions) with bounds
@@ -132,6 +136,7 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
         patterns.into_iter().map(|((claimer, lines), need)| Pattern { claimer, lines, need }).collect();
     let mut w = vec![0i64; n_lines];
     let mut per_instance = vec![0i64; ns.len()];
+    let mut packing = Vec::new();
     if !patterns.is_empty() {
         let rows: Vec<usize> =
             (0..n_lines).filter(|&l| patterns.iter().any(|p| p.lines.iter().any(|x| x.0 == l))).collect();
@@ -142,7 +147,13 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             .map(|&l| cx.lines[l].quantity)
             .chain(claimers.iter().map(|&i| instances[i]))
             .collect();
-        let prices = solve(&rows, &claimers, &capacity, &patterns)?;
+        let (prices, used) = solve(&rows, &claimers, &capacity, &patterns)?;
+        packing = rounded_packing(cx, ns.len(), &patterns, &used, &instances);
+        for (i, row) in packing.iter_mut().enumerate() {
+            if !claimers.contains(&i) {
+                row.fill(u32::MAX);
+            }
+        }
         // Rounded up, less a hair of floating-point noise; checked exactly just below.
         let round = |price: f64| (price - 1e-6).ceil().max(0.0) as i64;
         for (r, &l) in rows.iter().enumerate() {
@@ -163,7 +174,55 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     Some(JointBounds {
         y: floor.iter().zip(&w).map(|(f, x)| f + x).collect(),
         extra: per_instance.iter().zip(&instances).map(|(each, n)| each * n).collect(),
+        packing,
     })
+}
+
+/// The program's packing `used` (instances per pattern, fractional) as whole instances: each
+/// pattern's whole part, the largest first, then one more of each by its fraction, the
+/// largest first, while every line has the units and every claimer the instances. Per claimer
+/// (index into `ns`) and line, the units.
+///
+/// On the slowest carts the search found its best deal late: a walk at a floor 2 % under the
+/// root bound went through most of the nodes above the floor before it (a third of all nodes,
+/// measured by starting a walk with the best deal's value as its floor). Where the program's
+/// bound is the best deal (most of those carts), its packing usually is the best deal's item
+/// claims, so the walk's first path is that deal.
+fn rounded_packing(
+    cx: &CartCx<'_>,
+    claimers: usize,
+    patterns: &[Pattern],
+    used: &[f64],
+    instances: &[i64],
+) -> Vec<Vec<u32>> {
+    let mut left_units: Vec<i64> = cx.lines.iter().map(|line| line.quantity).collect();
+    let mut left_instances = instances.to_vec();
+    let mut packing = vec![vec![0u32; cx.lines.len()]; claimers];
+    let mut take = |pattern: &Pattern, n: i64| {
+        let fits = pattern.lines.iter().map(|&(l, m)| left_units[l] / m).min().unwrap_or(0);
+        let n = n.min(fits).min(left_instances[pattern.claimer]);
+        if n <= 0 {
+            return;
+        }
+        left_instances[pattern.claimer] -= n;
+        for &(l, m) in &pattern.lines {
+            left_units[l] -= n * m;
+            packing[pattern.claimer][l] += (n * m) as u32;
+        }
+    };
+    let mut by_use: Vec<usize> = (0..patterns.len()).filter(|&j| used[j] > 1e-6).collect();
+    by_use.sort_by(|&a, &b| used[b].total_cmp(&used[a]).then(a.cmp(&b)));
+    for &j in &by_use {
+        take(&patterns[j], (used[j] + 1e-6).floor() as i64);
+    }
+    let fraction = |j: usize| used[j] - (used[j] + 1e-6).floor();
+    by_use.sort_by(|&a, &b| fraction(b).total_cmp(&fraction(a)).then(a.cmp(&b)));
+    for &j in &by_use {
+        if fraction(j) > 1e-6 {
+            take(&patterns[j], 1);
+        }
+    }
+    packing
 }
 
 /// Calls `visit` with every multiset of `size` units over `lines` (each line at most its
@@ -206,11 +265,17 @@ fn multisets(cx: &CartCx<'_>, lines: &[usize], size: usize, visit: &mut Visit<'_
 /// z[claimer] >= need`, `w, z >= 0`, read off as the shadow prices of its dual `max sum need[p]
 /// x[p]` s.t. per line `sum m x <= q[l]` and per claimer `sum x <= n[i]` (its instances),
 /// `x >= 0`, solved by a dense primal simplex from the slack basis (Bland's rule, so it
-/// terminates): `rows` (lines) then `claimers`, with `capacity` in that order. `None` if it does
+/// terminates): `rows` (lines) then `claimers`, with `capacity` in that order; with the
+/// packing `x` itself (per pattern, fractional). `None` if it does
 /// not finish within [`MAX_PIVOT_WORK`]. Quantities and amounts are far below 2^53 (the
 /// calculator's limits), and the caller re-checks the result in integers.
 #[allow(clippy::cast_precision_loss)]
-fn solve(rows: &[usize], claimers: &[usize], capacity: &[i64], patterns: &[Pattern]) -> Option<Vec<f64>> {
+fn solve(
+    rows: &[usize],
+    claimers: &[usize],
+    capacity: &[i64],
+    patterns: &[Pattern],
+) -> Option<(Vec<f64>, Vec<f64>)> {
     let (n_rows, n_pat) = (capacity.len(), patterns.len());
     let width = n_pat + n_rows;
     // Rows of [A | I | b]; the objective row holds the reduced costs (negated gains).
@@ -230,9 +295,18 @@ fn solve(rows: &[usize], claimers: &[usize], capacity: &[i64], patterns: &[Patte
     let mut z: Vec<f64> = patterns.iter().map(|p| -(p.need as f64)).collect();
     z.extend(std::iter::repeat_n(0.0, n_rows + 1));
     let eps = 1e-9;
+    // The basic variable of each row: the slacks first.
+    let mut basis: Vec<usize> = (n_pat..width).collect();
     for _ in 0..MAX_PIVOT_WORK / (n_rows * (width + 1)).max(1) {
         let Some(enter) = (0..width).find(|&j| z[j] < -eps) else {
-            return Some((0..n_rows).map(|r| z[n_pat + r].max(0.0)).collect());
+            let prices = (0..n_rows).map(|r| z[n_pat + r].max(0.0)).collect();
+            let mut used = vec![0.0; n_pat];
+            for (r, &j) in basis.iter().enumerate() {
+                if j < n_pat {
+                    used[j] = t[r][width].max(0.0);
+                }
+            }
+            return Some((prices, used));
         };
         let mut leave: Option<(usize, f64)> = None;
         for (r, row) in t.iter().enumerate() {
@@ -245,6 +319,7 @@ fn solve(rows: &[usize], claimers: &[usize], capacity: &[i64], patterns: &[Patte
         }
         // Unbounded cannot happen (every pattern uses a row with a finite quantity).
         let (r, _) = leave?;
+        basis[r] = enter;
         let pivot = t[r][enter];
         for x in &mut t[r] {
             *x /= pivot;

@@ -126,6 +126,9 @@ pub struct SearchOrder {
     /// Whether a node bounded exactly at the incumbent's value rules out the holders a tie
     /// cannot afford (see [`Searcher::tie_may_win`]).
     pub tight_ties: bool,
+    /// Whether each claim's count in the joint program's rounded packing is tried first (see
+    /// [`Run::prefer`]).
+    pub packing_first: bool,
 }
 
 impl Default for SearchOrder {
@@ -139,6 +142,7 @@ impl Default for SearchOrder {
             tails_after: TAILS_AFTER,
             pairs_after: PAIRS_AFTER,
             tight_ties: true,
+            packing_first: true,
         }
     }
 }
@@ -190,6 +194,10 @@ pub(super) struct Run {
     pub(super) pending: Vec<i64>,
     /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
     /// rather than per unit: those whose cap is below what their per-unit bounds would add.
+    /// Per claiming promotion and line, the count the walk tries first (`u32::MAX`: none):
+    /// the joint program's rounded packing (see
+    /// [`JointBounds::packing`](super::pattern_bound::JointBounds::packing)). Only the order.
+    pub(super) prefer: Table<u32>,
     pub(super) whole: Vec<bool>,
     /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
     /// is complete).
@@ -538,7 +546,15 @@ impl Searcher<'_> {
         let (closing, closes_on, suffix) = walk_fields(cx, &seq, &b.options, &b.bounded, &b.unit_ub);
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let n_claiming = ns.len();
-        let joint = joint_rate.map(|rate| Joint::new(cx, &seq, &b, &st_rate, rate));
+        let mut prefer = Table::new(ns.len(), n_lines, u32::MAX);
+        let joint = joint_rate.map(|(rate, extra, packing)| {
+            if self.order.packing_first {
+                for (k, row) in packing.iter().enumerate() {
+                    prefer[k].copy_from_slice(row);
+                }
+            }
+            Joint::new(cx, &seq, &b, &st_rate, (rate, extra))
+        });
         // The root's item bound (the smaller system's): no completion takes more off the items.
         let own_items = whole_caps.saturating_add(suffix[0]);
         let max_items = joint.as_ref().map_or(own_items, |j| own_items.min(j.suffix[0] + j.pending_ub));
@@ -555,6 +571,7 @@ impl Searcher<'_> {
             exact_stack: exact_stack(cx, &st, &forced, &st_rate),
             forced,
             counts: Table::new(ns.len(), n_lines, 0),
+            prefer,
             exact_by: vec![0; ns.len()],
             claimed: vec![0; ns.len()],
             pending: vec![0; ns.len()],
@@ -955,8 +972,17 @@ impl Searcher<'_> {
         // Most units first, unless a unit is bounded higher unclaimed (stackables): then fewest
         // first. Only the order of the search; every count is tried.
         let fewest_first = run.cell(k, l).rate < run.st_rate[l];
-        for n in 0..=most {
-            let c = if fewest_first { n } else { most - n };
+        // The joint program's packing first, where it has one for this claim.
+        let first = run.prefer[k][l];
+        for n in 0..=most + u32::from(first <= most) {
+            let c = match n.checked_sub(u32::from(first <= most)) {
+                None => first,
+                Some(n) if fewest_first => n,
+                Some(n) => most - n,
+            };
+            if c == first && n > 0 {
+                continue;
+            }
             // From the previous count straight to the next: the same state as from zero.
             set_claim(run, group, k, l, c);
             self.dfs(run, pos, i + 1);

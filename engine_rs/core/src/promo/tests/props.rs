@@ -258,16 +258,17 @@ proptest! {
             tails_after: u64::MAX,
             pairs_after: u64::MAX,
             tight_ties: false,
+            packing_first: false,
         };
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [
-            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: false, tails_after, pairs_after: 0, tight_ties: true },
-            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: 0, joint_bounds: true, aspiration: false, tails_after: 0, pairs_after: 0, tight_ties: false },
-            SearchOrder { first_pass, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after, pairs_after: tails_after.saturating_mul(2), tight_ties: true },
-            SearchOrder { first_pass: u64::MAX, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after: 0, pairs_after: u64::MAX, tight_ties: false },
-            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: true, tails_after: u64::MAX, pairs_after: 0, tight_ties: true },
-            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: u64::MAX, joint_bounds: true, aspiration: true, tails_after, pairs_after: tails_after.saturating_mul(2), tight_ties: false },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: false, tails_after, pairs_after: 0, tight_ties: true, packing_first: true },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: 0, joint_bounds: true, aspiration: false, tails_after: 0, pairs_after: 0, tight_ties: false, packing_first: false },
+            SearchOrder { first_pass, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after, pairs_after: tails_after.saturating_mul(2), tight_ties: true, packing_first: true },
+            SearchOrder { first_pass: u64::MAX, switch_when_free: false, lex_first_walk, joint_bounds: true, aspiration: true, tails_after: 0, pairs_after: u64::MAX, tight_ties: false, packing_first: false },
+            SearchOrder { first_pass, switch_when_free: true, lex_first_walk, joint_bounds: false, aspiration: true, tails_after: u64::MAX, pairs_after: 0, tight_ties: true, packing_first: true },
+            SearchOrder { first_pass: 0, switch_when_free: true, lex_first_walk: u64::MAX, joint_bounds: true, aspiration: true, tails_after, pairs_after: tails_after.saturating_mul(2), tight_ties: false, packing_first: false },
             SearchOrder::default(),
         ] {
             prop_assert_eq!(&price_in_order(&promos, &cart_lines, redeem, order), &expected);
