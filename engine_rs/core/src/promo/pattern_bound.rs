@@ -71,7 +71,8 @@ pub struct JointBounds {
     pub extra: Vec<i64>,
     /// Per claimer and line, the units the program's own packing (its dual, rounded down,
     /// then up where units are left) gives the claimer: the walk tries these counts first (see
-    /// [`rounded_packing`]); `u32::MAX` for claimers outside the program, empty without one.
+    /// [`rounded_packing`]); `u32::MAX` for the claimers that are not instance-based, empty
+    /// without a pattern.
     pub packing: Vec<Vec<u32>>,
 }
 
@@ -149,8 +150,10 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             .collect();
         let (prices, used) = solve(&rows, &claimers, &capacity, &patterns)?;
         packing = rounded_packing(cx, ns.len(), &patterns, &used, &instances);
+        // (An instance-based claimer without a pattern beyond the other options' bounds is
+        // packed nowhere: it gets no unit first.)
         for (i, row) in packing.iter_mut().enumerate() {
-            if !claimers.contains(&i) {
+            if !instance_based.contains(&i) {
                 row.fill(u32::MAX);
             }
         }
