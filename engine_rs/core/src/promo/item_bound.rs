@@ -168,22 +168,22 @@ impl ClaimBounds {
     /// own (never mixed within one bound), so the search may take the smaller of the two.
     /// With the rates, what each claimer may take beyond them (see
     /// [`JointBounds`](super::pattern_bound::JointBounds)).
-    /// And the program's rounded packing, per claimer and line.
-    #[allow(clippy::type_complexity)]
+    /// And the program's other answers (`y` aside): see
+    /// [`JointBounds`](super::pattern_bound::JointBounds).
     pub fn joint_rates(
         &self,
         cx: &CartCx<'_>,
         ns: &[usize],
         st_rate: &[i64],
-    ) -> Option<(Vec<Vec<i64>>, Vec<i64>, Vec<Vec<u32>>)> {
-        let super::pattern_bound::JointBounds { y, extra, packing } =
-            super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
+    ) -> Option<(Vec<Vec<i64>>, super::pattern_bound::JointBounds)> {
+        let joint = super::pattern_bound::unit_bounds(cx, ns, self, st_rate)?;
         let whole_caps: i64 = (0..ns.len()).filter(|&i| self.whole[i]).map(|i| self.cap[i]).sum();
         let old: i64 =
             cx.lines.iter().zip(self.unit_ub.rows()).map(|(line, ub)| line.quantity * ub[0]).sum::<i64>()
                 + whole_caps;
-        let new: i64 = cx.lines.iter().zip(&y).map(|(line, y)| line.quantity * y).sum::<i64>()
-            + extra.iter().sum::<i64>();
+        let new: i64 = cx.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
+            + joint.extra.iter().sum::<i64>()
+            + joint.line_extra.iter().sum::<i64>();
         if new >= old {
             return None;
         }
@@ -191,11 +191,11 @@ impl ClaimBounds {
         for (l, opts) in self.options.iter().enumerate() {
             for &i in opts {
                 if self.additive[i][l].is_none() {
-                    rate[i][l] = y[l];
+                    rate[i][l] = joint.y[l];
                 }
             }
         }
-        Some((rate, extra, packing))
+        Some((rate, joint))
     }
 }
 

@@ -70,8 +70,14 @@ pub(super) fn line_totals(
             // checked first, with one evaluation per such option.
             let systems = if joint.is_some() { 3 } else { 1 };
             let mut reached = [false; 3];
+            // (Not in a system where the line has an extra: there its claimers alone may
+            // take more than its per-unit bound, which the best split counts.)
+            let extra = joint.map_or(0, |joint| joint.line_extra[l]);
             for (s, reached) in reached.iter_mut().enumerate().take(systems) {
                 let ub = unit_ub(s);
+                if s > 0 && extra > 0 {
+                    continue;
+                }
                 *reached = st_rate[l] == ub
                     || opts.iter().any(|&k| {
                         rate(s, k) == ub

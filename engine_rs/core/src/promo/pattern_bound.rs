@@ -69,6 +69,9 @@ struct Pattern {
 pub struct JointBounds {
     pub y: Vec<i64>,
     pub extra: Vec<i64>,
+    /// Per line, what the claimers that have it as their only line may take beyond `y` and
+    /// their `extra` together (see [`line_cuts`]).
+    pub line_extra: Vec<i64>,
     /// Per claimer and line, the units the program's own packing (its dual, rounded down,
     /// then up where units are left) gives the claimer: the walk tries these counts first (see
     /// [`rounded_packing`]); `u32::MAX` for the claimers that are not instance-based, empty
@@ -102,6 +105,8 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     let mut patterns: BTreeMap<(usize, Vec<(usize, i64)>), i64> = BTreeMap::new();
     // Per claimer, the most instances it can form: its eligible units over its instance size.
     let mut instances = vec![0i64; ns.len()];
+    // Per claimer, its only line where it has one.
+    let mut alone: Vec<Option<usize>> = vec![None; ns.len()];
     let mut visited = 0;
     // Scratch for each multiset's units and their discounts.
     let mut units: Vec<Unit> = Vec::new();
@@ -112,6 +117,11 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
         let size = usize::try_from(kind.instance_size()?).ok()?;
         let lines: Vec<usize> = lines_of(cx.eligible[p]).filter(|&l| b.options[l].contains(&i)).collect();
         instances[i] = lines.iter().map(|&l| cx.lines[l].quantity).sum::<i64>() / size.max(1) as i64;
+        // (One the first system bounds as a whole is not treated exactly by a line's best
+        // split, see `line_bound`: no cut counts it.)
+        if let ([only], false) = (&lines[..], b.whole[i]) {
+            alone[i] = Some(*only);
+        }
         if !multisets(cx, &lines, size, &mut |chosen: &[(usize, i64)]| {
             units.clear();
             units.extend(chosen.iter().flat_map(|&(l, m)| {
@@ -135,50 +145,157 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     }
     let patterns: Vec<Pattern> =
         patterns.into_iter().map(|((claimer, lines), need)| Pattern { claimer, lines, need }).collect();
-    let mut w = vec![0i64; n_lines];
-    let mut per_instance = vec![0i64; ns.len()];
-    let mut packing = Vec::new();
-    if !patterns.is_empty() {
-        let rows: Vec<usize> =
-            (0..n_lines).filter(|&l| patterns.iter().any(|p| p.lines.iter().any(|x| x.0 == l))).collect();
-        let claimers: Vec<usize> =
-            (0..ns.len()).filter(|&i| patterns.iter().any(|p| p.claimer == i)).collect();
-        let capacity: Vec<i64> = rows
-            .iter()
-            .map(|&l| cx.lines[l].quantity)
-            .chain(claimers.iter().map(|&i| instances[i]))
-            .collect();
-        let (prices, used) = solve(&rows, &claimers, &capacity, &patterns)?;
-        packing = rounded_packing(cx, ns.len(), &patterns, &used, &instances);
-        // (An instance-based claimer without a pattern beyond the other options' bounds is
-        // packed nowhere: it gets no unit first.)
-        for (i, row) in packing.iter_mut().enumerate() {
-            if !instance_based.contains(&i) {
-                row.fill(u32::MAX);
-            }
+    let Program { w, per_instance, line_extra, mut packing } = if patterns.is_empty() {
+        Program {
+            w: vec![0; n_lines],
+            per_instance: vec![0; ns.len()],
+            line_extra: vec![0; n_lines],
+            packing: Vec::new(),
         }
-        // Rounded up, less a hair of floating-point noise; checked exactly just below.
-        let round = |price: f64| (price - 1e-6).ceil().max(0.0) as i64;
-        for (r, &l) in rows.iter().enumerate() {
-            w[l] = round(prices[r]);
-        }
-        for (r, &i) in claimers.iter().enumerate() {
-            per_instance[i] = round(prices[rows.len() + r]);
-        }
-        for pattern in &patterns {
-            let have: i64 =
-                pattern.lines.iter().map(|&(l, m)| m * w[l]).sum::<i64>() + per_instance[pattern.claimer];
-            if have < pattern.need {
-                let &(l, m) = pattern.lines.iter().max_by_key(|x| x.1).expect("a pattern has lines");
-                w[l] += (pattern.need - have + m - 1) / m;
-            }
+    } else {
+        program(cx, ns.len(), &patterns, &instances, &alone)?
+    };
+    // (An instance-based claimer without a pattern beyond the other options' bounds is packed
+    // nowhere: it gets no unit first.)
+    for (i, row) in packing.iter_mut().enumerate() {
+        if !instance_based.contains(&i) {
+            row.fill(u32::MAX);
         }
     }
     Some(JointBounds {
         y: floor.iter().zip(&w).map(|(f, x)| f + x).collect(),
         extra: per_instance.iter().zip(&instances).map(|(each, n)| each * n).collect(),
+        line_extra,
         packing,
     })
+}
+
+/// The program's answer in integers: per line `w` (beyond the floors), per claimer what
+/// one instance may take beyond them, per line its cuts' extra, and the rounded packing.
+struct Program {
+    w: Vec<i64>,
+    per_instance: Vec<i64>,
+    line_extra: Vec<i64>,
+    packing: Vec<Vec<u32>>,
+}
+
+/// Builds the program over `patterns` (rows: the lines they use, the claimers that have
+/// them, the lines' cuts), solves it, rounds its prices up and re-checks every pattern in
+/// integers; `None` if the simplex does not finish (see [`solve`]).
+fn program(
+    cx: &CartCx<'_>,
+    claimers_len: usize,
+    patterns: &[Pattern],
+    instances: &[i64],
+    alone: &[Option<usize>],
+) -> Option<Program> {
+    let n_lines = cx.lines.len();
+    let rows: Vec<usize> =
+        (0..n_lines).filter(|&l| patterns.iter().any(|p| p.lines.iter().any(|x| x.0 == l))).collect();
+    let claimers: Vec<usize> =
+        (0..claimers_len).filter(|&i| patterns.iter().any(|p| p.claimer == i)).collect();
+    let cuts = line_cuts(cx, alone, patterns);
+    // Per row its capacity and each pattern's coefficient (small counts: exact in f64).
+    let mut capacity = Vec::new();
+    let mut coefficients: Vec<Vec<f64>> = Vec::new();
+    for &l in &rows {
+        capacity.push(cx.lines[l].quantity);
+        coefficients.push(patterns.iter().map(|p| small(multiplicity(p, l))).collect());
+    }
+    for &i in &claimers {
+        capacity.push(instances[i]);
+        coefficients.push(patterns.iter().map(|p| if p.claimer == i { 1.0 } else { 0.0 }).collect());
+    }
+    for cut in &cuts {
+        capacity.push(cx.lines[cut.line].quantity / cut.k);
+        coefficients.push(patterns.iter().map(|p| small(cut.coefficient(p, alone))).collect());
+    }
+    let (prices, used) = solve(&coefficients, &capacity, patterns)?;
+    let packing = rounded_packing(cx, claimers_len, patterns, &used, instances);
+    // Rounded up, less a hair of floating-point noise; checked exactly just below.
+    let round = |price: f64| (price - 1e-6).ceil().max(0.0) as i64;
+    let mut w = vec![0i64; n_lines];
+    for (r, &l) in rows.iter().enumerate() {
+        w[l] = round(prices[r]);
+    }
+    let mut per_instance = vec![0i64; claimers_len];
+    for (r, &i) in claimers.iter().enumerate() {
+        per_instance[i] = round(prices[rows.len() + r]);
+    }
+    let at = rows.len() + claimers.len();
+    let per_cut: Vec<i64> = (0..cuts.len()).map(|c| round(prices[at + c])).collect();
+    let mut line_extra = vec![0i64; n_lines];
+    for (cut, &price) in cuts.iter().zip(&per_cut) {
+        line_extra[cut.line] += price * (cx.lines[cut.line].quantity / cut.k);
+    }
+    for pattern in patterns {
+        let have: i64 = pattern.lines.iter().map(|&(l, m)| m * w[l]).sum::<i64>()
+            + per_instance[pattern.claimer]
+            + cuts
+                .iter()
+                .zip(&per_cut)
+                .map(|(cut, price)| cut.coefficient(pattern, alone) * price)
+                .sum::<i64>();
+        if have < pattern.need {
+            let &(l, m) = pattern.lines.iter().max_by_key(|x| x.1).expect("a pattern has lines");
+            w[l] += (pattern.need - have + m - 1) / m;
+        }
+    }
+    Some(Program { w, per_instance, line_extra, packing })
+}
+
+/// A count of units or instances as a coefficient of the program.
+#[allow(clippy::cast_precision_loss)]
+fn small(count: i64) -> f64 {
+    count as f64
+}
+
+/// A pattern's units of line `l`.
+fn multiplicity(pattern: &Pattern, l: usize) -> i64 {
+    pattern.lines.iter().find(|x| x.0 == l).map_or(0, |x| x.1)
+}
+
+/// A cut on one line's units: instances of `k` or more units of `line` from the claimers that
+/// have it as their only line, at most `quantity / k` (rounded down) of them in all (each
+/// instance of `m` such units counted `m / k` times, rounded down).
+struct LineCut {
+    line: usize,
+    k: i64,
+}
+
+impl LineCut {
+    fn coefficient(&self, pattern: &Pattern, alone: &[Option<usize>]) -> i64 {
+        if alone[pattern.claimer] == Some(self.line) {
+            multiplicity(pattern, self.line) / self.k
+        } else {
+            0
+        }
+    }
+}
+
+/// The cuts worth adding: where two or more claimers have a line as their only line (three
+/// units of one snack under two "second one free" and a 买一送一), each claimer's own count of
+/// instances still lets the program form an instance of each (1.5 pairs' worth of units each
+/// way); a line of `q` units holds at most `q / k` instances of `k` of its units in all. Only
+/// where `q` is not a multiple of `k` (else the line's own row says as much).
+fn line_cuts(cx: &CartCx<'_>, alone: &[Option<usize>], patterns: &[Pattern]) -> Vec<LineCut> {
+    let mut cuts = Vec::new();
+    for (l, line) in cx.lines.iter().enumerate() {
+        let q = line.quantity;
+        for k in 2..=q {
+            if q % k == 0 {
+                continue;
+            }
+            let cut = LineCut { line: l, k };
+            let mut members: Vec<usize> =
+                patterns.iter().filter(|p| cut.coefficient(p, alone) > 0).map(|p| p.claimer).collect();
+            members.dedup();
+            if members.len() >= 2 {
+                cuts.push(cut);
+            }
+        }
+    }
+    cuts
 }
 
 /// The program's packing `used` (instances per pattern, fractional) as whole instances: each
@@ -273,27 +390,15 @@ fn multisets(cx: &CartCx<'_>, lines: &[usize], size: usize, visit: &mut Visit<'_
 /// not finish within [`MAX_PIVOT_WORK`]. Quantities and amounts are far below 2^53 (the
 /// calculator's limits), and the caller re-checks the result in integers.
 #[allow(clippy::cast_precision_loss)]
-fn solve(
-    rows: &[usize],
-    claimers: &[usize],
-    capacity: &[i64],
-    patterns: &[Pattern],
-) -> Option<(Vec<f64>, Vec<f64>)> {
+fn solve(coefficients: &[Vec<f64>], capacity: &[i64], patterns: &[Pattern]) -> Option<(Vec<f64>, Vec<f64>)> {
     let (n_rows, n_pat) = (capacity.len(), patterns.len());
     let width = n_pat + n_rows;
     // Rows of [A | I | b]; the objective row holds the reduced costs (negated gains).
     let mut t = vec![vec![0.0f64; width + 1]; n_rows];
-    for (r, &c) in capacity.iter().enumerate() {
+    for (r, (&c, row)) in capacity.iter().zip(coefficients).enumerate() {
+        t[r][..n_pat].copy_from_slice(row);
         t[r][n_pat + r] = 1.0;
         t[r][width] = c as f64;
-    }
-    for (j, pattern) in patterns.iter().enumerate() {
-        for &(l, m) in &pattern.lines {
-            let r = rows.iter().position(|&x| x == l).expect("a row per line");
-            t[r][j] = m as f64;
-        }
-        let r = claimers.iter().position(|&i| i == pattern.claimer).expect("a row per claimer");
-        t[rows.len() + r][j] = 1.0;
     }
     let mut z: Vec<f64> = patterns.iter().map(|p| -(p.need as f64)).collect();
     z.extend(std::iter::repeat_n(0.0, n_rows + 1));

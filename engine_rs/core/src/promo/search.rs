@@ -59,6 +59,7 @@ use super::item_bound::{
     ClaimBounds, Walk,
 };
 use super::order_bound::OrderBound;
+use super::pattern_bound::JointBounds;
 use super::promotion::Rule;
 use super::rule::ItemRule;
 use super::table::{Ragged, Table};
@@ -358,6 +359,34 @@ pub(super) struct Joint {
     /// smaller of its cap and its extra.
     pub(super) whole: Vec<bool>,
     pub(super) mixed_root: i64,
+    /// Per line, what the claimers that have it as their only line may take together beyond
+    /// their rates and extras (the program's line cuts, see
+    /// [`JointBounds::line_extra`]): counted in the suffix bound of the lines ahead (as the
+    /// smaller of it with their units' bound and their best split, see
+    /// [`Run::units_bound`]), and held in `pending_ub` (and `mixed_pending_ub`) while the
+    /// walk is on the line (`held_line`): its claimers are complete when the walk leaves it.
+    pub(super) line_extra: Vec<i64>,
+    pub(super) held_line: i64,
+}
+
+impl Joint {
+    /// Its bound of the item discount of any completion, at the root.
+    fn root_items(&self) -> i64 {
+        self.suffix[0] + self.extra.iter().sum::<i64>() + self.line_extra.iter().sum::<i64>()
+    }
+
+    /// Holds line `l`'s extra (none: `None`) in place of the one held so far; returns that one.
+    fn hold_line(&mut self, l: Option<usize>) -> i64 {
+        let was = self.held_line;
+        self.set_held_line(l.map_or(0, |l| self.line_extra[l]));
+        was
+    }
+
+    fn set_held_line(&mut self, extra: i64) {
+        self.pending_ub += extra - self.held_line;
+        self.mixed_pending_ub += extra - self.held_line;
+        self.held_line = extra;
+    }
 }
 
 impl Joint {
@@ -368,26 +397,31 @@ impl Joint {
         seq: &[usize],
         b: &ClaimBounds,
         st_rate: &[i64],
-        (rate, extra): (Vec<Vec<i64>>, Vec<i64>),
+        rate: Vec<Vec<i64>>,
+        program: JointBounds,
     ) -> Self {
+        let JointBounds { extra, line_extra, .. } = program;
         let whole = vec![false; rate.len()];
         let unit_ub = undecided_bounds(&b.options, &rate, &whole, st_rate);
         let suffix = suffix_of(cx, seq, &unit_ub);
         let max_unit_ub = max_of(&unit_ub, &b.unit_ub);
         let max_suffix = suffix_of(cx, seq, &max_unit_ub);
         let mixed_root = (0..rate.len()).filter(|&k| b.whole[k]).map(|k| extra[k].min(b.cap[k])).sum();
+        let held_line = seq.first().map_or(0, |&l| line_extra[l]);
         Self {
             pending: extra.clone(),
             rate,
             unit_ub,
             suffix,
-            pending_ub: extra.iter().sum(),
-            mixed_pending_ub: mixed_root,
+            pending_ub: extra.iter().sum::<i64>() + held_line,
+            mixed_pending_ub: mixed_root + held_line,
             max_unit_ub,
             max_suffix,
             extra,
             whole,
             mixed_root,
+            line_extra,
+            held_line,
         }
     }
 }
@@ -547,17 +581,16 @@ impl Searcher<'_> {
         let whole_caps = (0..ns.len()).filter(|&i| b.whole[i]).map(|i| b.cap[i]).fold(0, i64::saturating_add);
         let n_claiming = ns.len();
         let mut prefer = Table::new(ns.len(), n_lines, u32::MAX);
-        let joint = joint_rate.map(|(rate, extra, packing)| {
-            if self.order.packing_first {
-                for (k, row) in packing.iter().enumerate() {
-                    prefer[k].copy_from_slice(row);
-                }
+        let joint = joint_rate.map(|(rate, program)| {
+            for (k, row) in program.packing.iter().enumerate().filter(|_| self.order.packing_first) {
+                prefer[k].copy_from_slice(row);
             }
-            Joint::new(cx, &seq, &b, &st_rate, (rate, extra))
+            Joint::new(cx, &seq, &b, &st_rate, rate, program)
         });
         // The root's item bound (the smaller system's): no completion takes more off the items.
-        let own_items = whole_caps.saturating_add(suffix[0]);
-        let max_items = joint.as_ref().map_or(own_items, |j| own_items.min(j.suffix[0] + j.pending_ub));
+        let max_items = joint.as_ref().map_or(whole_caps.saturating_add(suffix[0]), |j| {
+            whole_caps.saturating_add(suffix[0]).min(j.root_items())
+        });
         let (ol_everywhere, ol_whole) = order_level_scopes(cx, &ol);
         let mut memo = ClaimMemo::new(cx, &ns);
         let line_totals = super::line_bound::line_totals(cx, &ns, &b, joint.as_ref(), &st_rate, &mut memo);
@@ -1203,7 +1236,12 @@ impl Searcher<'_> {
             }
         }
         if !dead {
+            let next = run.seq.get(pos + 1).copied();
+            let held = run.joint.as_mut().map(|joint| joint.hold_line(next));
             self.dfs(run, pos + 1, 0);
+            if let (Some(joint), Some(held)) = (run.joint.as_mut(), held) {
+                joint.set_held_line(held);
+            }
         }
         run.reopen_claims(mark);
         run.unclaimed_ub -= rest;
@@ -1425,6 +1463,8 @@ impl Run {
             joint.pending.copy_from_slice(&joint.extra);
             joint.pending_ub = joint.extra.iter().sum();
             joint.mixed_pending_ub = joint.mixed_root;
+            joint.held_line = 0;
+            joint.hold_line(self.seq.first().copied());
         }
     }
 
@@ -1497,7 +1537,13 @@ impl Run {
     /// where it has one (`line_totals`), else its units times their per-unit bound.
     fn units_bound(&self, cx: &CartCx<'_>, l: usize) -> [i64; 3] {
         let q = cx.lines[l].quantity;
-        self.line_totals[l].unwrap_or_else(|| self.node_ub[self.ub_at[l]].map(|u| q * u))
+        let extra = self.joint.as_ref().map_or(0, |joint| joint.line_extra[l]);
+        let per_unit = self.node_ub[self.ub_at[l]];
+        let units = [q * per_unit[0], q * per_unit[1] + extra, q * per_unit[2] + extra];
+        match self.line_totals[l] {
+            Some(best_split) => [0, 1, 2].map(|s| best_split[s].min(units[s])),
+            None => units,
+        }
     }
 
     /// Unfinished claim `k`'s held bound in each bound system, in the order of `node_ub`.
@@ -1558,7 +1604,14 @@ impl Run {
             })
             .collect();
         self.per_unit_root = self.node_suffix[0];
-        if self.line_totals.iter().any(Option::is_some) {
+        if let Some(joint) = &self.joint {
+            // (The first line's is held in `pending_ub` already.)
+            let extra = joint.line_extra.iter().sum::<i64>() - joint.held_line;
+            self.per_unit_root[1] += extra;
+            self.per_unit_root[2] += extra;
+        }
+        let line_extra = self.joint.as_ref().is_some_and(|joint| joint.line_extra.iter().any(|&e| e > 0));
+        if line_extra || self.line_totals.iter().any(Option::is_some) {
             let mut suffix = [0i64; 3];
             for pos in (0..self.seq.len()).rev() {
                 for (s, t) in suffix.iter_mut().zip(self.units_bound(cx, self.seq[pos])) {
@@ -1593,6 +1646,10 @@ impl Run {
             }
         };
         let line_sum = |l: usize| self.units_bound(cx, l);
+        let line_extra = |l: usize| {
+            let extra = self.joint.as_ref().map_or(0, |joint| joint.line_extra[l]);
+            [0, extra, extra]
+        };
         self.tails = TailBounds::build(
             cx,
             &TailInput {
@@ -1603,6 +1660,7 @@ impl Run {
                 rate: &rate,
                 st_rate: &self.st_rate,
                 line_sum: &line_sum,
+                line_extra: &line_extra,
                 pairs: self.tails.pairs,
             },
         );
@@ -1626,6 +1684,10 @@ impl Run {
             unit_ub: &self.unit_ub,
         };
         self.seq = walk_order_after(cx, &walk, depth + 1);
+        let first = self.seq.first().copied();
+        if let Some(joint) = &mut self.joint {
+            joint.hold_line(first);
+        }
         (self.closing, self.closes_on, self.suffix) =
             walk_fields(cx, &self.seq, &self.options, &self.bounded, &self.unit_ub);
         if let Some(joint) = &mut self.joint {

@@ -124,6 +124,9 @@ pub(super) struct TailInput<'a> {
     pub(super) st_rate: &'a [i64],
     /// Per line and bound system: what the suffix bound counts for its units.
     pub(super) line_sum: &'a dyn Fn(usize) -> [i64; 3],
+    /// Per line and bound system: what its claimers with no other line may take together
+    /// beyond their per-unit bounds (the joint program's line cuts).
+    pub(super) line_extra: &'a dyn Fn(usize) -> [i64; 3],
     /// Whether two claims whose tails share lines are joined (else the first keeps them).
     pub(super) pairs: bool,
 }
@@ -262,10 +265,13 @@ impl TailBounds {
         let ks: Vec<usize> = members.iter().map(|c| self.claims[c.claim].k).collect();
         let units = lines.iter().map(|&l| cx.lines[l].quantity as u32).collect();
         let other = lines.iter().map(|&l| others(input, &ks, l)).collect();
+        // Less the lines' extras: the claimers that have one of these lines as their only line
+        // are among the other options a unit left goes to, whose per-unit bounds need them (so
+        // the tail's value keeps them).
         let mut sums = [0i64; 3];
         for &l in &lines {
-            for (s, v) in sums.iter_mut().zip((input.line_sum)(l)) {
-                *s += v;
+            for ((s, v), e) in sums.iter_mut().zip((input.line_sum)(l)).zip((input.line_extra)(l)) {
+                *s += v - e;
             }
         }
         let states: u64 = members
