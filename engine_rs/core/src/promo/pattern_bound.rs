@@ -108,7 +108,8 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
     // Per claimer, its only line where it has one.
     let mut alone: Vec<Option<usize>> = vec![None; ns.len()];
     let mut visited = 0;
-    // Scratch for each multiset's units and their discounts.
+    // Scratch for each multiset's counts per line, and for evaluating it.
+    let mut counts = vec![0u32; n_lines];
     let mut units: Vec<Unit> = Vec::new();
     let mut out: Vec<i64> = Vec::new();
     for &i in &instance_based {
@@ -123,16 +124,15 @@ pub fn unit_bounds(cx: &CartCx<'_>, ns: &[usize], b: &ClaimBounds, st_rate: &[i6
             alone[i] = Some(*only);
         }
         if !multisets(cx, &lines, size, &mut |chosen: &[(usize, i64)]| {
-            units.clear();
-            units.extend(chosen.iter().flat_map(|&(l, m)| {
-                let price = cx.lines[l].unit_price();
-                std::iter::repeat_n(Unit { line: l, unit_price: price, current: price }, m as usize)
-            }));
-            out.clear();
-            out.resize(units.len(), 0);
-            kind.discounts(cx.item_cx(p), &units, &mut out);
+            for &(l, m) in chosen {
+                counts[l] = m as u32;
+            }
+            let discount = cx.claim_total(p, &counts, &mut units, &mut out);
+            for &(l, _) in chosen {
+                counts[l] = 0;
+            }
             let covered: i64 = chosen.iter().map(|&(l, m)| m * floor[l]).sum();
-            let need = out.iter().sum::<i64>() - covered;
+            let need = discount - covered;
             if need > 0 {
                 let slot = patterns.entry((i, chosen.to_vec())).or_insert(0);
                 *slot = (*slot).max(need);
