@@ -10,18 +10,29 @@
 //! started from the best deal).
 //!
 //! Here one bound `y[l]` per unit of line `l` is chosen for all of them at once, as small as a
-//! linear program allows: minimise `sum q[l] * y[l]` subject to
+//! linear program allows: minimise `sum q[l] * y[l] + sum n[i] * z[i] + sum (q[l] / k) *
+//! v[l, k]` subject to
 //! - `y[l] >= ` what an unclaimed unit can get there (the stackables' bound), and `>=` the exact
 //!   per-unit discount of every per-unit (percent, amount, tier price) claimer there;
-//! - for every instance-based claimer and every multiset `M` of its eligible lines of its
-//!   instance size (each line at most its quantity): `sum over M of y >= ` the rule's discount
-//!   of `M`'s units alone.
+//! - for every instance-based claimer `i` and every multiset `M` of its eligible lines of its
+//!   instance size (each line at most its quantity): `sum over M of y + z[i] + sum over the
+//!   cuts (l, k) of (M's units of l / k) * v[l, k] >= ` the rule's discount of `M`'s units alone
+//!   (the cut terms only for a claimer whose only line is `l`);
+//!
+//! where `n[i]` is the most instances claimer `i` can form (its units over its instance size)
+//! and the cuts `(l, k)` are the lines where two or more claimers have `l` as their only line
+//! (a line of `q` units holds at most `q / k` instances of `k` of its units in all).
 //!
 //! Why that bounds every claim: a rule discounts a set of its units as the sum of the instances
 //! it forms, and an instance's units alone form the same instance (the rules fill an instance
 //! with the dearest or cheapest units still unused, so the same units win within the instance
 //! alone); units in no instance get nothing. So a claimer's discount is at most the sum of `y`
-//! over its units, and the search may use `y[l]` as every such claimer's per-unit bound.
+//! over its units, plus `z[i]` per instance (at most `n[i]` of them), plus `v[l, k]` per
+//! `k` units of line `l` in an instance (the claimers of that line together at most `q / k`
+//! times): the search may use `y[l]` as every such claimer's per-unit bound if it also holds
+//! `n[i] * z[i]` for each unfinished claim and `(q / k) * v[l, k]` for each line still open
+//! (see `search.rs`, `Joint`). Without `z` and `v` the program counted fractions of instances:
+//! three cups under 买一送一 as one and a half pairs.
 //!
 //! The program is solved in floating point (its dual, a packing program, by a dense simplex),
 //! then every `y` is rounded up and every constraint re-checked in integers (and raised where
