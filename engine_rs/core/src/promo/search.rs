@@ -193,12 +193,12 @@ pub(super) struct Run {
     /// (non-additive ones; `pending_ub` sums `min(pending, cap)`).
     pub(super) cap: Vec<i64>,
     pub(super) pending: Vec<i64>,
-    /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
-    /// rather than per unit: those whose cap is below what their per-unit bounds would add.
     /// Per claiming promotion and line, the count the walk tries first (`u32::MAX`: none):
     /// the joint program's rounded packing (see
     /// [`JointBounds::packing`](super::pattern_bound::JointBounds::packing)). Only the order.
     pub(super) prefer: Table<u32>,
+    /// Claiming promotions bounded by their cap as a whole (until their claim is complete)
+    /// rather than per unit: those whose cap is below what their per-unit bounds would add.
     pub(super) whole: Vec<bool>,
     /// Per claiming promotion: whether it is non-additive somewhere (bounded until its claim
     /// is complete).
@@ -387,9 +387,7 @@ impl Joint {
         self.mixed_pending_ub += extra - self.held_line;
         self.held_line = extra;
     }
-}
 
-impl Joint {
     /// The second system's bounds from its per-unit `rate`s, for the walk order `seq`; its
     /// pending bounds start at the caps of the claims bounded as a whole.
     fn new(
