@@ -5,9 +5,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::props::{cases, lines, promotion};
-use super::support::{calculator, context, price};
+use super::support::{calculator, cart, context, plain_order, price};
 use crate::promo::eval::CartCx;
-use crate::promo::item_bound::{claim_bounds, stack_bounds, stackable_unit_bounds};
+use crate::promo::item_bound::{claim_bounds, stack_bounds, stackable_unit_bounds, ClaimBounds};
 use crate::promo::pattern_bound;
 use crate::promo::promotion::Rule;
 use crate::promo::search::SearchOrder;
@@ -97,7 +97,7 @@ proptest! {
 #[test]
 fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
     use crate::promo::order_bound::OrderBound;
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "tea10", "name": "茶饮九折", "kind": "percent_off", "level": "item", "percent": 10,
@@ -139,7 +139,7 @@ fn a_claim_of_a_group_drops_its_order_level_members_from_the_bound() {
 fn one_percent_in_the_order_stage_is_bounded_by_the_largest_value_itself() {
     use crate::promo::order_bound::OrderBound;
     use crate::promo::rule::OrderRule;
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "full80", "name": "满80减12", "kind": "threshold_tiers",
@@ -227,6 +227,23 @@ fn tight_ties_change_no_answer_on_the_sample_mix() {
     );
 }
 
+/// The joint system's root bound of `promotions` (all claiming, no stackable) on a cart of
+/// `lines`: every unit at its line's rate, each claimer's extra and each line's extra; with the
+/// claim bounds of the first system.
+fn joint_root_bound(promotions: &Value, lines: &[Value]) -> (i64, ClaimBounds) {
+    let calc = calculator(promotions);
+    let parsed = Cart::from_json(&cart(lines).to_string()).unwrap();
+    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
+    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
+    let st_rate = vec![0; parsed.lines.len()];
+    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
+    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("an instance-based claimer");
+    let bound = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
+        + joint.extra.iter().sum::<i64>()
+        + joint.line_extra.iter().sum::<i64>();
+    (bound, b)
+}
+
 /// Three cups of one cheese foam (24.00) under 买一送一 and a cheese foam + snack (6.00) combo
 /// for 20.00. Per unit alone the program counted one and a half 买一送一 pairs (3 cups, 2 per
 /// pair: 1.5 x 24.00 = 36.00, every cup bounded at 12.00); at most one pair forms, so with each
@@ -234,7 +251,7 @@ fn tight_ties_change_no_answer_on_the_sample_mix() {
 /// - 20.00) = 34.00, the best deal's item discount.
 #[test]
 fn the_joint_bound_counts_no_more_instances_than_a_claimer_can_form() {
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "bogo", "name": "芝士买一送一", "kind": "buy_x_get_y", "percent": 100,
@@ -242,18 +259,10 @@ fn the_joint_bound_counts_no_more_instances_than_a_claimer_can_form() {
         {"id": "combo", "name": "芝士+小食 20元", "kind": "combo", "price_minor": 2000,
          "slots": [{"skus": ["cheese"], "quantity": 1}, {"categories": ["snack"], "quantity": 1}]}
     ]);
-    let the_cart = cart(&[line(0, "cheese", "cheese_foam", 3, 2400), line(1, "fries", "snack", 1, 600)]);
-    let calc = calculator(&promos);
-    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
-    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
-    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
-    let st_rate = vec![0; parsed.lines.len()];
-    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
-    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("two instance-based claimers");
-    let bound: i64 = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
-        + joint.extra.iter().sum::<i64>();
+    let lines = [line(0, "cheese", "cheese_foam", 3, 2400), line(1, "fries", "snack", 1, 600)];
+    let (bound, _) = joint_root_bound(&promos, &lines);
     assert_eq!(bound, 3400);
-    let answer = price(&promos, &the_cart);
+    let answer = price(&promos, &cart(&lines));
     assert!(answer.exact);
     assert_eq!(answer.discount_minor, 3400);
 }
@@ -264,7 +273,7 @@ fn the_joint_bound_counts_no_more_instances_than_a_claimer_can_form() {
 /// claims: one pair (21.00) and the third cup's 3.00, 24.00, the best deal.
 #[test]
 fn the_joint_bound_counts_a_capped_claim_and_the_others_on_its_cups_once() {
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "bogo", "name": "冰沙买一送一", "kind": "buy_x_get_y", "percent": 100,
@@ -272,20 +281,11 @@ fn the_joint_bound_counts_a_capped_claim_and_the_others_on_its_cups_once() {
         {"id": "off3", "name": "冰沙立减3元", "kind": "amount_off", "level": "item", "amount_minor": 300,
          "scope": {"skus": ["mango"]}}
     ]);
-    let the_cart = cart(&[line(0, "mango", "smoothie", 3, 2100)]);
-    let calc = calculator(&promos);
-    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
-    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
-    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
-    let st_rate = vec![0; parsed.lines.len()];
-    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
-    let bogo = ns.iter().position(|&p| &*calc.promotions()[p].id == "bogo").unwrap();
-    assert!(b.whole[bogo], "the first system bounds it by its cap");
-    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("an instance-based claimer");
-    let bound: i64 = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
-        + joint.extra.iter().sum::<i64>();
+    let lines = [line(0, "mango", "smoothie", 3, 2100)];
+    let (bound, b) = joint_root_bound(&promos, &lines);
+    assert!(b.whole[0], "the first system bounds the 买一送一 by its cap");
     assert_eq!(bound, 2400);
-    let answer = price(&promos, &the_cart);
+    let answer = price(&promos, &cart(&lines));
     assert!(answer.exact);
     assert_eq!(answer.discount_minor, 2400);
 }
@@ -296,7 +296,7 @@ fn the_joint_bound_counts_a_capped_claim_and_the_others_on_its_cups_once() {
 /// hold one pair in all, whichever promotion forms it: 10.00, the best deal.
 #[test]
 fn the_joint_bound_counts_no_more_instances_than_a_line_holds() {
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "free2", "name": "第二份免费", "kind": "nth_unit", "n": 2, "percent": 100,
@@ -304,19 +304,10 @@ fn the_joint_bound_counts_no_more_instances_than_a_line_holds() {
         {"id": "half2", "name": "第二份半价", "kind": "nth_unit", "n": 2, "percent": 50,
          "discount_on": "cheaper", "scope": {"skus": ["fries"]}}
     ]);
-    let the_cart = cart(&[line(0, "fries", "snack", 3, 1000)]);
-    let calc = calculator(&promos);
-    let parsed = Cart::from_json(&the_cart.to_string()).unwrap();
-    let cx = CartCx::new(calc.promotions(), calc.selectors(), &parsed.lines);
-    let ns: Vec<usize> = (0..calc.promotions().len()).collect();
-    let st_rate = vec![0; parsed.lines.len()];
-    let b = claim_bounds(&cx, &ns, &[], &[], &st_rate);
-    let joint = pattern_bound::unit_bounds(&cx, &ns, &b, &st_rate).expect("two instance-based claimers");
-    let bound: i64 = parsed.lines.iter().zip(&joint.y).map(|(line, y)| line.quantity * y).sum::<i64>()
-        + joint.extra.iter().sum::<i64>()
-        + joint.line_extra.iter().sum::<i64>();
+    let lines = [line(0, "fries", "snack", 3, 1000)];
+    let (bound, _) = joint_root_bound(&promos, &lines);
     assert_eq!(bound, 1000);
-    let answer = price(&promos, &the_cart);
+    let answer = price(&promos, &cart(&lines));
     assert!(answer.exact);
     assert_eq!(answer.discount_minor, 1000);
 }
@@ -327,7 +318,7 @@ fn the_joint_bound_counts_no_more_instances_than_a_line_holds() {
 /// joint system give the same exact answer, for every quantity of the two lines up to 5.
 #[test]
 fn the_joint_system_changes_no_answer_where_its_cuts_bind() {
-    use crate::promo::tests::support::{cart, line};
+    use crate::promo::tests::support::line;
 
     let promos = json!([
         {"id": "free2", "name": "第二份免费", "kind": "nth_unit", "n": 2, "percent": 100,
@@ -341,19 +332,8 @@ fn the_joint_system_changes_no_answer_where_its_cuts_bind() {
         {"id": "cheese20", "name": "芝士八折", "kind": "percent_off", "level": "item", "percent": 20,
          "scope": {"skus": ["cheese"]}}
     ]);
-    let plain = SearchOrder {
-        first_pass: u64::MAX,
-        switch_when_free: false,
-        lex_first_walk: 0,
-        joint_bounds: false,
-        aspiration: false,
-        tails_after: u64::MAX,
-        pairs_after: u64::MAX,
-        tight_ties: false,
-        packing_first: false,
-    };
     let default = calculator(&promos);
-    let plain = calculator(&promos).with_search_order(plain);
+    let plain = calculator(&promos).with_search_order(plain_order());
     for fries in 1..=5 {
         for cheese in 1..=5 {
             let the_cart = cart(&[

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use super::support::{calculator, context, line};
+use super::support::{calculator, context, line, plain_order};
 use crate::promo::search::SearchOrder;
 use crate::promo::{Answer, Cart};
 
@@ -248,18 +248,7 @@ proptest! {
                                "level": "order", "amount_minor": amount}));
         }
         let cart_lines = lines(&spec);
-        let plain =
-            SearchOrder {
-            first_pass: u64::MAX,
-            switch_when_free: false,
-            lex_first_walk: 0,
-            joint_bounds: false,
-            aspiration: false,
-            tails_after: u64::MAX,
-            pairs_after: u64::MAX,
-            tight_ties: false,
-            packing_first: false,
-        };
+        let plain = plain_order();
         let expected = price_in_order(&promos, &cart_lines, redeem, plain);
         prop_assert!(expected.exact);
         for order in [

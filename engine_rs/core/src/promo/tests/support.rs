@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::promo::search::SearchOrder;
 use crate::promo::{Answer, Cart, PriceCalculator};
 
 pub const SHOP: &str = r#"{"utc_offset_minutes": 480, "points": {"per_block": 100, "value_minor": 500, "max_share_percent": 50}}"#;
@@ -40,4 +41,20 @@ pub fn applied(answer: &Answer) -> Vec<(&str, i64)> {
 /// `(id, reason)` of the promotions not applied, by id.
 pub fn reasons(answer: &Answer) -> Vec<(&str, &str)> {
     answer.not_applied.iter().map(|a| (&*a.id, a.reason)).collect()
+}
+
+/// The plain walk: every refinement of the search's order and bounds off (the answers of the
+/// others are compared with it).
+pub fn plain_order() -> SearchOrder {
+    SearchOrder {
+        first_pass: u64::MAX,
+        switch_when_free: false,
+        lex_first_walk: 0,
+        joint_bounds: false,
+        aspiration: false,
+        tails_after: u64::MAX,
+        pairs_after: u64::MAX,
+        tight_ties: false,
+        packing_first: false,
+    }
 }
