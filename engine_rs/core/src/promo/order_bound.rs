@@ -132,10 +132,6 @@ pub struct StageBound {
     /// Sorted bases where `g` steps (0 first) and `g` there.
     steps: Vec<i64>,
     g: Vec<i64>,
-    /// Per step index `k`: the largest `subtotal - steps[j] + g[j]` over `j >= k` (the bound
-    /// where the base sits on a step), for the nodes whose base range holds every step from
-    /// `k` on (most of them: early in the walk few item discounts are exact).
-    on_steps_from: Vec<i64>,
     /// `(promotion, group)` bounded at their largest base, grouped members adjacent.
     loose: Vec<(usize, Option<usize>)>,
     /// The last bound computed without loose promotions, with its item range `(i_lo, i_hi)`:
@@ -222,25 +218,9 @@ impl StageBound {
         let last = Cell::new((i64::MIN, i64::MIN, 0));
         let finger = Cell::new(1);
         let round_up = sloped.len() > 1;
-        let mut bound = Self {
-            subtotal,
-            max_items,
-            fixed,
-            sloped,
-            round_up,
-            steps,
-            g: Vec::new(),
-            on_steps_from: Vec::new(),
-            loose,
-            last,
-            finger,
-        };
+        let mut bound =
+            Self { subtotal, max_items, fixed, sloped, round_up, steps, g: Vec::new(), loose, last, finger };
         bound.g = (0..bound.steps.len()).map(|k| bound.g_at(k, bound.steps[k])).collect();
-        let mut on_steps_from = vec![i64::MIN; bound.steps.len() + 1];
-        for k in (0..bound.steps.len()).rev() {
-            on_steps_from[k] = on_steps_from[k + 1].max(subtotal - bound.steps[k] + bound.g[k]);
-        }
-        bound.on_steps_from = on_steps_from;
         bound
     }
 
@@ -301,9 +281,6 @@ impl StageBound {
         }
         self.finger.set(at);
         let mut best = i_hi + self.g_at(at - 1, lo_base);
-        if self.steps.last().is_some_and(|&top| top <= hi_base) {
-            return best.max(self.on_steps_from[at]).min(s);
-        }
         for k in at..self.steps.len() {
             if self.steps[k] > hi_base {
                 break;
